@@ -1,0 +1,65 @@
+# Consiglio — `make run` starts the app with demo data, `make test` runs the whole suite.
+# Both set up everything they need and are safe to run again.
+
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app app
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTHON ?= python3
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test setup lint format translations chromium test-sqlite test-postgresql clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet ".[test]"
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/vendor/socket.io.min.js: node_modules/.package-lock.json
+	mkdir -p static/vendor
+	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/socket.io.min.js
+
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --use-fuzzy -d council/translations -D messages >/dev/null
+
+setup: $(VENV)/.installed static/vendor/socket.io.min.js translations
+
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+run: setup
+	CONSIGLIO_ENV=development $(FLASK) db upgrade
+	CONSIGLIO_ENV=development $(FLASK) demo
+	@echo "Consiglio on http://$(HOST):$(PORT)  (demo accounts in README.md)"
+	CONSIGLIO_ENV=development HOST=$(HOST) PORT=$(PORT) $(PY) app.py
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test-sqlite: setup chromium
+	TEST_DATABASE=sqlite $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgresql: setup chromium
+	TEST_DATABASE=postgresql TEST_REDIS_URL=redis://127.0.0.1:6379/0 $(PY) -m pytest $(PYTEST_ARGS)
+
+test: setup chromium lint
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgresql
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache

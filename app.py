@@ -1,0 +1,52 @@
+"""Composition root: create_app() builds Flask and wires the council and the realtime layer.
+
+`python app.py` serves the app with Socket.IO; `flask --app app ...` runs the CLI.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from council import config as settings
+from council import web
+from council.cli import register_cli
+from council.extensions import babel, csrf, db, login_manager, socketio
+from council.i18n import select_locale, select_timezone
+from realtime import init_realtime
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder="templates",
+        static_folder="static",
+        instance_path=str(settings.INSTANCE),
+    )
+    app.config.update(settings.load(overrides))
+
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories="council/translations",
+    )
+    login_manager.init_app(app)
+    web.init_app(app)
+    register_cli(app)
+    init_realtime(app)
+    return app
+
+
+if __name__ == "__main__":
+    application = create_app()
+    socketio.run(
+        application,
+        host=os.environ.get("HOST", "127.0.0.1"),
+        port=int(os.environ.get("PORT", "5000")),
+        allow_unsafe_werkzeug=True,
+        debug=False,
+    )

@@ -1,0 +1,1 @@
+"""Domain operations: plain functions (db, actor, args) that check rules and write rows + record."""

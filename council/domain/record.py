@@ -1,0 +1,190 @@
+"""The only writer and the verifier of the public record (registro). See docs/record.md."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from council import events
+from council.models.record import RecordEvent
+from council.models.user import User
+
+GENESIS = "0" * 64
+# Key of the PostgreSQL advisory lock that serialises appends ("CONSIGLIO" on a phone keypad).
+PG_LOCK_KEY = 266744456
+
+
+def format_at(moment: datetime) -> str:
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _check_plain(value: Any, path: str = "data") -> None:
+    """Only JSON values every language serialises the same way: no floats."""
+    if isinstance(value, bool) or value is None or isinstance(value, int | str):
+        return
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_plain(item, f"{path}[{i}]")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"{path}: keys must be strings")
+            _check_plain(item, f"{path}.{key}")
+        return
+    raise TypeError(f"{path}: {type(value).__name__} is not allowed in a record event")
+
+
+def canonical(seq: int, at: str, kind: str, actor: str | None, subject: str, data: Any) -> bytes:
+    body = {"seq": seq, "at": at, "kind": kind, "actor": actor, "subject": subject, "data": data}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def chain_hash(prev: str, body: bytes) -> str:
+    return hashlib.sha256(prev.encode("ascii") + body).hexdigest()
+
+
+def _lock_head(db: Session) -> None:
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK_KEY})
+    # SQLite: the unit of work began with BEGIN IMMEDIATE, so this transaction already
+    # holds the database's single write lock.
+
+
+def head(db: Session) -> RecordEvent | None:
+    return db.scalars(select(RecordEvent).order_by(RecordEvent.seq.desc()).limit(1)).first()
+
+
+def append(
+    db: Session, *, kind: str, actor: User | None, subject: str, data: dict[str, Any]
+) -> RecordEvent:
+    """Chain a new event after the current head, inside the caller's transaction.
+
+    Also queues the matching domain event, published after commit.
+    """
+    _check_plain(data)
+    _lock_head(db)
+    last = head(db)
+    seq = 1 if last is None else last.seq + 1
+    prev = GENESIS if last is None else last.hash
+    at = format_at(datetime.now(UTC))
+    actor_id = actor.public_id if actor is not None else None
+    body = canonical(seq, at, kind, actor_id, subject, data)
+    event = RecordEvent(
+        seq=seq,
+        at=at,
+        kind=kind,
+        actor=actor_id,
+        subject=subject,
+        data=json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
+        prev=prev,
+        hash=chain_hash(prev, body),
+    )
+    db.add(event)
+    db.flush()
+    events.queue(db, events.Event(kind=kind, subject=subject, data=data, record_seq=seq))
+    return event
+
+
+def as_public(event: RecordEvent) -> dict[str, Any]:
+    """The event as the published JSON object (RECORD.md field order)."""
+    return {
+        "seq": event.seq,
+        "at": event.at,
+        "kind": event.kind,
+        "actor": event.actor,
+        "subject": event.subject,
+        "data": json.loads(event.data),
+        "prev": event.prev,
+        "hash": event.hash,
+    }
+
+
+def page(db: Session, *, after: int = 0, limit: int = 100, subject: str | None = None):
+    query = select(RecordEvent).where(RecordEvent.seq > after)
+    if subject:
+        query = query.where(RecordEvent.subject == subject)
+    return list(db.scalars(query.order_by(RecordEvent.seq).limit(limit)))
+
+
+def latest(db: Session, *, limit: int = 50, subject_prefix: str | None = None):
+    query = select(RecordEvent)
+    if subject_prefix:
+        query = query.where(RecordEvent.subject.startswith(subject_prefix, autoescape=True))
+    return list(db.scalars(query.order_by(RecordEvent.seq.desc()).limit(limit)))
+
+
+@dataclass
+class Verification:
+    ok: bool
+    checked: int
+    head_seq: int
+    head_hash: str
+    broken_seq: int | None = None
+    reason: str = ""
+
+
+def _iter_events(db: Session, batch: int = 2000) -> Iterator[RecordEvent]:
+    after = 0
+    while True:
+        rows = page(db, after=after, limit=batch)
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1].seq
+        db.expunge_all()
+
+
+def verify(db: Session, anchor: tuple[int, str] | None = None) -> Verification:
+    """Recompute the whole chain; stop at the first broken link and name it."""
+    expected_prev = GENESIS
+    expected_seq = 1
+    checked = 0
+    anchor_seen = anchor is None
+    for event in _iter_events(db):
+        if event.seq != expected_seq:
+            return Verification(
+                False, checked, expected_seq - 1, expected_prev, expected_seq,
+                f"gap: expected seq {expected_seq}, found {event.seq}",
+            )  # fmt: skip
+        if event.prev != expected_prev:
+            return Verification(
+                False, checked, event.seq - 1, expected_prev, event.seq,
+                "prev does not match the hash of the event before",
+            )  # fmt: skip
+        try:
+            data = json.loads(event.data)
+        except ValueError:
+            return Verification(
+                False, checked, event.seq - 1, expected_prev, event.seq, "data is not JSON"
+            )
+        body = canonical(event.seq, event.at, event.kind, event.actor, event.subject, data)
+        if chain_hash(event.prev, body) != event.hash:
+            return Verification(
+                False, checked, event.seq - 1, expected_prev, event.seq,
+                "hash does not match the event's content",
+            )  # fmt: skip
+        if anchor is not None and event.seq == anchor[0]:
+            if event.hash != anchor[1]:
+                return Verification(
+                    False, checked, event.seq - 1, expected_prev, event.seq,
+                    "the anchor's hash differs from the chain's event at that seq",
+                )  # fmt: skip
+            anchor_seen = True
+        expected_prev = event.hash
+        expected_seq += 1
+        checked += 1
+    if not anchor_seen:
+        assert anchor is not None
+        return Verification(
+            False, checked, checked, expected_prev, anchor[0], "the anchor's seq is past the head"
+        )
+    return Verification(True, checked, checked, expected_prev)

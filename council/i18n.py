@@ -1,0 +1,26 @@
+"""Language and time zone of the person reading: Italian first, English too."""
+
+from __future__ import annotations
+
+from flask import current_app, request, session
+from flask_login import current_user
+
+LANGUAGE_NAMES = {"it": "Italiano", "en": "English"}
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    user = current_user if current_user and current_user.is_authenticated else None
+    if user is not None and getattr(user, "locale", None) in languages:
+        return user.locale
+    # Italian is the council's language: only an explicit choice switches it.
+    if request and request.args.get("lang") in languages:
+        return request.args["lang"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]

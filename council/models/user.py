@@ -1,0 +1,112 @@
+"""People: accounts, their roles, and failed-login bookkeeping."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from council.db import Base
+from council.models.base import UTCDateTime, enum_type, utcnow
+from council.models.organisation import Organisation
+
+
+class Role(enum.StrEnum):
+    """A role a person holds; the public has no account and so no role."""
+
+    STAKEHOLDER = "stakeholder"  # portatore di interesse
+    MEMBER = "member"  # consigliere
+    SECRETARY = "secretary"  # segretario
+    CHAIR = "chair"  # presidente
+    ADMIN = "admin"  # amministratore
+
+
+class AccountStatus(enum.StrEnum):
+    PENDING = "pending"  # in attesa di approvazione
+    ACTIVE = "active"
+    DISABLED = "disabled"
+
+
+class CouncilGroup(enum.StrEnum):
+    """Which side of the council a member sits for, so results can be read by group."""
+
+    ADMINISTRATION = "administration"  # amministrazione comunale
+    THIRD_SECTOR = "third_sector"  # terzo settore
+
+
+def new_public_id() -> str:
+    return "u-" + secrets.token_hex(5)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_id)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    status: Mapped[AccountStatus] = mapped_column(
+        enum_type(AccountStatus, 16), default=AccountStatus.PENDING
+    )
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    council_group: Mapped[CouncilGroup | None] = mapped_column(enum_type(CouncilGroup, 20))
+    locale: Mapped[str | None] = mapped_column(String(5))
+    # Bumped on password change: invalidates remember-me cookies and other sessions.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation | None] = relationship()
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(row.role for row in self.role_rows)
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.roles
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == AccountStatus.ACTIVE
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[Role] = mapped_column(enum_type(Role, 16))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class LoginFailure(Base):
+    """Failed logins per e-mail address, kept in the database so every process sees them."""
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,107 @@
+"""Blueprints and the cross-cutting web concerns: security headers, errors, template helpers."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, request
+from flask_babel import get_locale, lazy_gettext
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from council.domain import permissions
+from council.errors import DomainError
+from council.extensions import db, login_manager
+from council.i18n import LANGUAGE_NAMES
+from council.models.user import User
+from council.web import admin, api, auth, main
+from council.web.common import error_message, render_error
+
+log = logging.getLogger(__name__)
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self' ws: wss:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def init_app(app: Flask) -> None:
+    for blueprint in (main.bp, auth.bp, admin.bp, api.bp):
+        app.register_blueprint(blueprint)
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = lazy_gettext("Log in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def _load_user(token: str) -> User | None:
+        try:
+            user_id, version = (int(part) for part in token.split(":", 1))
+        except ValueError:
+            return None
+        user = db.session.get(User, user_id)
+        if user is None or user.session_version != version or not user.is_active:
+            return None
+        return user
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
+        if current_user and current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+    @app.context_processor
+    def _helpers():
+        return {
+            "can": lambda action, obj=None: permissions.can(current_user, action, obj),
+            "language_names": LANGUAGE_NAMES,
+            "get_locale": get_locale,
+        }
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        if request.path.startswith("/api/"):
+            return {"error": error.code, "message": error.message}, error.status
+        return render_error(error.status, error.message)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(_error: CSRFError):
+        return render_error(
+            400,
+            _("The form has expired or did not come from this site. Reload the page and retry."),
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        status = error.code or 500
+        if request.path.startswith("/api/"):
+            return {"error": error.name, "message": error_message(status)}, status
+        return render_error(status)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        if request.path.startswith("/api/"):
+            return {"error": "Internal Server Error", "message": error_message(500)}, 500
+        return render_error(500)

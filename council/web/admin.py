@@ -1,0 +1,391 @@
+"""Administration: accounts and roles, registrations to approve, zones, Punti, organisations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from council.domain import accounts, organisations, permissions
+from council.errors import DomainError
+from council.extensions import db, login_manager
+from council.models.organisation import CommunityPoint, Organisation, Zone
+from council.models.user import AccountStatus, CouncilGroup, Role, User, UserRole
+from council.unit_of_work import unit_of_work
+from council.web.common import form_error
+from council.web.forms import (
+    ActionForm,
+    CommunityPointForm,
+    NewUserForm,
+    OrganisationForm,
+    PasswordResetForm,
+    StatusForm,
+    UserForm,
+    ZoneForm,
+)
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+ROLE_LABELS = {
+    Role.STAKEHOLDER: _l("Stakeholder"),
+    Role.MEMBER: _l("Council member"),
+    Role.SECRETARY: _l("Secretary"),
+    Role.CHAIR: _l("Chair"),
+    Role.ADMIN: _l("Administrator"),
+}
+STATUS_LABELS = {
+    AccountStatus.PENDING: _l("Waiting for approval"),
+    AccountStatus.ACTIVE: _l("Active"),
+    AccountStatus.DISABLED: _l("Disabled"),
+}
+GROUP_LABELS = {
+    CouncilGroup.ADMINISTRATION: _l("City administration"),
+    CouncilGroup.THIRD_SECTOR: _l("Third sector"),
+}
+PAGE_SIZE = 50
+
+
+def requires(action: str) -> Callable:
+    """Anonymous visitors are sent to log in; logged-in people without the right get 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            permissions.require(current_user, action)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+@bp.context_processor
+def _labels():
+    return {
+        "role_labels": ROLE_LABELS,
+        "status_labels": STATUS_LABELS,
+        "group_labels": GROUP_LABELS,
+    }
+
+
+@bp.get("/")
+@requires("admin.enter")
+def dashboard():
+    return render_template(
+        "admin/dashboard.html",
+        pending=accounts.pending_count(db.session),
+        users=db.session.scalar(select(func.count()).select_from(User)),
+        organisations=db.session.scalar(select(func.count()).select_from(Organisation)),
+    )
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+
+@bp.get("/users")
+@requires("account.list")
+def users():
+    query = select(User).order_by(User.name)
+    words = (request.args.get("q") or "").strip()[:100]
+    if words:
+        like = f"%{words}%"
+        query = query.where(or_(User.name.ilike(like), User.email.ilike(like)))
+    role = request.args.get("role")
+    if role in set(Role):
+        query = query.where(User.role_rows.any(UserRole.role == Role(role)))
+    status = request.args.get("status")
+    if status in set(AccountStatus):
+        query = query.where(User.status == AccountStatus(status))
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    rows = list(db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    return render_template(
+        "admin/users.html",
+        rows=rows[:PAGE_SIZE],
+        has_next=len(rows) > PAGE_SIZE,
+        page=page,
+        q=words,
+        role=role,
+        status=status,
+        action_form=ActionForm(),
+    )
+
+
+def _fill_user_choices(form: UserForm) -> None:
+    form.organisation.choices = [(None, _("— none —"))] + [
+        (o.id, o.name) for o in organisations.organisations(db.session)
+    ]
+    form.council_group.choices = [("", _("— none —"))] + [
+        (str(g), str(label)) for g, label in GROUP_LABELS.items()
+    ]
+    form.roles.choices = [(str(r), str(label)) for r, label in ROLE_LABELS.items()]
+
+
+def _chosen(form: UserForm):
+    organisation = (
+        organisations.get(db.session, Organisation, form.organisation.data)
+        if form.organisation.data
+        else None
+    )
+    group = CouncilGroup(form.council_group.data) if form.council_group.data else None
+    roles = {Role(r) for r in form.roles.data or [] if r in set(Role)}
+    return organisation, group, roles
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@requires("account.manage")
+def new_user():
+    form = NewUserForm()
+    _fill_user_choices(form)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as session:
+                organisation, group, roles = _chosen(form)
+                user = accounts.create_user(
+                    session,
+                    current_user,
+                    email=form.email.data,
+                    name=form.name.data,
+                    password=form.password.data,
+                    roles=roles,
+                    organisation=organisation,
+                    council_group=group,
+                )
+        except DomainError as error:
+            form_error(form, error)
+            status = error.status
+        else:
+            flash(_("Account created."), "success")
+            return redirect(url_for("admin.user", user_id=user.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("admin/user_new.html", form=form), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@requires("account.list")
+def user(user_id: int):
+    person = accounts.get_user(db.session, user_id)
+    form = UserForm(obj=None if request.method == "POST" else person)
+    _fill_user_choices(form)
+    if request.method == "GET":
+        form.organisation.data = person.organisation_id
+        form.council_group.data = str(person.council_group) if person.council_group else ""
+        form.roles.data = sorted(str(r) for r in person.roles)
+    status = 200
+    if request.method == "POST":
+        permissions.require(current_user, "account.manage")
+        if form.validate_on_submit():
+            try:
+                with unit_of_work() as session:
+                    organisation, group, roles = _chosen(form)
+                    accounts.update_profile(
+                        session,
+                        current_user,
+                        person,
+                        name=form.name.data,
+                        email=form.email.data,
+                        organisation=organisation,
+                        council_group=group,
+                    )
+                    accounts.set_roles(session, current_user, person, roles)
+            except DomainError as error:
+                db.session.refresh(person)
+                form_error(form, error)
+                status = error.status
+            else:
+                flash(_("Changes saved."), "success")
+                return redirect(url_for("admin.user", user_id=person.id))
+        else:
+            status = 422
+    status_form = StatusForm(status=str(person.status))
+    status_form.status.choices = [(str(s), str(label)) for s, label in STATUS_LABELS.items()]
+    return render_template(
+        "admin/user.html",
+        person=person,
+        form=form,
+        status_form=status_form,
+        reset_form=PasswordResetForm(),
+        action_form=ActionForm(),
+    ), status
+
+
+def _user_action(user_id: int, operation: Callable, message: str):
+    form = ActionForm()
+    if not form.validate_on_submit():
+        flash(_("The form has expired. Try again."), "error")
+        return redirect(url_for("admin.user", user_id=user_id))
+    with unit_of_work() as session:
+        operation(session, current_user, accounts.get_user(session, user_id))
+    flash(message, "success")
+    if request.form.get("back") == "list":
+        return redirect(url_for("admin.users", status="pending"))
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/approve")
+@requires("account.approve")
+def approve(user_id: int):
+    return _user_action(user_id, accounts.approve, _("Registration approved."))
+
+
+@bp.post("/users/<int:user_id>/reject")
+@requires("account.approve")
+def reject(user_id: int):
+    return _user_action(user_id, accounts.reject, _("Registration refused."))
+
+
+@bp.post("/users/<int:user_id>/status")
+@requires("account.manage")
+def set_status(user_id: int):
+    form = StatusForm()
+    form.status.choices = [(str(s), str(label)) for s, label in STATUS_LABELS.items()]
+    if form.validate_on_submit():
+        with unit_of_work() as session:
+            person = accounts.get_user(session, user_id)
+            accounts.set_status(session, current_user, person, AccountStatus(form.status.data))
+        flash(_("Status changed."), "success")
+    else:
+        flash(_("Choose a valid status."), "error")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/password")
+@requires("account.manage")
+def reset_password(user_id: int):
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as session:
+                person = accounts.get_user(session, user_id)
+                accounts.reset_password(session, current_user, person, new=form.password.data)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Password reset. Tell the person the new password privately."), "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+# --- zones, Punti di comunità, organisations -----------------------------------------------
+
+
+def _zone_choices() -> list:
+    return [(None, _("— choose —"))] + [(z.id, z.name) for z in organisations.zones(db.session)]
+
+
+def _edit(kind: str, model, form_class, object_id: int | None, setup, save):
+    """The create/edit page shared by zones, Punti di comunità and organisations."""
+    obj = organisations.get(db.session, model, object_id) if object_id else None
+    form = form_class(obj=obj if request.method == "GET" else None)
+    setup(form, obj)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as session:
+                saved = save(session, obj, form)
+        except DomainError as error:
+            if obj is not None:
+                db.session.refresh(obj)
+            form_error(form, error)
+            status = error.status
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for(f"admin.{kind}_list", _anchor=f"{kind}-{saved.id}"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("admin/edit.html", form=form, obj=obj, kind=kind), status
+
+
+@bp.get("/zones")
+@requires("zone.manage")
+def zone_list():
+    return render_template("admin/zones.html", rows=organisations.zones(db.session))
+
+
+@bp.route("/zones/new", methods=["GET", "POST"], defaults={"zone_id": None})
+@bp.route("/zones/<int:zone_id>", methods=["GET", "POST"])
+@requires("zone.manage")
+def zone(zone_id: int | None):
+    def save(session, obj, form):
+        return organisations.save_zone(
+            session, current_user, obj, name=form.name.data, description=form.description.data
+        )
+
+    return _edit("zone", Zone, ZoneForm, zone_id, lambda form, obj: None, save)
+
+
+@bp.get("/community-points")
+@requires("community_point.manage")
+def community_point_list():
+    return render_template(
+        "admin/community_points.html", rows=organisations.community_points(db.session)
+    )
+
+
+@bp.route("/community-points/new", methods=["GET", "POST"], defaults={"point_id": None})
+@bp.route("/community-points/<int:point_id>", methods=["GET", "POST"])
+@requires("community_point.manage")
+def community_point(point_id: int | None):
+    def setup(form, obj):
+        form.zone.choices = _zone_choices()
+        if obj is not None and request.method == "GET":
+            form.zone.data = obj.zone_id
+
+    def save(session, obj, form):
+        return organisations.save_community_point(
+            session,
+            current_user,
+            obj,
+            name=form.name.data,
+            zone=organisations.get(session, Zone, form.zone.data),
+            address=form.address.data,
+        )
+
+    return _edit("community_point", CommunityPoint, CommunityPointForm, point_id, setup, save)
+
+
+@bp.get("/organisations")
+@requires("organisation.manage")
+def organisation_list():
+    return render_template("admin/organisations.html", rows=organisations.organisations(db.session))
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"], defaults={"organisation_id": None})
+@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
+@requires("organisation.manage")
+def organisation(organisation_id: int | None):
+    def setup(form, obj):
+        form.zone.choices = _zone_choices()
+        form.community_point.choices = [(None, _("— none —"))] + [
+            (p.id, p.name) for p in organisations.community_points(db.session)
+        ]
+        if obj is not None and request.method == "GET":
+            form.zone.data = obj.zone_id
+            form.community_point.data = obj.community_point_id
+
+    def save(session, obj, form):
+        point = form.community_point.data
+        return organisations.save_organisation(
+            session,
+            current_user,
+            obj,
+            name=form.name.data,
+            kind=form.kind.data,
+            zone=organisations.get(session, Zone, form.zone.data),
+            community_point=organisations.get(session, CommunityPoint, point) if point else None,
+            website=form.website.data or "",
+            active=form.active.data,
+        )
+
+    return _edit("organisation", Organisation, OrganisationForm, organisation_id, setup, save)

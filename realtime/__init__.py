@@ -1,0 +1,24 @@
+"""Socket.IO: connection and auth, rooms, and the broadcast of committed domain events."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from council.extensions import socketio
+from realtime import broadcast, connection
+
+
+def init_realtime(app: Flask) -> None:
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config["REDIS_URL"],
+        channel=app.config.get("SOCKETIO_CHANNEL", "consiglio-socketio"),
+        cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS"),
+        manage_session=False,
+        ping_interval=20,
+        ping_timeout=20,
+        max_http_buffer_size=64 * 1024,
+    )
+    connection.register(socketio)
+    broadcast.start()

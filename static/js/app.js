@@ -1,0 +1,43 @@
+// Progressive enhancement: every page works without this script; it adds live updates.
+(function () {
+  "use strict";
+
+  const announcer = () => document.getElementById("live-announcer");
+
+  // Tell screen-reader users, politely, about a change that happened on its own.
+  function announce(text) {
+    const region = announcer();
+    if (!region) return;
+    region.textContent = "";
+    window.setTimeout(() => { region.textContent = text; }, 50);
+  }
+
+  function connect() {
+    if (typeof window.io !== "function") return null;
+    return window.io({ transports: ["websocket", "polling"] });
+  }
+
+  function followRecordHead(socket) {
+    const seqNodes = document.querySelectorAll("[data-record-head-seq]");
+    if (!seqNodes.length) return;
+    socket.on("connect", () => socket.emit("room.join", { room: "record" }));
+    socket.on("record.appended", (event) => {
+      seqNodes.forEach((node) => { node.textContent = String(event.seq); });
+      document.querySelectorAll("[data-record-head-hash]").forEach((node) => {
+        node.textContent = "…";
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    // Move focus to the first form error so keyboard and screen-reader users hear it.
+    const errors = document.getElementById("form-errors");
+    if (errors) errors.focus();
+
+    const socket = connect();
+    if (socket) {
+      window.consiglio = { socket, announce };
+      followRecordHead(socket);
+    }
+  });
+})();
