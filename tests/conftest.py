@@ -1,0 +1,214 @@
+"""Fixtures: a real database per test run (SQLite file or a fresh PostgreSQL database),
+the app, HTTP clients with CSRF tokens, a live server for sockets and the browser, factories."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from app import create_app
+from council.cli import upgrade_database
+from council.db import Base
+from council.domain import accounts, organisations
+from council.extensions import db, socketio
+from council.models.user import AccountStatus, CouncilGroup, Role, User
+from council.unit_of_work import unit_of_work
+
+PASSWORD = "password-di-prova"
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
+                     r'name="csrf_token" value="([^"]+)"')  # fmt: skip
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    kind = os.environ.get("TEST_DATABASE", "sqlite")
+    if kind == "postgresql":
+        name = f"council_test_{secrets.token_hex(4)}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+        finally:
+            db.engine and db.engine.dispose()
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                    (name,),
+                )
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    else:
+        with tempfile.TemporaryDirectory(prefix="council-test-") as folder:
+            yield f"sqlite:///{Path(folder) / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory):
+    os.environ["CONSIGLIO_INSTANCE"] = str(tmp_path_factory.mktemp("instance"))
+    upgrade_database(database_url)
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    application = create_app(
+        {
+            "ENV_NAME": "testing",
+            "SECRET_KEY": "test-secret-" + secrets.token_hex(8),
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "SOCKETIO_CHANNEL": f"consiglio-test-{secrets.token_hex(4)}",
+            "SESSION_COOKIE_SECURE": False,
+            "REMEMBER_COOKIE_SECURE": False,
+            "MAIL_OUTBOX": str(tmp_path_factory.mktemp("outbox")),
+        }
+    )
+    with application.app_context():
+        yield application
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    """Every test starts from empty tables (the schema stays, migrated once)."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    db.session.remove()
+    assert db.engine is not None
+    with db.engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(text(f"DELETE FROM {table.name}"))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Web:
+    """A browser-like HTTP client: keeps cookies, finds CSRF tokens, logs in."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self._token: str | None = None
+
+    def token(self, path: str = "/") -> str:
+        page = self.client.get(path).get_data(as_text=True)
+        match = CSRF_RE.search(page)
+        assert match, f"no CSRF token on {path}"
+        self._token = match.group(1) or match.group(2)
+        return self._token
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(path, **kwargs)
+
+    def post(self, path: str, data: dict | None = None, *, token_from: str | None = None, **kw):
+        data = dict(data or {})
+        if "csrf_token" not in data:
+            data["csrf_token"] = self.token(token_from) if token_from else (
+                self._token or self.token()
+            )  # fmt: skip
+        return self.client.post(path, data=data, **kw)
+
+    def login(self, email: str, password: str = PASSWORD):
+        response = self.post("/login", {"email": email, "password": password}, token_from="/login")
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        self._token = None
+        return response
+
+
+@pytest.fixture
+def web(app) -> Web:
+    return Web(app.test_client())
+
+
+@pytest.fixture
+def make_web(app):
+    return lambda: Web(app.test_client())
+
+
+@pytest.fixture
+def zone(app):
+    with unit_of_work() as session:
+        return organisations.save_zone(session, None, None, name="Zona Est")
+
+
+@pytest.fixture
+def organisation(app, zone):
+    with unit_of_work() as session:
+        return organisations.save_organisation(
+            session, None, None, name="Cooperativa Il Ponte", kind="Cooperativa sociale", zone=zone
+        )
+
+
+@pytest.fixture
+def make_user(app, organisation):
+    """Factory: make_user("chair") → an active account holding those roles."""
+    counter = iter(range(1, 10_000))
+
+    def factory(*roles: str, status: AccountStatus = AccountStatus.ACTIVE, email=None, **kw):
+        n = next(counter)
+        role_set = {Role(r) for r in roles}
+        with unit_of_work() as session:
+            return accounts.create_user(
+                session,
+                None,
+                email=email or f"person{n}-{'-'.join(roles) or 'none'}@example.org",
+                name=kw.pop("name", f"Persona {n}"),
+                password=kw.pop("password", PASSWORD),
+                roles=role_set,
+                organisation=kw.pop("organisation", organisation),
+                council_group=kw.pop("council_group", CouncilGroup.THIRD_SECTOR),
+                status=status,
+            )
+
+    return factory
+
+
+@pytest.fixture
+def admin(make_user) -> User:
+    return make_user("admin", email="admin@example.org")
+
+
+@pytest.fixture
+def secretary(make_user) -> User:
+    return make_user("secretary", "member", email="segretario@example.org")
+
+
+class LiveServer:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+
+@pytest.fixture(scope="session")
+def live_server(app) -> LiveServer:
+    """The real app served over the network (threading Werkzeug server with websockets)."""
+    port = _free_port()
+    thread = threading.Thread(
+        target=lambda: socketio.run(
+            app, host="127.0.0.1", port=port, allow_unsafe_werkzeug=True, log_output=False
+        ),
+        daemon=True,
+    )
+    thread.start()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.05)
+    return LiveServer(f"http://127.0.0.1:{port}")
