@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 
@@ -25,7 +26,7 @@ def test_chain_links_each_event_to_the_one_before(app):
     events = db.session.scalars(select(RecordEvent).order_by(RecordEvent.seq)).all()
     assert [e.seq for e in events] == [1, 2, 3, 4, 5]
     assert events[0].prev == "0" * 64
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.prev == before.hash
     result = record.verify(db.session)
     assert result.ok and result.checked == 5 and result.head_hash == events[-1].hash
