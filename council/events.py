@@ -20,6 +20,7 @@ class Event:
     subject: str
     data: dict[str, Any] = field(default_factory=dict)
     record_seq: int | None = None
+    record_hash: str | None = None
 
 
 Listener = Callable[[Event], None]

@@ -10,7 +10,12 @@ def on_event(event: events.Event) -> None:
     if event.record_seq is not None:
         socketio.emit(
             "record.appended",
-            {"seq": event.record_seq, "kind": event.kind, "subject": event.subject},
+            {
+                "seq": event.record_seq,
+                "hash": event.record_hash,
+                "kind": event.kind,
+                "subject": event.subject,
+            },
             to="record",
         )
 

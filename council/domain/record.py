@@ -90,7 +90,10 @@ def append(
     )
     db.add(event)
     db.flush()
-    events.queue(db, events.Event(kind=kind, subject=subject, data=data, record_seq=seq))
+    events.queue(
+        db,
+        events.Event(kind=kind, subject=subject, data=data, record_seq=seq, record_hash=event.hash),
+    )
     return event
 
 
