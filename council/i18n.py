@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 LANGUAGE_NAMES = {"it": "Italiano", "en": "English"}
@@ -10,6 +10,8 @@ LANGUAGE_NAMES = {"it": "Italiano", "en": "English"}
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI, background tasks: the council's language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
@@ -17,7 +19,7 @@ def select_locale() -> str:
     if user is not None and getattr(user, "locale", None) in languages:
         return user.locale
     # Italian is the council's language: only an explicit choice switches it.
-    if request and request.args.get("lang") in languages:
+    if request.args.get("lang") in languages:
         return request.args["lang"]
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 

@@ -1,0 +1,52 @@
+"""Who may do what: the permission table, role by role (public included)."""
+
+from __future__ import annotations
+
+import pytest
+from flask_login import AnonymousUserMixin
+
+from council.domain import permissions
+from council.models.user import AccountStatus
+
+ROLES = ["public", "stakeholder", "member", "secretary", "chair", "admin"]
+# action -> roles that may do it
+EXPECTED = {
+    "record.read": set(ROLES),
+    "admin.enter": {"secretary", "admin"},
+    "account.list": {"secretary", "admin"},
+    "account.approve": {"secretary", "admin"},
+    "account.manage": {"admin"},
+    "role.manage": {"admin"},
+    "organisation.manage": {"admin"},
+    "zone.manage": {"admin"},
+    "community_point.manage": {"admin"},
+}
+
+
+@pytest.fixture
+def people(make_user):
+    return {"public": AnonymousUserMixin()} | {
+        role: make_user(role) for role in ROLES if role != "public"
+    }
+
+
+@pytest.mark.parametrize("action", sorted(EXPECTED))
+def test_permission_table(people, action):
+    allowed = {role for role, person in people.items() if permissions.can(person, action)}
+    assert allowed == EXPECTED[action]
+
+
+def test_every_rule_is_tested():
+    assert set(permissions.RULES) <= set(EXPECTED), "add new actions to EXPECTED"
+
+
+@pytest.mark.parametrize("status", [AccountStatus.PENDING, AccountStatus.DISABLED])
+def test_inactive_accounts_act_as_the_public(make_user, status):
+    person = make_user("admin", status=status)
+    assert not permissions.can(person, "account.manage")
+    assert permissions.can(person, "record.read")
+
+
+def test_unknown_actions_are_a_programming_error(make_user):
+    with pytest.raises(KeyError):
+        permissions.can(make_user("admin"), "no.such.action")
