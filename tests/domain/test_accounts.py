@@ -118,27 +118,23 @@ def test_password_change_invalidates_other_sessions(app, make_user):
 def test_repeated_failures_are_slowed_down_even_with_the_right_password(app, make_user):
     person = make_user("member")
     for _ in range(5):
-        with unit_of_work() as session:
-            with pytest.raises(accounts.LoginRefused):
-                accounts.authenticate(session, email=person.email, password="sbagliata")
-    with unit_of_work() as session:
-        with pytest.raises(accounts.LoginRefused) as caught:
-            accounts.authenticate(session, email=person.email, password=PASSWORD)
+        with unit_of_work() as session, pytest.raises(accounts.LoginRefused):
+            accounts.authenticate(session, email=person.email, password="sbagliata")
+    with unit_of_work() as session, pytest.raises(accounts.LoginRefused) as caught:
+        accounts.authenticate(session, email=person.email, password=PASSWORD)
     assert caught.value.retry_after > 0
 
 
 def test_a_successful_login_clears_earlier_failures(app, make_user):
     person = make_user("member")
     for _ in range(3):
-        with unit_of_work() as session:
-            with pytest.raises(accounts.LoginRefused):
-                accounts.authenticate(session, email=person.email, password="sbagliata")
+        with unit_of_work() as session, pytest.raises(accounts.LoginRefused):
+            accounts.authenticate(session, email=person.email, password="sbagliata")
     with unit_of_work() as session:
         accounts.authenticate(session, email=person.email, password=PASSWORD)
     for _ in range(4):
-        with unit_of_work() as session:
-            with pytest.raises(accounts.LoginRefused):
-                accounts.authenticate(session, email=person.email, password="sbagliata")
+        with unit_of_work() as session, pytest.raises(accounts.LoginRefused):
+            accounts.authenticate(session, email=person.email, password="sbagliata")
     with unit_of_work() as session:
         assert accounts.authenticate(session, email=person.email, password=PASSWORD)
 
