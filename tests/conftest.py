@@ -3,6 +3,7 @@ the app, HTTP clients with CSRF tokens, a live server for sockets and the browse
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import secrets
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from app import create_app
@@ -59,6 +61,15 @@ def database_url() -> Iterator[str]:
             yield f"sqlite:///{Path(folder) / 'test.db'}"
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request outside the tests' long-lived app context, so that the request gets
+    its own app context, as in production: its own `g` (logged-in user, locale) and its own
+    database session. Otherwise one client's user and language leak into the next request."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory):
     os.environ["CONSIGLIO_INSTANCE"] = str(tmp_path_factory.mktemp("instance"))
@@ -76,6 +87,7 @@ def app(database_url: str, tmp_path_factory):
             "MAIL_OUTBOX": str(tmp_path_factory.mktemp("outbox")),
         }
     )
+    application.test_client_class = IsolatedClient
     with application.app_context():
         yield application
 
