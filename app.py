@@ -12,6 +12,7 @@ from flask import Flask
 from council import config as settings
 from council import web
 from council.cli import register_cli
+from council.domain.accounts import configure_hashing
 from council.extensions import babel, csrf, db, login_manager, socketio
 from council.i18n import select_locale, select_timezone
 from realtime import init_realtime
@@ -26,6 +27,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(settings.load(overrides))
 
+    configure_hashing(fast=app.config.get("PASSWORD_HASH_FAST", False))
     db.init_app(app)
     csrf.init_app(app)
     babel.init_app(

@@ -113,6 +113,7 @@ def _person(index: int) -> str:
 def reset(database: Database) -> None:
     """Empty every table (the record too): the demo starts over."""
     assert database.engine is not None
+    database.session.remove()
     with database.engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(text(f"DELETE FROM {table.name}"))

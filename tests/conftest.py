@@ -83,6 +83,7 @@ def app(database_url: str, tmp_path_factory):
             "REDIS_URL": redis_url,
             "SOCKETIO_CHANNEL": f"consiglio-test-{secrets.token_hex(4)}",
             "SESSION_COOKIE_SECURE": False,
+            "PASSWORD_HASH_FAST": True,  # the cheapest Argon2id parameters, tests only
             "REMEMBER_COOKIE_SECURE": False,
             "MAIL_OUTBOX": str(tmp_path_factory.mktemp("outbox")),
         }

@@ -33,6 +33,13 @@ MAX_PASSWORD = 256
 _DUMMY_HASH = hasher.hash("consiglio-timing-equaliser")
 
 
+def configure_hashing(*, fast: bool) -> None:
+    """Argon2id with its recommended cost; `fast` (tests only) uses the cheapest parameters."""
+    global hasher, _DUMMY_HASH
+    hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1) if fast else PasswordHasher()
+    _DUMMY_HASH = hasher.hash("consiglio-timing-equaliser")
+
+
 def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 

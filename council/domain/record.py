@@ -135,15 +135,18 @@ class Verification:
     reason: str = ""
 
 
-def _iter_events(db: Session, batch: int = 2000) -> Iterator[RecordEvent]:
+def _iter_events(db: Session, batch: int = 2000) -> Iterator[Any]:
+    """Rows straight from the table (Core, no identity map): what is stored, not what is cached."""
+    table = RecordEvent.__table__
     after = 0
     while True:
-        rows = page(db, after=after, limit=batch)
+        rows = db.execute(
+            select(table).where(table.c.seq > after).order_by(table.c.seq).limit(batch)
+        ).all()
         if not rows:
             return
         yield from rows
         after = rows[-1].seq
-        db.expunge_all()
 
 
 def verify(db: Session, anchor: tuple[int, str] | None = None) -> Verification:

@@ -1,0 +1,106 @@
+"""The flask commands: demo data, record verification, account creation, migrations."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, text
+
+from council.extensions import db
+from council.models.organisation import CommunityPoint, Organisation, Zone
+from council.models.user import AccountStatus, Role, User, UserRole
+
+
+def _count(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def _members_with(role: Role) -> int:
+    return _count(User, User.role_rows.any(UserRole.role == role))
+
+
+def test_demo_loads_a_believable_council_once(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert _count(Zone) == 5
+    assert 25 <= _count(Organisation) <= 35
+    assert _count(CommunityPoint) >= 3
+    assert _members_with(Role.MEMBER) == 25
+    assert _members_with(Role.CHAIR) == 1 and _members_with(Role.SECRETARY) == 1
+    assert _members_with(Role.STAKEHOLDER) >= 10
+    assert _count(User, User.status == AccountStatus.PENDING) == 1
+    emails = set(db.session.scalars(select(User.email)))
+    expected = {"admin@example.org", "presidente@example.org", "segretario@example.org"}
+    expected |= {f"consigliere{n}@example.org" for n in range(1, 24)}
+    expected |= {f"portatore{n}@example.org" for n in range(1, 11)}
+    assert expected <= emails
+    users_before = _count(User)
+
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 0 and "already" in again.output
+    assert _count(User) == users_before
+
+    reset = runner.invoke(args=["demo", "--reset"])
+    assert reset.exit_code == 0, reset.output
+    assert _count(User) == users_before
+    verify = runner.invoke(args=["record", "verify"])
+    assert verify.exit_code == 0 and verify.output.startswith("ok:")
+
+
+def test_demo_accounts_log_in_with_the_documented_password(app):
+    app.test_cli_runner().invoke(args=["demo"])
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    response = client.post(
+        "/login",
+        data={"email": "presidente@example.org", "password": "consiglio-demo", "csrf_token": token},
+    )
+    assert response.status_code == 302
+
+
+def test_record_verify_names_the_broken_event(app):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["demo"])
+    ok = runner.invoke(args=["record", "verify"])
+    assert ok.exit_code == 0
+    head_line = ok.output.split("head ")[1].split()
+    anchor = f"{head_line[0]}:{head_line[1]}"
+    assert runner.invoke(args=["record", "verify", "--anchor", anchor]).exit_code == 0
+    assert runner.invoke(args=["record", "verify", "--anchor", "3:" + "0" * 64]).exit_code == 1
+    assert runner.invoke(args=["record", "verify", "--anchor", "nonsense"]).exit_code == 2
+
+    with db.engine.begin() as conn:
+        conn.execute(text('UPDATE record_events SET data = \'{"name":"Zona X"}\' WHERE seq = 7'))
+    db.session.remove()  # as a new process would: no snapshot from before the tampering
+    broken = runner.invoke(args=["record", "verify"])
+    assert broken.exit_code == 1
+    assert "seq 7" in broken.output
+
+
+def test_record_export_writes_json_lines(app):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["demo"])
+    lines = runner.invoke(args=["record", "export", "--after", "80"]).output.splitlines()
+    assert [line[:9] for line in lines[:1]] == ['{"seq": 8']
+
+
+def test_users_create_makes_an_active_account(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["users", "create", "--email", "Capo@Example.org", "--name", "Capo Tecnico",
+              "--role", "admin"],
+        input="una-password-lunga\nuna-password-lunga\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "capo@example.org"))
+    assert user.is_active and Role.ADMIN in user.roles
+    short = runner.invoke(
+        args=["users", "create", "--email", "b@example.org", "--name", "Bea"],
+        input="corta\ncorta\n",
+    )
+    assert short.exit_code == 1 and "10" in short.output
+
+
+def test_db_upgrade_is_idempotent(app):
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
