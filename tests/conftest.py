@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import socketio as socketio_client
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
@@ -225,3 +226,24 @@ def live_server(app) -> LiveServer:
         except OSError:
             time.sleep(0.05)
     return LiveServer(f"http://127.0.0.1:{port}")
+
+
+@pytest.fixture
+def sockets(live_server):
+    """Factory of real Socket.IO clients over websocket: sockets(cookie=None).
+
+    Closing a websocket waits up to 3 s for the server's close frame, so clients are
+    disconnected in the background at teardown.
+    """
+    opened = []
+
+    def connect(cookie: str | None = None):
+        client = socketio_client.SimpleClient()
+        headers = {"Cookie": cookie} if cookie else {}
+        client.connect(live_server.url, transports=["websocket"], headers=headers)
+        opened.append(client)
+        return client
+
+    yield connect
+    for client in opened:
+        threading.Thread(target=client.disconnect, daemon=True).start()
