@@ -23,8 +23,11 @@
     socket.on("connect", () => socket.emit("room.join", { room: "record" }));
     socket.on("record.appended", (event) => {
       seqNodes.forEach((node) => { node.textContent = String(event.seq); });
+      // data-record-head-hash="16" shows the first 16 characters, empty shows it all.
+      const hash = typeof event.hash === "string" ? event.hash : "";
       document.querySelectorAll("[data-record-head-hash]").forEach((node) => {
-        node.textContent = "…";
+        const size = parseInt(node.dataset.recordHeadHash, 10);
+        node.textContent = hash && size > 0 ? hash.slice(0, size) + "…" : hash || "…";
       });
     });
   }
