@@ -20,7 +20,7 @@ GENESIS = "0" * 64
 
 
 def fetch(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - user-given URL
+    with urllib.request.urlopen(url, timeout=30) as response:
         return response.read()
 
 
