@@ -9,12 +9,13 @@ from wtforms import (
     EmailField,
     HiddenField,
     PasswordField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import URL, DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from council.domain.accounts import MAX_PASSWORD, MIN_PASSWORD
@@ -40,7 +41,7 @@ class LoginForm(FlaskForm):
 
 class RegistrationForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(min=2, max=120)])
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     organisation = SelectField(
         _l("Organisation you represent"), coerce=coerce_optional_int, validators=[DataRequired()]
     )
@@ -71,7 +72,9 @@ class PasswordChangeForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=[("it", "Italiano"), ("en", "English")])
+    locale = SelectField(
+        _l("Language"), choices=[SelectChoice("it", "Italiano"), SelectChoice("en", "English")]
+    )
     next = HiddenField()
 
 
@@ -81,7 +84,7 @@ class ActionForm(FlaskForm):
 
 class UserForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(min=2, max=120)])
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     organisation = SelectField(
         _l("Organisation"), coerce=coerce_optional_int, validators=[Optional()]
     )
