@@ -1,12 +1,45 @@
 """SQLAlchemy models, one module per aggregate; importing this package registers them all."""
 
 from council.db import Base
+from council.models.comment import Comment, CommentRevision, CommentState, Stance
+from council.models.notification import EmailFrequency, Notification, NotificationSettings
 from council.models.organisation import CommunityPoint, Organisation, Zone
+from council.models.proposal import (
+    Amendment,
+    AmendmentState,
+    CosignState,
+    Follow,
+    FollowTarget,
+    Proposal,
+    ProposalCosigner,
+    ProposalState,
+    ProposalVersion,
+    Support,
+    Topic,
+)
 from council.models.record import RecordEvent
 from council.models.user import LoginFailure, Role, User, UserRole
 
 __all__ = [
+    "Amendment",
+    "AmendmentState",
     "Base",
+    "Comment",
+    "CommentRevision",
+    "CommentState",
+    "CosignState",
+    "EmailFrequency",
+    "Follow",
+    "FollowTarget",
+    "Notification",
+    "NotificationSettings",
+    "Proposal",
+    "ProposalCosigner",
+    "ProposalState",
+    "ProposalVersion",
+    "Stance",
+    "Support",
+    "Topic",
     "CommunityPoint",
     "LoginFailure",
     "Organisation",
