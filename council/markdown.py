@@ -37,7 +37,7 @@ def render(text: str) -> Markup:
         link_rel="nofollow noopener noreferrer",
         strip_comments=True,
     )
-    return Markup(clean)  # noqa: S704 - sanitized just above
+    return Markup(clean)
 
 
 def paragraphs(text: str) -> list[str]:
