@@ -1,4 +1,4 @@
-"""Render user text: python-markdown, then nh3 with an allow-list. The only way text becomes HTML."""
+"""Render user text: python-markdown, then nh3 with an allow-list; the only path to HTML."""
 
 from __future__ import annotations
 
