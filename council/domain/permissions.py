@@ -1,7 +1,14 @@
-"""The one place that says who may do what. Views and socket handlers ask here; so do templates."""
+"""The one place that says who may do what. Views, socket handlers and templates ask here.
+
+A rule is the set of roles that may act (empty: anyone, the public included), optionally
+narrowed by a check on the object acted upon (the author of a proposal, the organisation
+invited to co-sign…). State rules (a deadline passed, a proposal already submitted) are the
+domain operations' business: they raise InvalidState with their own reason.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_babel import gettext as _
@@ -9,17 +16,100 @@ from flask_babel import gettext as _
 from council.errors import NotAllowed
 from council.models.user import Role, User
 
+STAKEHOLDER, MEMBER, SECRETARY, CHAIR, ADMIN = (
+    Role.STAKEHOLDER,
+    Role.MEMBER,
+    Role.SECRETARY,
+    Role.CHAIR,
+    Role.ADMIN,
+)
+ANYONE: frozenset[Role] = frozenset()
+PARTICIPANTS = frozenset({STAKEHOLDER, MEMBER, SECRETARY, CHAIR})
+ACCOUNT_HOLDERS = frozenset(Role)
+
 # action -> roles that may perform it. An empty set means anyone, the public included.
 RULES: dict[str, frozenset[Role]] = {
-    "record.read": frozenset(),
-    "account.approve": frozenset({Role.SECRETARY, Role.ADMIN}),
-    "account.list": frozenset({Role.SECRETARY, Role.ADMIN}),
-    "account.manage": frozenset({Role.ADMIN}),
-    "role.manage": frozenset({Role.ADMIN}),
-    "organisation.manage": frozenset({Role.ADMIN}),
-    "zone.manage": frozenset({Role.ADMIN}),
-    "community_point.manage": frozenset({Role.ADMIN}),
-    "admin.enter": frozenset({Role.SECRETARY, Role.ADMIN}),
+    "record.read": ANYONE,
+    "account.approve": frozenset({SECRETARY, ADMIN}),
+    "account.list": frozenset({SECRETARY, ADMIN}),
+    "account.manage": frozenset({ADMIN}),
+    "role.manage": frozenset({ADMIN}),
+    "organisation.manage": frozenset({ADMIN}),
+    "zone.manage": frozenset({ADMIN}),
+    "community_point.manage": frozenset({ADMIN}),
+    "topic.manage": frozenset({ADMIN}),
+    "admin.enter": frozenset({SECRETARY, ADMIN}),
+    # proposals
+    "proposal.read": ANYONE,  # published ones; drafts: see proposal.read_draft
+    "proposal.read_draft": PARTICIPANTS,  # its author, or a member of an invited organisation
+    "proposal.create": PARTICIPANTS,
+    "proposal.edit": PARTICIPANTS,  # its author only
+    "proposal.submit": PARTICIPANTS,  # its author only
+    "proposal.withdraw": PARTICIPANTS,  # its author only
+    "proposal.invite_cosigner": PARTICIPANTS,  # its author only
+    "proposal.cosign_respond": PARTICIPANTS,  # a representative of the invited organisation
+    "proposal.support": PARTICIPANTS,  # for one's own organisation
+    "proposal.schedule": frozenset({SECRETARY}),  # onto a meeting's agenda
+    "proposal.refer_back": frozenset({SECRETARY, CHAIR}),
+    # comments
+    "comment.create": PARTICIPANTS,
+    "comment.edit": PARTICIPANTS,  # its author only
+    "comment.delete": PARTICIPANTS,  # its author only
+    "comment.moderate": frozenset({SECRETARY}),
+    # amendments
+    "amendment.create": PARTICIPANTS,
+    "amendment.decide": PARTICIPANTS,  # the proposal's author: accept, or send to the vote
+    "amendment.withdraw": PARTICIPANTS,  # the amendment's author
+    # following and notifications
+    "follow": ACCOUNT_HOLDERS,
+    "notifications.read": ACCOUNT_HOLDERS,
+}
+
+
+def _is_author(user: User, obj: Any) -> bool:
+    return getattr(obj, "author_id", None) == user.id
+
+
+def _proposal_of(obj: Any) -> Any:
+    return getattr(obj, "proposal", obj)
+
+
+def _invited_organisation(user: User, obj: Any) -> bool:
+    """obj is a ProposalCosigner: the user represents its organisation."""
+    return user.organisation_id is not None and user.organisation_id == getattr(
+        obj, "organisation_id", None
+    )
+
+
+def _can_read_draft(user: User, proposal: Any) -> bool:
+    if _is_author(user, proposal):
+        return True
+    return user.organisation_id is not None and any(
+        c.organisation_id == user.organisation_id for c in getattr(proposal, "cosigners", [])
+    )
+
+
+def _has_organisation(user: User, _obj: Any) -> bool:
+    return user.organisation_id is not None
+
+
+def _proposal_author(user: User, obj: Any) -> bool:
+    return _is_author(user, _proposal_of(obj))
+
+
+# action -> extra check on the object, applied after the role check when an object is given.
+OBJECT_RULES: dict[str, Callable[[User, Any], bool]] = {
+    "proposal.read_draft": _can_read_draft,
+    "proposal.edit": _is_author,
+    "proposal.submit": _is_author,
+    "proposal.withdraw": _is_author,
+    "proposal.invite_cosigner": _is_author,
+    "proposal.cosign_respond": _invited_organisation,
+    "proposal.support": _has_organisation,
+    "comment.edit": _is_author,
+    "comment.delete": _is_author,
+    "amendment.decide": _proposal_author,
+    "amendment.withdraw": _is_author,
 }
 
 
@@ -34,18 +124,19 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:
     if action not in RULES:
         raise KeyError(f"unknown action {action!r}")
     allowed = RULES[action]
-    if not allowed:
-        return True
     user = as_user(actor)
-    if user is None:
+    if allowed and (user is None or not (user.roles & allowed)):
         return False
-    return bool(user.roles & allowed)
+    check = OBJECT_RULES.get(action)
+    if check is not None and obj is not None:
+        return user is not None and check(user, obj)
+    return True
 
 
 def require(actor: Any, action: str, obj: Any = None) -> User:
     """Return the acting user if allowed, else raise NotAllowed with a readable reason."""
     if not can(actor, action, obj):
+        if as_user(actor) is None:
+            raise NotAllowed(_("Log in to do this."))
         raise NotAllowed(_("You are not allowed to do this."))
-    user = as_user(actor)
-    assert user is not None or not RULES[action]
-    return user  # type: ignore[return-value]
+    return as_user(actor)  # type: ignore[return-value]

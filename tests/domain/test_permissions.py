@@ -20,6 +20,27 @@ EXPECTED = {
     "organisation.manage": {"admin"},
     "zone.manage": {"admin"},
     "community_point.manage": {"admin"},
+    "topic.manage": {"admin"},
+    "proposal.read": set(ROLES),
+    "proposal.read_draft": {"stakeholder", "member", "secretary", "chair"},
+    "proposal.create": {"stakeholder", "member", "secretary", "chair"},
+    "proposal.edit": {"stakeholder", "member", "secretary", "chair"},
+    "proposal.submit": {"stakeholder", "member", "secretary", "chair"},
+    "proposal.withdraw": {"stakeholder", "member", "secretary", "chair"},
+    "proposal.invite_cosigner": {"stakeholder", "member", "secretary", "chair"},
+    "proposal.cosign_respond": {"stakeholder", "member", "secretary", "chair"},
+    "proposal.support": {"stakeholder", "member", "secretary", "chair"},
+    "proposal.schedule": {"secretary"},
+    "proposal.refer_back": {"secretary", "chair"},
+    "comment.create": {"stakeholder", "member", "secretary", "chair"},
+    "comment.edit": {"stakeholder", "member", "secretary", "chair"},
+    "comment.delete": {"stakeholder", "member", "secretary", "chair"},
+    "comment.moderate": {"secretary"},
+    "amendment.create": {"stakeholder", "member", "secretary", "chair"},
+    "amendment.decide": {"stakeholder", "member", "secretary", "chair"},
+    "amendment.withdraw": {"stakeholder", "member", "secretary", "chair"},
+    "follow": {"stakeholder", "member", "secretary", "chair", "admin"},
+    "notifications.read": {"stakeholder", "member", "secretary", "chair", "admin"},
 }
 
 
@@ -45,6 +66,18 @@ def test_inactive_accounts_act_as_the_public(make_user, status):
     person = make_user("admin", status=status)
     assert not permissions.can(person, "account.manage")
     assert permissions.can(person, "record.read")
+
+
+def test_object_rules_narrow_to_the_author(make_user):
+    from types import SimpleNamespace
+
+    author, other = make_user("stakeholder"), make_user("stakeholder")
+    proposal = SimpleNamespace(author_id=author.id, cosigners=[])
+    assert permissions.can(author, "proposal.edit", proposal)
+    assert not permissions.can(other, "proposal.edit", proposal)
+    assert not permissions.can(other, "proposal.read_draft", proposal)
+    proposal.cosigners.append(SimpleNamespace(organisation_id=other.organisation_id))
+    assert permissions.can(other, "proposal.read_draft", proposal)
 
 
 def test_unknown_actions_are_a_programming_error(make_user):
