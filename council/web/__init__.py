@@ -88,7 +88,10 @@ def init_app(app: Flask) -> None:
     def _csrf_error(_error: CSRFError):
         return render_error(
             400,
-            _("The form has expired or did not come from this site. Reload the page and retry."),
+            _(
+                "The form has expired or did not come from this site. "
+                "Reload the page and try again."
+            ),
         )
 
     @app.errorhandler(HTTPException)
