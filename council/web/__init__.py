@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, request
+from flask import Flask, abort, request
 from flask_babel import get_locale, lazy_gettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,7 +17,7 @@ from council.extensions import db, login_manager
 from council.i18n import LANGUAGE_NAMES
 from council.models.user import User
 from council.web import admin, api, auth, main
-from council.web.common import error_message, render_error
+from council.web.common import IdConverter, error_message, render_error
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ CSP = "; ".join(
 
 
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter
     for blueprint in (main.bp, auth.bp, admin.bp, api.bp):
         app.register_blueprint(blueprint)
 
@@ -56,6 +57,13 @@ def init_app(app: Flask) -> None:
         if user is None or user.session_version != version or not user.is_active:
             return None
         return user
+
+    @app.before_request
+    def _refuse_nul_characters():
+        """Nobody types a NUL and PostgreSQL cannot store one: refuse it here, not with a 500."""
+        for values in (request.args, request.form):
+            if any("\x00" in key + value for key, value in values.items(multi=True)):
+                abort(400)
 
     @app.after_request
     def _security_headers(response):

@@ -48,6 +48,7 @@ GROUP_LABELS = {
     CouncilGroup.THIRD_SECTOR: _l("Third sector"),
 }
 PAGE_SIZE = 50
+MAX_PAGE = 100_000  # keeps the OFFSET within what the databases accept
 
 
 def requires(action: str) -> Callable:
@@ -103,7 +104,7 @@ def users():
     status = request.args.get("status")
     if status in set(AccountStatus):
         query = query.where(User.status == AccountStatus(status))
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
     rows = list(db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
     return render_template(
         "admin/users.html",

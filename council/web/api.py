@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, request
 
 from council.domain import record
 from council.extensions import csrf, db
+from council.web.common import MAX_ID
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -38,7 +39,7 @@ def record_head():
 
 @bp.get("/record")
 def record_events():
-    after = _int_arg("after", 0, 0, 2**62)
+    after = _int_arg("after", 0, 0, MAX_ID)
     limit = _int_arg("limit", 100, 1, MAX_LIMIT)
     rows = record.page(db.session, after=after, limit=limit)
     body = "".join(

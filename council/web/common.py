@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
+from werkzeug.routing import IntegerConverter
 
 from council.errors import DomainError, ValidationError
 
@@ -36,6 +37,18 @@ def error_message(status: int) -> str:
         500: _("An unexpected error occurred. Nothing was changed; please try again later."),
     }
     return messages.get(status, _("An error occurred."))
+
+
+# Ids and record sequence numbers are 32-bit INTEGER columns on PostgreSQL.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in our URLs names a row: past the largest id nothing exists (404, not 500)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def safe_next(target: str | None, fallback: str = "/") -> str:
