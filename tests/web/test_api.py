@@ -130,6 +130,7 @@ def test_default_page_is_one_hundred_events(client):
         "after=1.5",
         "after=1e3",
         "after=99999999999999999999999",
+        "after=2147483648",  # past any seq: the column is a 32-bit INTEGER
         "limit=0",
         "limit=-5",
         "limit=abc",
@@ -148,9 +149,11 @@ def test_bad_parameters_get_a_json_422(client, query):
     assert body["message"] == "Non è stato possibile accettare i dati inviati."
 
 
-def test_the_largest_limit_is_accepted(client):
+def test_the_largest_values_are_accepted(client):
     append(1)
     assert client.get("/api/v1/record?limit=1000").status_code == 200
+    response = client.get("/api/v1/record?after=2147483647")
+    assert response.status_code == 200 and response.get_data() == b""
 
 
 def test_api_errors_are_json(client):

@@ -381,3 +381,64 @@ def test_names_typed_by_people_are_escaped(web, make_web, organisation, admin):
     person = db.session.scalar(select(User).where(User.email == "giulia@example.org"))
     body = office.get(f"/admin/users/{person.id}").get_data(as_text=True)
     assert "<script>alert" not in body and "<img src=x" not in body
+
+
+# --- hostile input never gets a 500 -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/admin/users?page=99999999999999999999", 200),
+        ("/admin/users?page=9223372036854775807", 200),
+        ("/admin/users?page=-3", 200),
+        ("/admin/users/99999999999999999999", 404),
+        ("/admin/users/2147483648", 404),
+        ("/admin/zones/99999999999999999999", 404),
+        ("/admin/organisations/99999999999999999999", 404),
+        ("/admin/community-points/99999999999999999999", 404),
+        ("/admin/users?q=%00", 400),
+        ("/record?subject=user:%00", 400),
+        ("/?lang=%00", 400),
+    ],
+)
+def test_odd_urls_get_a_clear_answer_not_a_crash(web, admin, path, status):
+    web.login(admin.email)
+    response = web.get(path)
+    assert response.status_code == status
+    assert '<html lang="it">' in page(response)
+
+
+def test_odd_post_targets_are_404(web, admin):
+    web.login(admin.email)
+    before = state()
+    for path in ("/admin/users/99999999999999999999/approve",
+                 "/admin/users/99999999999999999999/status"):  # fmt: skip
+        assert web.post(path, {"status": "active"}, token_from="/").status_code == 404
+    assert state() == before
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/login", {"email": "anna\x00@example.org", "password": PASSWORD}),
+        (
+            "/register",
+            {"name": "Giulia\x00", "email": "giulia@example.org", "password": PASSWORD,
+             "confirm": PASSWORD, "organisation": "{organisation}", "consent": "y"},
+        ),
+        ("/admin/zones/new", {"name": "Zona\x00Nord"}),
+        ("/admin/users/new", {"name": "Nome", "email": "n@example.org", "password": "\x00" * 12}),
+    ],
+    ids=["login", "register", "zone", "account"],
+)  # fmt: skip
+def test_nul_bytes_in_forms_are_refused_not_a_crash(web, admin, organisation, path, data):
+    """PostgreSQL cannot store a NUL character: it must be refused before it gets there."""
+    if path.startswith("/admin"):
+        web.login(admin.email)
+    data = {key: value.format(organisation=organisation.id) for key, value in data.items()}
+    before = state()
+    response = web.post(path, data, token_from="/")
+    assert response.status_code == 400
+    assert "Non è stato possibile interpretare la richiesta." in page(response)
+    assert state() == before
