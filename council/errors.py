@@ -33,3 +33,10 @@ class InvalidState(DomainError):
 class ValidationError(DomainError):
     status = 422
     code = "invalid"
+
+
+class RateLimited(DomainError):
+    """Too many actions in a short time (posting comments…): try again later."""
+
+    status = 429
+    code = "rate_limited"
