@@ -51,6 +51,7 @@ RULES: dict[str, frozenset[Role]] = {
     "proposal.support": PARTICIPANTS,  # for one's own organisation
     "proposal.schedule": frozenset({SECRETARY}),  # onto a meeting's agenda
     "proposal.refer_back": frozenset({SECRETARY, CHAIR}),
+    "proposal.record_outcome": frozenset({SECRETARY, CHAIR}),  # by hand; a vote acts as system
     # comments
     "comment.create": PARTICIPANTS,
     "comment.edit": PARTICIPANTS,  # its author only

@@ -32,6 +32,7 @@ EXPECTED = {
     "proposal.support": {"stakeholder", "member", "secretary", "chair"},
     "proposal.schedule": {"secretary"},
     "proposal.refer_back": {"secretary", "chair"},
+    "proposal.record_outcome": {"secretary", "chair"},
     "comment.create": {"stakeholder", "member", "secretary", "chair"},
     "comment.edit": {"stakeholder", "member", "secretary", "chair"},
     "comment.delete": {"stakeholder", "member", "secretary", "chair"},
