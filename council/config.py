@@ -78,6 +78,8 @@ def load(overrides: dict | None = None) -> dict:
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "consiglio@localhost"),
         "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX") or str(INSTANCE / "outbox"),
+        # The site's address, for links in e-mails sent outside a request (digests).
+        "PUBLIC_URL": (os.environ.get("PUBLIC_URL") or "http://localhost:5000").rstrip("/"),
         "TESTING": env == "testing",
     }
     config.update(overrides)
