@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_required, login_user, logout_user
 
 from council.domain import accounts, organisations
@@ -37,6 +38,7 @@ def login():
                 refused = error  # committed: the failed attempt must be counted
         if refused is None:
             login_user(user, remember=form.remember.data)
+            refresh_locale()  # chosen for the visitor; now the person may have their own
             flash(_("Welcome, %(name)s.", name=user.name), "success")
             return redirect(safe_next(form.next.data, url_for("main.home")))
         form.form_errors.append(refused.message)
