@@ -9,12 +9,41 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room, leave_room
 
-from council.domain import permissions
+from council.domain import discussion, permissions
+from council.errors import NotFound
+from council.extensions import db
 
 log = logging.getLogger(__name__)
 
-# Rooms anyone may follow; later capabilities add per-proposal and per-meeting rooms.
-PUBLIC_ROOMS = {"record"}
+
+def _record_room(_user, key: str | None) -> bool:
+    return key is None
+
+
+def _proposal_room(user, key: str | None) -> bool:
+    """proposal:<id>, the live discussion of a published proposal: anyone, the public too."""
+    if key is None or not key.isdigit() or len(key) > 9:
+        return False
+    try:
+        discussion.readable_proposal(db.session, user, int(key))
+    except NotFound:
+        return False
+    return True
+
+
+# Room kind ("kind" or "kind:<key>") -> may this person (None: the public) follow it?
+ROOMS = {"record": _record_room, "proposal": _proposal_room}
+
+
+def may_follow(user, room: str) -> bool:
+    kind, _sep, key = room.partition(":")
+    resolver = ROOMS.get(kind)
+    return resolver is not None and resolver(user, key if _sep else None)
+
+
+def _room_of(payload) -> str | None:
+    room = payload.get("room") if isinstance(payload, dict) else None
+    return room if isinstance(room, str) and len(room) <= 64 else None
 
 
 def error(code: str, message: str) -> dict:
@@ -30,16 +59,16 @@ def register(socketio: SocketIO) -> None:
 
     @socketio.on("room.join")
     def on_join(payload=None):
-        room = payload.get("room") if isinstance(payload, dict) else None
-        if not isinstance(room, str) or room not in PUBLIC_ROOMS:
+        room = _room_of(payload)
+        if room is None or not may_follow(permissions.as_user(current_user), room):
             return error("invalid", _("Unknown room."))
         join_room(room)
         return {"ok": True, "room": room}
 
     @socketio.on("room.leave")
     def on_leave(payload=None):
-        room = payload.get("room") if isinstance(payload, dict) else None
-        if not isinstance(room, str) or room not in PUBLIC_ROOMS:
+        room = _room_of(payload)
+        if room is None or room.partition(":")[0] not in ROOMS:
             return error("invalid", _("Unknown room."))
         leave_room(room)
         return {"ok": True, "room": room}

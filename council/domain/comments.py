@@ -1,0 +1,426 @@
+"""Comments on proposals: post, edit, delete (by the author), hide and unhide (moderation).
+
+Each operation checks permissions and the proposal's state, writes the rows, keeps the
+denormalised counters (Proposal.comment_count: visible comments; Comment.reply_count: direct
+replies), appends the record event and writes the notifications, in the caller's transaction.
+The record carries a SHA-256 of the text, never the text itself, so that a moderated or deleted
+comment is not republished forever by the record (docs/record.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from council.domain import notifications, permissions, record
+from council.errors import InvalidState, NotFound, RateLimited, ValidationError
+from council.markdown import paragraphs
+from council.models.comment import Comment, CommentRevision, CommentState, Stance
+from council.models.proposal import FollowTarget, Proposal, ProposalState, ProposalVersion
+from council.models.user import User
+
+MAX_BODY = 10_000
+REASON_MIN, REASON_MAX = 5, 500
+# (window, most comments a person may post in it); counted in the database, so every
+# process agrees.
+RATE_LIMITS = ((timedelta(minutes=1), 5), (timedelta(hours=1), 60))
+# The same text posted twice in the same place by the same person within this time is a
+# repeated request (a double click, a resent form), refused.
+DUPLICATE_WINDOW = timedelta(minutes=10)
+
+# Control characters other than tab and newline never belong in a comment (NUL cannot even
+# be stored by PostgreSQL).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def body_sha256(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def comment_url(comment: Comment) -> str:
+    """The public address of a comment: its thread page, scrolled to it."""
+    root = comment.root_id or comment.id
+    return f"/proposals/{comment.proposal_id}/comments/{root}#c-{comment.id}"
+
+
+def is_open(proposal: Proposal, now: datetime | None = None) -> bool:
+    """Comments are taken while the proposal is in consultation and before its deadline."""
+    if proposal.state != ProposalState.CONSULTATION:
+        return False
+    deadline = proposal.consultation_deadline
+    return deadline is None or (now or _now()) < deadline
+
+
+def _require_open(proposal: Proposal) -> None:
+    if not is_open(proposal):
+        raise InvalidState(_("The consultation is closed."))
+
+
+def clean_body(body: str | None) -> str:
+    """Normalised text: newlines as \\n, no control characters, no surrounding blanks."""
+    text = _CONTROL.sub("", (body or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
+    if not text:
+        raise ValidationError(_("Write the text of your comment."), field="body")
+    if len(text) > MAX_BODY:
+        raise ValidationError(
+            _("A comment can be at most %(n)d characters long.", n=MAX_BODY), field="body"
+        )
+    return text
+
+
+def parse_stance(stance: Stance | str | None) -> Stance | None:
+    if stance is None or stance == "":
+        return None
+    try:
+        return Stance(stance)
+    except ValueError:
+        raise ValidationError(_("Choose a valid position."), field="stance") from None
+
+
+def current_version(db: Session, proposal: Proposal) -> ProposalVersion:
+    version = db.scalar(
+        select(ProposalVersion).where(
+            ProposalVersion.proposal_id == proposal.id,
+            ProposalVersion.number == proposal.current_version,
+        )
+    )
+    if version is None:
+        raise InvalidState(_("This proposal has no text to comment on yet."))
+    return version
+
+
+def _check_rate(db: Session, user: User) -> None:
+    # Serialise one person's posts (PostgreSQL: row lock; SQLite: the write transaction is
+    # already exclusive), so two simultaneous requests cannot both slip under the limit.
+    db.execute(select(User.id).where(User.id == user.id).with_for_update())
+    now = _now()
+    for window, most in RATE_LIMITS:
+        count = db.scalar(
+            select(func.count())
+            .select_from(Comment)
+            .where(Comment.author_id == user.id, Comment.created_at > now - window)
+        )
+        if count >= most:
+            raise RateLimited(
+                _(
+                    "You are posting too quickly: at most %(minute)d comments a minute and "
+                    "%(hour)d an hour. Wait a little and try again.",
+                    minute=RATE_LIMITS[0][1],
+                    hour=RATE_LIMITS[1][1],
+                )
+            )
+
+
+def _check_duplicate(
+    db: Session, user: User, proposal: Proposal, body: str, parent: Comment | None
+) -> None:
+    same_place = Comment.parent_id == parent.id if parent else Comment.parent_id.is_(None)
+    duplicate = db.scalar(
+        select(Comment.id).where(
+            Comment.author_id == user.id,
+            Comment.proposal_id == proposal.id,
+            same_place,
+            Comment.created_at > _now() - DUPLICATE_WINDOW,
+            Comment.body == body,
+        )
+    )
+    if duplicate is not None:
+        raise InvalidState(_("You have already posted this comment."))
+
+
+def _check_parent(proposal: Proposal, parent: Comment | None) -> None:
+    if parent is None:
+        return
+    if parent.proposal_id != proposal.id:
+        raise NotFound(_("The comment you are replying to does not exist."))
+    if parent.state != CommentState.VISIBLE:
+        raise InvalidState(_("You cannot reply to a deleted or hidden comment."))
+
+
+def _check_paragraph(version: ProposalVersion, paragraph: int | None, parent) -> int | None:
+    if paragraph is None:
+        return None
+    if parent is not None:
+        raise ValidationError(
+            _("Only a new comment, not a reply, can refer to a paragraph."), field="paragraph"
+        )
+    if isinstance(paragraph, bool) or not isinstance(paragraph, int):
+        raise ValidationError(_("This paragraph does not exist."), field="paragraph")
+    if not 0 <= paragraph < len(paragraphs(version.body)):
+        raise ValidationError(_("This paragraph does not exist."), field="paragraph")
+    return paragraph
+
+
+def _bump_visible(db: Session, proposal: Proposal, by: int) -> None:
+    db.execute(
+        update(Proposal)
+        .where(Proposal.id == proposal.id)
+        .values(comment_count=Proposal.comment_count + by)
+        .execution_options(synchronize_session=False)
+    )
+    db.expire(proposal, ["comment_count"])
+
+
+def post_comment(
+    db: Session,
+    actor: User | None,
+    proposal: Proposal,
+    body: str,
+    stance: Stance | str | None = None,
+    parent: Comment | None = None,
+    paragraph: int | None = None,
+) -> Comment:
+    """Post a comment (or a reply to `parent`) on the proposal's current version.
+
+    Raises NotAllowed (public, pending accounts, roles without comment.create), InvalidState
+    (consultation closed, parent hidden or deleted, the same text posted twice), NotFound
+    (parent of another proposal), ValidationError (body, stance, paragraph), RateLimited.
+    """
+    user = permissions.require(actor, "comment.create", proposal)
+    _require_open(proposal)
+    text = clean_body(body)
+    chosen = parse_stance(stance)
+    _check_parent(proposal, parent)
+    version = current_version(db, proposal)
+    anchor = _check_paragraph(version, paragraph, parent)
+    _check_rate(db, user)
+    _check_duplicate(db, user, proposal, text, parent)
+
+    comment = Comment(
+        proposal_id=proposal.id,
+        version_id=version.id,
+        parent_id=parent.id if parent else None,
+        root_id=(parent.root_id or parent.id) if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        author_id=user.id,
+        author=user,
+        body=text,
+        stance=chosen,
+        paragraph=anchor,
+        state=CommentState.VISIBLE,
+        created_at=_now(),
+        reply_count=0,
+    )
+    db.add(comment)
+    if parent is not None:
+        db.execute(
+            update(Comment)
+            .where(Comment.id == parent.id)
+            .values(reply_count=Comment.reply_count + 1)
+            .execution_options(synchronize_session=False)
+        )
+        db.expire(parent, ["reply_count"])
+    _bump_visible(db, proposal, +1)
+    proposal.last_activity_at = comment.created_at
+    db.flush()
+
+    record.append(
+        db,
+        kind="comment.posted",
+        actor=user,
+        subject=f"comment:{comment.id}",
+        data={
+            "proposal": proposal.id,
+            "version": version.number,
+            "parent": parent.id if parent else None,
+            "stance": str(chosen) if chosen else None,
+            "paragraph": anchor,
+            "body_sha256": body_sha256(text),
+        },
+    )
+    _notify(db, user, proposal, comment, parent)
+    return comment
+
+
+def _notify(
+    db: Session, user: User, proposal: Proposal, comment: Comment, parent: Comment | None
+) -> None:
+    params = {
+        "proposal": proposal.id,
+        "title": proposal.title,
+        "comment": comment.id,
+        "author": user.name,
+    }
+    url = comment_url(comment)
+    replied_to: set[int] = set()
+    if parent is not None:
+        parent_author = db.get(User, parent.author_id)
+        if parent_author is not None:
+            replied_to.add(parent_author.id)
+            notifications.notify(
+                db,
+                [parent_author],
+                kind="reply",
+                subject=f"comment:{comment.id}",
+                url=url,
+                params=params,
+                actor=user,
+            )
+    followers = [
+        person
+        for person in notifications.followers(db, FollowTarget.PROPOSAL, proposal.id)
+        if person.id not in replied_to
+    ]
+    notifications.notify(
+        db,
+        followers,
+        kind="new_comment",
+        subject=f"comment:{comment.id}",
+        url=url,
+        params=params,
+        actor=user,
+    )
+
+
+def _require_not_removed(comment: Comment) -> None:
+    if comment.state == CommentState.DELETED:
+        raise InvalidState(_("This comment was deleted."))
+    if comment.state == CommentState.HIDDEN:
+        raise InvalidState(_("This comment was hidden by the secretariat."))
+
+
+def _proposal_of(db: Session, comment: Comment) -> Proposal:
+    proposal = db.get(Proposal, comment.proposal_id)
+    assert proposal is not None
+    return proposal
+
+
+def edit_comment(
+    db: Session,
+    actor: User | None,
+    comment: Comment,
+    body: str,
+    stance: Stance | str | None = None,
+) -> Comment:
+    """Change one's own comment; the earlier text and stance are kept as a revision.
+
+    Raises NotAllowed (not the author), InvalidState (consultation closed, comment deleted
+    or hidden), ValidationError. Sending the same text and stance again changes nothing.
+    """
+    user = permissions.require(actor, "comment.edit", comment)
+    proposal = _proposal_of(db, comment)
+    _require_open(proposal)
+    _require_not_removed(comment)
+    text = clean_body(body)
+    chosen = parse_stance(stance)
+    if text == comment.body and chosen == comment.stance:
+        return comment
+    db.add(
+        CommentRevision(
+            comment_id=comment.id,
+            body=comment.body,
+            stance=comment.stance,
+            written_at=comment.edited_at or comment.created_at,
+        )
+    )
+    comment.body, comment.stance, comment.edited_at = text, chosen, _now()
+    proposal.last_activity_at = comment.edited_at
+    db.flush()
+    db.expire(comment, ["revisions"])
+    record.append(
+        db,
+        kind="comment.edited",
+        actor=user,
+        subject=f"comment:{comment.id}",
+        data={
+            "proposal": comment.proposal_id,
+            "body_sha256": body_sha256(text),
+            "stance": str(chosen) if chosen else None,
+        },
+    )
+    return comment
+
+
+def delete_comment(db: Session, actor: User | None, comment: Comment) -> Comment:
+    """Delete one's own comment: a placeholder stays in the thread, replies stay.
+
+    The text and its earlier versions are erased. Raises NotAllowed (not the author),
+    InvalidState (consultation closed, already deleted, hidden by moderation).
+    """
+    user = permissions.require(actor, "comment.delete", comment)
+    proposal = _proposal_of(db, comment)
+    _require_open(proposal)
+    _require_not_removed(comment)
+    comment.state = CommentState.DELETED
+    comment.body, comment.stance = "", None
+    for revision in list(comment.revisions):
+        db.delete(revision)
+    _bump_visible(db, proposal, -1)
+    db.flush()
+    db.expire(comment, ["revisions"])
+    record.append(
+        db,
+        kind="comment.deleted",
+        actor=user,
+        subject=f"comment:{comment.id}",
+        data={"proposal": comment.proposal_id},
+    )
+    return comment
+
+
+def clean_reason(reason: str | None) -> str:
+    text = " ".join(_CONTROL.sub("", reason or "").split())
+    if not REASON_MIN <= len(text) <= REASON_MAX:
+        raise ValidationError(
+            _(
+                "Give a reason between %(a)d and %(b)d characters: it is shown publicly.",
+                a=REASON_MIN,
+                b=REASON_MAX,
+            ),
+            field="reason",
+        )
+    return text
+
+
+def hide_comment(db: Session, actor: User | None, comment: Comment, reason: str) -> Comment:
+    """Moderation: hide a comment's text from everyone, with a reason shown publicly.
+
+    Raises NotAllowed (not the secretariat), InvalidState (already hidden, or deleted),
+    ValidationError (reason of 5 to 500 characters).
+    """
+    user = permissions.require(actor, "comment.moderate", comment)
+    if comment.state == CommentState.HIDDEN:
+        raise InvalidState(_("This comment is already hidden."))
+    if comment.state == CommentState.DELETED:
+        raise InvalidState(_("This comment was deleted."))
+    text = clean_reason(reason)
+    comment.state = CommentState.HIDDEN
+    comment.hidden_reason, comment.hidden_by_id = text, user.id
+    _bump_visible(db, _proposal_of(db, comment), -1)
+    db.flush()
+    record.append(
+        db,
+        kind="comment.hidden",
+        actor=user,
+        subject=f"comment:{comment.id}",
+        data={"proposal": comment.proposal_id, "reason": text},
+    )
+    return comment
+
+
+def unhide_comment(db: Session, actor: User | None, comment: Comment) -> Comment:
+    """Moderation: show a hidden comment again. Raises NotAllowed, InvalidState."""
+    user = permissions.require(actor, "comment.moderate", comment)
+    if comment.state != CommentState.HIDDEN:
+        raise InvalidState(_("This comment is not hidden."))
+    comment.state = CommentState.VISIBLE
+    comment.hidden_reason, comment.hidden_by_id = None, None
+    _bump_visible(db, _proposal_of(db, comment), +1)
+    db.flush()
+    record.append(
+        db,
+        kind="comment.unhidden",
+        actor=user,
+        subject=f"comment:{comment.id}",
+        data={"proposal": comment.proposal_id},
+    )
+    return comment
