@@ -64,6 +64,15 @@ RULES: dict[str, frozenset[Role]] = {
     # following and notifications
     "follow": ACCOUNT_HOLDERS,
     "notifications.read": ACCOUNT_HOLDERS,
+    # meetings and live sessions
+    "meeting.read_draft": frozenset({SECRETARY, CHAIR}),  # a meeting not yet convened
+    "meeting.prepare": frozenset({SECRETARY}),  # details, agenda, documents
+    "meeting.convene": frozenset({SECRETARY}),
+    "session.run": frozenset({CHAIR}),  # open/suspend/close, items, floor, timer
+    "attendance.manage": frozenset({SECRETARY, CHAIR}),  # mark others present or absent
+    "attendance.self": frozenset({MEMBER}),
+    "speakers.request": frozenset({MEMBER}),
+    "proxy.grant": frozenset({MEMBER}),
 }
 
 

@@ -2,6 +2,18 @@
 
 from council.db import Base
 from council.models.comment import Comment, CommentRevision, CommentState, Stance
+from council.models.meeting import (
+    AgendaItem,
+    Attendance,
+    AttendanceInterval,
+    Meeting,
+    MeetingDocument,
+    MeetingState,
+    Proxy,
+    SpeakerKind,
+    SpeakerRequest,
+    SpeakerState,
+)
 from council.models.notification import EmailFrequency, Notification, NotificationSettings
 from council.models.organisation import CommunityPoint, Organisation, Zone
 from council.models.proposal import (
@@ -21,8 +33,11 @@ from council.models.record import RecordEvent
 from council.models.user import LoginFailure, Role, User, UserRole
 
 __all__ = [
+    "AgendaItem",
     "Amendment",
     "AmendmentState",
+    "Attendance",
+    "AttendanceInterval",
     "Base",
     "Comment",
     "CommentRevision",
@@ -33,6 +48,9 @@ __all__ = [
     "Follow",
     "FollowTarget",
     "LoginFailure",
+    "Meeting",
+    "MeetingDocument",
+    "MeetingState",
     "Notification",
     "NotificationSettings",
     "Organisation",
@@ -40,8 +58,12 @@ __all__ = [
     "ProposalCosigner",
     "ProposalState",
     "ProposalVersion",
+    "Proxy",
     "RecordEvent",
     "Role",
+    "SpeakerKind",
+    "SpeakerRequest",
+    "SpeakerState",
     "Stance",
     "Support",
     "Topic",

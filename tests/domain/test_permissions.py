@@ -42,6 +42,14 @@ EXPECTED = {
     "amendment.withdraw": {"stakeholder", "member", "secretary", "chair"},
     "follow": {"stakeholder", "member", "secretary", "chair", "admin"},
     "notifications.read": {"stakeholder", "member", "secretary", "chair", "admin"},
+    "meeting.read_draft": {"secretary", "chair"},
+    "meeting.prepare": {"secretary"},
+    "meeting.convene": {"secretary"},
+    "session.run": {"chair"},
+    "attendance.manage": {"secretary", "chair"},
+    "attendance.self": {"member"},
+    "speakers.request": {"member"},
+    "proxy.grant": {"member"},
 }
 
 
