@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from council.domain import permissions
 from council.errors import NotFound, ValidationError
 from council.models.organisation import Zone
-from council.models.proposal import Follow, FollowTarget, Proposal, ProposalState, Topic
+from council.models.proposal import Follow, FollowTarget, Proposal, Topic
 from council.models.user import User
 
 TARGET_MODELS = {
@@ -37,9 +37,10 @@ def _check_exists(db: Session, user: User, target: FollowTarget, target_id: int)
     if obj is None:
         raise NotFound(_("Not found."))
     # A draft is visible only to those who may read it: others cannot even learn it exists.
+    # (A proposal is public once submitted: the rule of proposal_queries.visible.)
     if (
         target == FollowTarget.PROPOSAL
-        and obj.state == ProposalState.DRAFT
+        and obj.submitted_at is None
         and not permissions.can(user, "proposal.read_draft", obj)
     ):
         raise NotFound(_("Not found."))
@@ -62,14 +63,10 @@ def is_following(
     )
 
 
-def follow(db: Session, actor: User, target: FollowTarget | str, target_id: int) -> Follow:
-    """Follow a proposal, zone or topic; following twice is the same as once.
-
-    Raises NotAllowed (the public), NotFound (no such thing, or a draft one may not read).
-    """
-    user = permissions.require(actor, "follow")
+def add(db: Session, user: User, target: FollowTarget | str, target_id: int) -> Follow:
+    """Make `user` follow the thing, without asking permissions.py: for operations that
+    subscribe people themselves (the author follows their proposal). Idempotent, race-safe."""
     target = _target(target)
-    _check_exists(db, user, target, target_id)
     query = select(Follow).where(
         Follow.user_id == user.id, Follow.target == target, Follow.target_id == target_id
     )
@@ -83,6 +80,17 @@ def follow(db: Session, actor: User, target: FollowTarget | str, target_id: int)
     except IntegrityError:
         return db.scalars(query).one()
     return row
+
+
+def follow(db: Session, actor: User, target: FollowTarget | str, target_id: int) -> Follow:
+    """Follow a proposal, zone or topic; following twice is the same as once.
+
+    Raises NotAllowed (the public), NotFound (no such thing, or a draft one may not read).
+    """
+    user = permissions.require(actor, "follow")
+    target = _target(target)
+    _check_exists(db, user, target, target_id)
+    return add(db, user, target, target_id)
 
 
 def unfollow(db: Session, actor: User, target: FollowTarget | str, target_id: int) -> bool:

@@ -1,0 +1,126 @@
+"""What a notification says, written in the reader's language from its kind and params."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from council.domain.notifications import params_of
+from council.models.notification import EmailFrequency, Notification
+from council.models.user import User
+
+STATE_LABELS = {
+    "draft": _l("draft"),
+    "consultation": _l("in consultation"),
+    "on_agenda": _l("on the agenda"),
+    "approved": _l("approved"),
+    "rejected": _l("rejected"),
+    "withdrawn": _l("withdrawn"),
+    "referred_back": _l("referred back"),
+}
+
+# Labels of the preferences: the NotificationSettings flags and the e-mail frequencies.
+FLAG_LABELS = {
+    "replies": _l("Replies to my comments"),
+    "new_versions": _l("New versions of proposals I follow"),
+    "state_changes": _l("Changes of state of proposals I follow"),
+    "new_comments": _l("New comments on proposals I follow"),
+    "new_proposals": _l("New proposals in the zones and topics I follow"),
+}
+FREQUENCY_LABELS = {
+    EmailFrequency.NEVER: _l("Never"),
+    EmailFrequency.IMMEDIATE: _l("At once, one e-mail for each notification"),
+    EmailFrequency.DAILY: _l("A daily digest"),
+    EmailFrequency.WEEKLY: _l("A weekly digest"),
+}
+
+
+def actor_names(db: Session, notes: Iterable[Notification]) -> dict[int, str]:
+    """Current names of the people who caused these notifications (one query)."""
+    ids = set()
+    for note in notes:
+        actor_id = params_of(note).get("actor_id")
+        if isinstance(actor_id, int):
+            ids.add(actor_id)
+    if not ids:
+        return {}
+    return dict(db.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples())
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def message(note: Notification, names: dict[int, str]) -> str:
+    """One sentence, in the current locale (wrap in force_locale for someone else's)."""
+    p = params_of(note)
+    actor = names.get(p.get("actor_id")) or _("Someone")  # type: ignore[arg-type]
+    title = _text(p.get("title")) or _("a proposal")
+    number = p.get("number")
+    number = str(number) if isinstance(number, int) and not isinstance(number, bool) else "?"
+    kind = note.kind
+    if kind == "reply":
+        return _("%(actor)s replied to your comment on “%(title)s”.", actor=actor, title=title)
+    if kind == "new_version":
+        if number != "?":
+            return _("“%(title)s” has a new version (%(number)s).", title=title, number=number)
+        return _("“%(title)s” has a new version.", title=title)
+    if kind == "state_changed":
+        state = STATE_LABELS.get(_text(p.get("state")))
+        if state is None:
+            return _("“%(title)s” changed state.", title=title)
+        return _("“%(title)s” is now %(state)s.", title=title, state=state)
+    if kind == "new_comment":
+        return _("%(actor)s commented on “%(title)s”.", actor=actor, title=title)
+    if kind == "new_proposal":
+        return _("New proposal: “%(title)s”.", title=title)
+    if kind == "cosign_invited":
+        return _(
+            "%(actor)s invites your organisation to co-sign “%(title)s”.", actor=actor, title=title
+        )
+    if kind == "cosign_answered":
+        who = _text(p.get("organisation")) or actor
+        if p.get("answer") == "declined":
+            return _("%(who)s declined to co-sign “%(title)s”.", who=who, title=title)
+        return _("%(who)s agreed to co-sign “%(title)s”.", who=who, title=title)
+    if kind == "amendment_proposed":
+        return _(
+            "%(actor)s proposed amendment no. %(number)s to “%(title)s”.",
+            actor=actor,
+            number=number,
+            title=title,
+        )
+    if kind == "amendment_decided":
+        outcome = p.get("outcome")
+        texts = {
+            "accepted": _(
+                "Your amendment no. %(number)s to “%(title)s” was accepted by the author.",
+                number=number,
+                title=title,
+            ),
+            "to_vote": _(
+                "Your amendment no. %(number)s to “%(title)s” will be put to the council's vote.",
+                number=number,
+                title=title,
+            ),
+            "approved": _(
+                "Your amendment no. %(number)s to “%(title)s” was approved by the council.",
+                number=number,
+                title=title,
+            ),
+            "rejected": _(
+                "Your amendment no. %(number)s to “%(title)s” was rejected by the council.",
+                number=number,
+                title=title,
+            ),
+        }
+        return texts.get(
+            outcome,  # type: ignore[arg-type]
+            _("There is news on your amendment no. %(number)s.", number=number),
+        )
+    return _("There is news on “%(title)s”.", title=title)
