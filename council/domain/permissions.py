@@ -61,6 +61,7 @@ RULES: dict[str, frozenset[Role]] = {
     "amendment.create": PARTICIPANTS,
     "amendment.decide": PARTICIPANTS,  # the proposal's author: accept, or send to the vote
     "amendment.withdraw": PARTICIPANTS,  # the amendment's author
+    "amendment.record_outcome": frozenset({SECRETARY, CHAIR}),  # by hand; a vote acts as system
     # following and notifications
     "follow": ACCOUNT_HOLDERS,
     "notifications.read": ACCOUNT_HOLDERS,

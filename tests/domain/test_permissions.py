@@ -40,6 +40,7 @@ EXPECTED = {
     "amendment.create": {"stakeholder", "member", "secretary", "chair"},
     "amendment.decide": {"stakeholder", "member", "secretary", "chair"},
     "amendment.withdraw": {"stakeholder", "member", "secretary", "chair"},
+    "amendment.record_outcome": {"secretary", "chair"},
     "follow": {"stakeholder", "member", "secretary", "chair", "admin"},
     "notifications.read": {"stakeholder", "member", "secretary", "chair", "admin"},
     "meeting.read_draft": {"secretary", "chair"},
