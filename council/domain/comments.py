@@ -244,12 +244,8 @@ def post_comment(
 def _notify(
     db: Session, user: User, proposal: Proposal, comment: Comment, parent: Comment | None
 ) -> None:
-    params = {
-        "proposal": proposal.id,
-        "title": proposal.title,
-        "comment": comment.id,
-        "author": user.name,
-    }
+    # notify() adds the actor's id: the current name is shown, never a stale copy
+    params = {"proposal": proposal.id, "title": proposal.title, "comment": comment.id}
     url = comment_url(comment)
     replied_to: set[int] = set()
     if parent is not None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from council.domain import permissions
 from council.errors import NotFound
 from council.models.comment import Comment, CommentRevision, CommentState, Stance
-from council.models.proposal import Proposal, ProposalState, ProposalVersion
+from council.models.proposal import Proposal, ProposalVersion
 from council.models.user import User
 
 PAGE_SIZE = 50
@@ -26,11 +26,11 @@ _WITH_AUTHOR = selectinload(Comment.author).selectinload(User.organisation)
 
 
 def readable_proposal(db: Session, actor, proposal_id: int) -> Proposal:
-    """A published proposal (not a draft) whose discussion anyone may read; else NotFound."""
+    """A published (submitted) proposal, whose discussion anyone may read; else NotFound."""
     proposal = db.get(Proposal, proposal_id)
     if (
         proposal is None
-        or proposal.state == ProposalState.DRAFT
+        or proposal.submitted_at is None  # a draft, even a withdrawn one, stays private
         or not permissions.can(actor, "proposal.read", proposal)
     ):
         raise NotFound(_("This proposal does not exist or is not published."))
