@@ -187,6 +187,9 @@ def user(user_id: int):
             try:
                 with unit_of_work() as session:
                     organisation, group, roles = _chosen(form)
+                    if person.has_role(Role.STAKEHOLDER) and Role.STAKEHOLDER not in roles:
+                        # the organisation may leave with the role: drop the role first
+                        accounts.set_roles(session, current_user, person, roles)
                     accounts.update_profile(
                         session,
                         current_user,
