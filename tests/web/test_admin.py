@@ -617,3 +617,51 @@ def test_unknown_map_objects_are_404(world, as_role):
         response = web.get(path)
         assert response.status_code == 404
         assert "Elemento non trovato." in page(response)
+
+
+def test_a_revoked_role_takes_effect_at_the_next_request(world, as_role, make_web):
+    office = make_web()
+    office.login("consigliere@example.org")
+    web = as_role("admin")
+    assert edit(web, world["target"], roles=["member", "secretary"]).status_code == 302
+    assert office.get("/admin/users").status_code == 200
+    assert edit(web, world["target"], roles=["member"]).status_code == 302
+    assert office.get("/admin/users").status_code == 403
+
+
+def test_organisation_and_stakeholder_role_given_together(world, as_role):
+    web = as_role("admin")
+    web.post(
+        "/admin/users/new",
+        new_account(roles=["member"], council_group=""),
+        token_from="/admin/users/new",
+    )
+    marta = db.session.scalar(select(User).where(User.email == "marta@example.org"))
+    assert marta.organisation_id is None
+    response = edit(
+        web, marta.id, organisation=str(world["organisation"]), roles=["member", "stakeholder"]
+    )
+    assert response.status_code == 302
+    after = fresh(User, marta.id)
+    assert after.organisation_id == world["organisation"]
+    assert after.roles == {Role.MEMBER, Role.STAKEHOLDER}
+
+
+def test_stakeholder_role_and_organisation_taken_away_together(world, as_role, make_user):
+    person = make_user("stakeholder", "member", email="ex-portatore@example.org")
+    web = as_role("admin")
+    response = edit(web, person.id, organisation="", roles=["member"])
+    assert response.status_code == 302, page(response)[-3000:]
+    after = fresh(User, person.id)
+    assert after.organisation_id is None
+    assert after.roles == {Role.MEMBER}
+
+
+def test_stakeholder_role_without_organisation_is_refused(world, as_role, make_user):
+    person = make_user("member", email="senza-org@example.org", organisation=None)
+    web = as_role("admin")
+    before = snapshot()
+    response = edit(web, person.id, roles=["member", "stakeholder"])
+    assert response.status_code == 422
+    assert "Un portatore di interesse deve appartenere a un'organizzazione." in page(response)
+    assert snapshot() == before
