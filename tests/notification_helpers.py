@@ -1,0 +1,146 @@
+"""Factories for the notification and amendment tests: proposals, the outbox, a tiny SMTP server."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socketserver
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from council.extensions import db
+from council.models.notification import Notification
+from council.models.proposal import Proposal, ProposalState, ProposalVersion
+from council.models.record import RecordEvent
+from council.unit_of_work import unit_of_work
+
+BODY = (
+    "Proponiamo di aprire un punto di ascolto per gli anziani soli in ogni quartiere.\n\n"
+    "Il punto sarà gestito dalle associazioni di volontariato della zona."
+)
+
+
+def make_proposal(
+    author,
+    *,
+    state: ProposalState = ProposalState.CONSULTATION,
+    deadline: datetime | None = None,
+    body: str = BODY,
+    title: str = "Punti di ascolto per gli anziani",
+    published: bool = True,
+) -> Proposal:
+    """A proposal straight from the models (version 1), in consultation for a week unless told."""
+    now = datetime.now(UTC)
+    with unit_of_work() as session:
+        proposal = Proposal(
+            title=title,
+            state=state,
+            author_id=author.id,
+            organisation_id=author.organisation_id,
+            consultation_deadline=deadline or now + timedelta(days=7),
+            current_version=1,
+            submitted_at=now if published else None,
+            created_at=now,
+            last_activity_at=now,
+        )
+        session.add(proposal)
+        session.flush()
+        session.add(
+            ProposalVersion(
+                proposal_id=proposal.id, number=1, title=title, body=body, author_id=author.id
+            )
+        )
+    return proposal
+
+
+def add_version(proposal: Proposal, author, body: str) -> None:
+    """Another version, as an edit by the author would make it."""
+    with unit_of_work() as session:
+        current = session.get(Proposal, proposal.id)
+        number = current.current_version + 1
+        session.add(
+            ProposalVersion(
+                proposal_id=proposal.id, number=number, title=current.title, body=body,
+                author_id=author.id,
+            )
+        )  # fmt: skip
+        current.current_version = number
+
+
+def notes_of(user, kind: str | None = None) -> list[Notification]:
+    query = select(Notification).where(Notification.user_id == user.id)
+    if kind:
+        query = query.where(Notification.kind == kind)
+    return list(db.session.scalars(query.order_by(Notification.id)))
+
+
+def events_of(kind: str) -> list[RecordEvent]:
+    return list(db.session.scalars(select(RecordEvent).where(RecordEvent.kind == kind)))
+
+
+def record_size() -> int:
+    return db.session.scalar(select(func.count()).select_from(RecordEvent)) or 0
+
+
+def read_outbox(folder) -> list[email.message.EmailMessage]:
+    messages = []
+    for path in sorted(Path(folder).glob("*.eml")):
+        messages.append(email.message_from_bytes(path.read_bytes(), policy=email.policy.default))
+    return messages
+
+
+def parts(message) -> tuple[str, str]:
+    """The plain-text and HTML bodies of a multipart/alternative message."""
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    return text, html
+
+
+@dataclass
+class SMTPServer:
+    """A minimal SMTP server on a local port: enough for smtplib to deliver to it."""
+
+    port: int = 0
+    received: list[bytes] = field(default_factory=list)
+    server: socketserver.ThreadingTCPServer | None = None
+
+    def start(self) -> SMTPServer:
+        store = self.received
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                self.wfile.write(b"220 test ESMTP\r\n")
+                while True:
+                    line = self.rfile.readline()
+                    if not line:
+                        return
+                    verb = line.strip().split(b" ")[0].upper()
+                    if verb in (b"EHLO", b"HELO"):
+                        self.wfile.write(b"250-test\r\n250 8BITMIME\r\n")
+                    elif verb == b"DATA":
+                        self.wfile.write(b"354 go ahead\r\n")
+                        data = []
+                        while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
+                            data.append(chunk)
+                        store.append(b"".join(data))
+                        self.wfile.write(b"250 queued\r\n")
+                    elif verb == b"QUIT":
+                        self.wfile.write(b"221 bye\r\n")
+                        return
+                    else:
+                        self.wfile.write(b"250 ok\r\n")
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
