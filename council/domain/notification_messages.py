@@ -49,7 +49,8 @@ def actor_names(db: Session, notes: Iterable[Notification]) -> dict[int, str]:
             ids.add(actor_id)
     if not ids:
         return {}
-    return dict(db.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples())
+    rows = db.execute(select(User.id, User.name).where(User.id.in_(ids)))
+    return {row.id: row.name for row in rows}
 
 
 def _text(value: Any) -> str:
