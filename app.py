@@ -10,7 +10,7 @@ import os
 from flask import Flask
 
 from council import config as settings
-from council import mail, web
+from council import mail, meeting_mail, web
 from council.cli import register_cli
 from council.domain.accounts import configure_hashing
 from council.extensions import babel, csrf, db, login_manager, socketio
@@ -39,6 +39,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.init_app(app)
     web.init_app(app)
     mail.init_app(app)  # "at once" notification e-mails, after commit
+    meeting_mail.init_app(app)  # convocations with their .ics, after commit
     register_cli(app)
     init_realtime(app)
     return app

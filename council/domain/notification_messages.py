@@ -124,4 +124,10 @@ def message(note: Notification, names: dict[int, str]) -> str:
             outcome,  # type: ignore[arg-type]
             _("There is news on your amendment no. %(number)s.", number=number),
         )
+    if kind == "convocation":
+        return _("You are convened to the meeting “%(title)s”.", title=_text(p.get("title")))
+    if kind == "meeting_changed":
+        return _(
+            "The meeting “%(title)s” changed after the convocation.", title=_text(p.get("title"))
+        )
     return _("There is news on “%(title)s”.", title=title)

@@ -43,6 +43,8 @@ KIND_SETTING = {
     "cosign_answered": None,
     "amendment_proposed": None,
     "amendment_decided": None,
+    "convocation": None,  # always: an official notice of a meeting
+    "meeting_changed": None,
 }
 FLAGS = ("replies", "new_versions", "state_changes", "new_comments", "new_proposals")
 PAGE_SIZE = 30
