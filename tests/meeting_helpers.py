@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from council.domain import attendance, live_session, meetings
+from council.domain import agenda, attendance, live_session, meetings
 from council.extensions import db
 from council.models.base import utcnow
 from council.models.meeting import Meeting
@@ -56,7 +56,7 @@ def new_meeting(secretary: User, *, items: int = 2, starts_in=timedelta(minutes=
             **kw,
         )
         for n in range(1, items + 1):
-            meetings.add_item(session, secretary, meeting.id, title=f"Punto numero {n}")
+            agenda.add_item(session, secretary, meeting.id, title=f"Punto numero {n}")
     return meeting
 
 

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from council.domain import notifications, permissions, proposals, record
+from council.domain import notifications, permissions, record
 from council.errors import InvalidState, NotFound, ValidationError
 from council.models.base import utcnow
 from council.models.meeting import (
@@ -22,7 +22,6 @@ from council.models.meeting import (
     PUBLIC_STATES,
     AgendaItem,
     Meeting,
-    MeetingDocument,
     MeetingState,
 )
 from council.models.proposal import Proposal, ProposalState
@@ -140,7 +139,7 @@ def item_of(meeting: Meeting, item_id: Any) -> AgendaItem:
 # --- validation -----------------------------------------------------------------------------
 
 
-def _clean_line(value: Any, field: str, *, minimum: int, maximum: int) -> str:
+def clean_line(value: Any, field: str, *, minimum: int, maximum: int) -> str:
     text = " ".join(str(value or "").split())
     if len(text) < minimum:
         raise ValidationError(_("This field is required."), field=field)
@@ -151,7 +150,7 @@ def _clean_line(value: Any, field: str, *, minimum: int, maximum: int) -> str:
     return text
 
 
-def _clean_text(value: Any, field: str) -> str:
+def clean_text(value: Any, field: str) -> str:
     text = str(value or "").replace("\r\n", "\n").strip()
     if len(text) > MAX_TEXT:
         raise ValidationError(_("At most %(n)d characters, please.", n=MAX_TEXT), field=field)
@@ -184,7 +183,7 @@ def _clean_times(starts_at: Any, ends_at: Any) -> tuple[datetime, datetime]:
     return starts_at, ends_at
 
 
-def _require_editable(meeting: Meeting) -> None:
+def require_editable(meeting: Meeting) -> None:
     if meeting.state == MeetingState.CLOSED:
         raise InvalidState(_("The meeting is closed: it can no longer be changed."))
 
@@ -205,11 +204,11 @@ def create(
 ) -> Meeting:
     """A new meeting, in preparation (programmata). Raises NotAllowed, ValidationError."""
     user = permissions.require(actor, "meeting.prepare")
-    title = _clean_line(title, "title", minimum=3, maximum=200)
+    title = clean_line(title, "title", minimum=3, maximum=200)
     starts_at, ends_at = _clean_times(starts_at, ends_at)
     if starts_at < utcnow() - timedelta(hours=1):
         raise ValidationError(_("The meeting cannot start in the past."), field="starts_at")
-    place = _clean_line(place, "place", minimum=0, maximum=200)
+    place = clean_line(place, "place", minimum=0, maximum=200)
     link = clean_url(link, "link")
     if not place and not link:
         raise ValidationError(_("Say where the meeting is held, or give its link."), field="place")
@@ -219,7 +218,7 @@ def create(
         ends_at=ends_at,
         place=place,
         link=link,
-        description=_clean_text(description, "description"),
+        description=clean_text(description, "description"),
         created_by_id=user.id,
     )
     db.add(meeting)
@@ -235,14 +234,14 @@ def update(db: Session, actor: User, meeting_id: int, **fields: Any) -> Meeting:
     ValidationError."""
     user = permissions.require(actor, "meeting.prepare")
     meeting = lock(db, meeting_id)
-    _require_editable(meeting)
+    require_editable(meeting)
     if meeting.state in LIVE_STATES and {"starts_at", "ends_at"} & set(fields):
         raise InvalidState(_("The session has started: its times can no longer change."))
     values = {
-        "title": _clean_line(fields.get("title", meeting.title), "title", minimum=3, maximum=200),
-        "place": _clean_line(fields.get("place", meeting.place), "place", minimum=0, maximum=200),
+        "title": clean_line(fields.get("title", meeting.title), "title", minimum=3, maximum=200),
+        "place": clean_line(fields.get("place", meeting.place), "place", minimum=0, maximum=200),
         "link": clean_url(fields.get("link", meeting.link), "link"),
-        "description": _clean_text(fields.get("description", meeting.description), "description"),
+        "description": clean_text(fields.get("description", meeting.description), "description"),
     }
     values["starts_at"], values["ends_at"] = _clean_times(
         fields.get("starts_at", meeting.starts_at), fields.get("ends_at", meeting.ends_at)
@@ -254,7 +253,7 @@ def update(db: Session, actor: User, meeting_id: int, **fields: Any) -> Meeting:
         return meeting
     for name in names:
         setattr(meeting, name, values[name])
-    after = _after_convocation(db, meeting, user)
+    after = after_convocation(db, meeting, user)
     data: dict[str, Any] = {"changed": sorted(names), "after_convocation": after}
     if "starts_at" in names:
         data["starts_at"] = record.format_at(meeting.starts_at)
@@ -262,7 +261,7 @@ def update(db: Session, actor: User, meeting_id: int, **fields: Any) -> Meeting:
     return meeting
 
 
-def _after_convocation(db: Session, meeting: Meeting, actor: User) -> bool:
+def after_convocation(db: Session, meeting: Meeting, actor: User) -> bool:
     """A change to a convened meeting: mark it, bump the invitation, tell the members."""
     if meeting.state not in CHANGED_AFTER_CONVOCATION:
         return False
@@ -273,172 +272,6 @@ def _after_convocation(db: Session, meeting: Meeting, actor: User) -> bool:
         params={"title": meeting.title, "meeting": meeting.id}, actor=actor,
     )  # fmt: skip
     return True
-
-
-def _proposal(db: Session, actor: User, proposal_id: Any) -> Proposal | None:
-    if proposal_id in (None, ""):
-        return None
-    proposal = db.get(Proposal, proposal_id) if isinstance(proposal_id, int) else None
-    if proposal is None:
-        raise ValidationError(_("Choose a proposal from the list."), field="proposal")
-    if proposal.state not in SCHEDULABLE:
-        raise ValidationError(
-            _("Only a proposal in consultation can be put on the agenda."), field="proposal"
-        )
-    if proposal.state != ProposalState.ON_AGENDA:
-        proposals.schedule(db, actor, proposal)
-    return proposal
-
-
-def _renumber(meeting: Meeting, order: list[AgendaItem]) -> None:
-    for position, item in enumerate(order):
-        item.position = position
-    meeting.items.sort(key=lambda i: i.position)
-
-
-def add_item(
-    db: Session,
-    actor: User,
-    meeting_id: int,
-    *,
-    title: str,
-    description: str = "",
-    proposal_id: int | None = None,
-) -> AgendaItem:
-    """Append an item to the agenda, optionally tied to a proposal (which goes on the agenda).
-    Raises NotAllowed, InvalidState, ValidationError."""
-    user = permissions.require(actor, "meeting.prepare")
-    meeting = lock(db, meeting_id)
-    _require_editable(meeting)
-    if len(meeting.items) >= MAX_ITEMS:
-        raise InvalidState(_("The agenda is full."))
-    title = _clean_line(title, "title", minimum=3, maximum=200)
-    description = _clean_text(description, "description")
-    proposal = _proposal(db, user, proposal_id)
-    after = meeting.state in CHANGED_AFTER_CONVOCATION
-    item = AgendaItem(
-        meeting_id=meeting.id,
-        position=len(meeting.items),
-        title=title,
-        description=description,
-        proposal_id=proposal.id if proposal else None,
-        changed_after_convocation=after or meeting.state in LIVE_STATES,
-    )
-    meeting.items.append(item)
-    db.flush()
-    _after_convocation(db, meeting, user)
-    changed(db, meeting, user, "agenda.item_added", {
-        "item": item.id, "title": title, "position": item.position + 1,
-        "proposal": proposal.id if proposal else None, "after_convocation": after,
-    })  # fmt: skip
-    return item
-
-
-def update_item(db: Session, actor: User, meeting_id: int, item_id: int, **fields: Any):
-    """Change an item's title, description, proposal or outcome (esito). Raises NotAllowed,
-    NotFound, InvalidState, ValidationError."""
-    user = permissions.require(actor, "meeting.prepare")
-    meeting = lock(db, meeting_id)
-    item = item_of(meeting, item_id)
-    if set(fields) - {"outcome"}:
-        _require_editable(meeting)
-    values: dict[str, Any] = {}
-    if "title" in fields:
-        values["title"] = _clean_line(fields["title"], "title", minimum=3, maximum=200)
-    if "description" in fields:
-        values["description"] = _clean_text(fields["description"], "description")
-    if "outcome" in fields:
-        values["outcome"] = _clean_line(fields["outcome"], "outcome", minimum=0, maximum=500)
-    if "proposal_id" in fields and fields["proposal_id"] != item.proposal_id:
-        proposal = _proposal(db, user, fields["proposal_id"])
-        values["proposal_id"] = proposal.id if proposal else None
-    names = [name for name, value in values.items() if getattr(item, name) != value]
-    if not names:
-        return item
-    for name in names:
-        setattr(item, name, values[name])
-    after = False
-    if set(names) - {"outcome"}:
-        after = _after_convocation(db, meeting, user)
-        item.changed_after_convocation = item.changed_after_convocation or after
-    data: dict[str, Any] = {"item": item.id, "changed": sorted(names), "after_convocation": after}
-    if "proposal_id" in names:
-        data["proposal"] = item.proposal_id
-    changed(db, meeting, user, "agenda.item_updated", data)
-    return item
-
-
-def move_item(db: Session, actor: User, meeting_id: int, item_id: int, position: Any):
-    """Move an item to `position` (1 = first). Raises NotAllowed, NotFound, InvalidState,
-    ValidationError."""
-    user = permissions.require(actor, "meeting.prepare")
-    meeting = lock(db, meeting_id)
-    _require_editable(meeting)
-    item = item_of(meeting, item_id)
-    if not isinstance(position, int) or isinstance(position, bool):
-        raise ValidationError(_("Choose a position in the agenda."), field="position")
-    position = max(1, min(position, len(meeting.items)))
-    if item.position + 1 == position:
-        return item
-    order = [i for i in meeting.items if i.id != item.id]
-    order.insert(position - 1, item)
-    _renumber(meeting, order)
-    after = _after_convocation(db, meeting, user)
-    item.changed_after_convocation = item.changed_after_convocation or after
-    changed(db, meeting, user, "agenda.item_moved",
-            {"item": item.id, "position": position, "after_convocation": after})  # fmt: skip
-    return item
-
-
-def remove_item(db: Session, actor: User, meeting_id: int, item_id: int) -> None:
-    """Take an item off the agenda, before the session starts. Raises NotAllowed, NotFound,
-    InvalidState."""
-    user = permissions.require(actor, "meeting.prepare")
-    meeting = lock(db, meeting_id)
-    item = item_of(meeting, item_id)
-    if meeting.state not in (MeetingState.SCHEDULED, MeetingState.CONVENED):
-        raise InvalidState(_("Items can be removed only before the session starts."))
-    meeting.items.remove(item)
-    db.delete(item)
-    _renumber(meeting, list(meeting.items))
-    after = _after_convocation(db, meeting, user)
-    changed(db, meeting, user, "agenda.item_removed",
-            {"item": item.id, "title": item.title, "after_convocation": after})  # fmt: skip
-
-
-def add_document(
-    db: Session, actor: User, meeting_id: int, *, title: str, link: str, item_id: int | None = None
-) -> MeetingDocument:
-    """Attach a document (as a link). Raises NotAllowed, NotFound, InvalidState,
-    ValidationError."""
-    user = permissions.require(actor, "meeting.prepare")
-    meeting = lock(db, meeting_id)
-    if len(meeting.documents) >= MAX_DOCUMENTS:
-        raise InvalidState(_("This meeting has too many documents."))
-    title = _clean_line(title, "title", minimum=3, maximum=200)
-    link = clean_url(link, "link", required=True, maximum=500)
-    item = item_of(meeting, item_id) if item_id not in (None, "") else None
-    document = MeetingDocument(
-        meeting_id=meeting.id, item_id=item.id if item else None, title=title, url=link,
-        added_by_id=user.id,
-    )  # fmt: skip
-    meeting.documents.append(document)
-    db.flush()
-    changed(db, meeting, user, "meeting.document_added", {
-        "document": document.id, "title": title, "url": link, "item": document.item_id,
-    })  # fmt: skip
-    return document
-
-
-def remove_document(db: Session, actor: User, meeting_id: int, document_id: int) -> None:
-    """Raises NotAllowed, NotFound."""
-    user = permissions.require(actor, "meeting.prepare")
-    meeting = lock(db, meeting_id)
-    document = next((d for d in meeting.documents if d.id == document_id), None)
-    if document is None:
-        raise NotFound(_("This document does not exist."))
-    meeting.documents.remove(document)
-    changed(db, meeting, user, "meeting.document_removed", {"document": document_id})
 
 
 def convene(db: Session, actor: User, meeting_id: int) -> Meeting:

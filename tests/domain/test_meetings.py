@@ -13,7 +13,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin
 
-from council.domain import live_session, meetings
+from council.domain import agenda, live_session, meetings
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from council.extensions import db
 from council.models.base import utcnow
@@ -78,11 +78,11 @@ def test_agenda_items_are_reordered_and_removed(council):
     first, second, third = meeting.items
     start = head()
     with unit_of_work() as session:
-        meetings.move_item(session, council.secretary, meeting.id, third.id, 1)
+        agenda.move_item(session, council.secretary, meeting.id, third.id, 1)
     assert [i.id for i in fresh(meeting).items] == [third.id, first.id, second.id]
     with unit_of_work() as session:
-        meetings.move_item(session, council.secretary, meeting.id, third.id, 99)  # clamped
-        meetings.remove_item(session, council.secretary, meeting.id, first.id)
+        agenda.move_item(session, council.secretary, meeting.id, third.id, 99)  # clamped
+        agenda.remove_item(session, council.secretary, meeting.id, first.id)
     meeting = fresh(meeting)
     assert [(i.id, i.position) for i in meeting.items] == [(second.id, 0), (third.id, 1)]
     assert [kind for kind, _d in events_since(start)] == [
@@ -94,7 +94,7 @@ def test_an_item_tied_to_a_proposal_in_consultation_puts_it_on_the_agenda(counci
     proposal = make_proposal(council.stakeholder)
     meeting = new_meeting(council.secretary, items=0)
     with unit_of_work() as session:
-        item = meetings.add_item(
+        item = agenda.add_item(
             session, council.secretary, meeting.id, title="Anziani soli", proposal_id=proposal.id
         )
     assert item.proposal_id == proposal.id
@@ -108,7 +108,7 @@ def test_only_proposals_in_consultation_can_be_tied(council, state):
     meeting = new_meeting(council.secretary, items=0)
     before = head()
     with pytest.raises(ValidationError) as error, unit_of_work() as session:
-        meetings.add_item(session, council.secretary, meeting.id, title="X y z",
+        agenda.add_item(session, council.secretary, meeting.id, title="X y z",
                           proposal_id=proposal.id)  # fmt: skip
     assert error.value.field == "proposal"
     assert head() == before
@@ -158,10 +158,10 @@ def test_only_the_secretary_prepares_and_convenes(council, who):
     operations = [
         lambda s: meetings.create(s, actor, title="Altra", starts_at=utcnow(), place="Sala"),
         lambda s: meetings.update(s, actor, meeting.id, title="Cambiata"),
-        lambda s: meetings.add_item(s, actor, meeting.id, title="Punto nuovo"),
-        lambda s: meetings.move_item(s, actor, meeting.id, meeting.items[1].id, 1),
-        lambda s: meetings.remove_item(s, actor, meeting.id, meeting.items[0].id),
-        lambda s: meetings.add_document(s, actor, meeting.id, title="Doc", link="https://x.it"),
+        lambda s: agenda.add_item(s, actor, meeting.id, title="Punto nuovo"),
+        lambda s: agenda.move_item(s, actor, meeting.id, meeting.items[1].id, 1),
+        lambda s: agenda.remove_item(s, actor, meeting.id, meeting.items[0].id),
+        lambda s: agenda.add_document(s, actor, meeting.id, title="Doc", link="https://x.it"),
         lambda s: meetings.convene(s, actor, meeting.id),
     ]
     for operation in operations:
@@ -233,8 +233,8 @@ def test_changes_after_the_convocation_are_marked_and_notified(council, outbox):
     start = head()
     with unit_of_work() as session:
         meetings.update(session, council.secretary, meeting.id, place="Sala Libretti")
-        meetings.add_item(session, council.secretary, meeting.id, title="Punto urgente")
-        meetings.update_item(session, council.secretary, meeting.id, meeting.items[0].id,
+        agenda.add_item(session, council.secretary, meeting.id, title="Punto urgente")
+        agenda.update_item(session, council.secretary, meeting.id, meeting.items[0].id,
                              title="Punto numero 1, riformulato")  # fmt: skip
     meeting = fresh(meeting)
     assert meeting.changed_at is not None
@@ -266,16 +266,16 @@ def test_documents_are_links_recorded_and_removable(council):
     meeting = new_meeting(council.secretary)
     start = head()
     with unit_of_work() as session:
-        document = meetings.add_document(
+        document = agenda.add_document(
             session, council.secretary, meeting.id, title="Relazione annuale",
             link="https://www.comune.brescia.it/relazione.pdf", item_id=meeting.items[0].id,
         )  # fmt: skip
     with pytest.raises(ValidationError), unit_of_work() as session:
-        meetings.add_document(session, council.secretary, meeting.id, title="Virus",
+        agenda.add_document(session, council.secretary, meeting.id, title="Virus",
                               link="file:///etc/passwd")  # fmt: skip
     assert [d.title for d in fresh(meeting).documents] == ["Relazione annuale"]
     with unit_of_work() as session:
-        meetings.remove_document(session, council.secretary, meeting.id, document.id)
+        agenda.remove_document(session, council.secretary, meeting.id, document.id)
     assert fresh(meeting).documents == []
     assert [k for k, _d in events_since(start)] == [
         "meeting.document_added", "meeting.document_removed",
@@ -287,8 +287,8 @@ def test_a_closed_meeting_cannot_be_changed_but_its_outcomes_can_be_written(coun
     with unit_of_work() as session:
         live_session.close(session, council.chair, meeting.id)
     with pytest.raises(InvalidState), unit_of_work() as session:
-        meetings.add_item(session, council.secretary, meeting.id, title="Troppo tardi")
+        agenda.add_item(session, council.secretary, meeting.id, title="Troppo tardi")
     with unit_of_work() as session:
-        meetings.update_item(session, council.secretary, meeting.id, meeting.items[0].id,
+        agenda.update_item(session, council.secretary, meeting.id, meeting.items[0].id,
                              outcome="Approvata all'unanimità")  # fmt: skip
     assert fresh(meeting).items[0].outcome == "Approvata all'unanimità"
