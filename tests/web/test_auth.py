@@ -556,3 +556,32 @@ def test_password_change_logs_out_the_other_sessions(make_web, make_user):
     events = record_events(phone)
     assert events[-1]["kind"] == "account.password_changed"
     assert events[-1]["data"] == {}
+
+
+def test_next_survives_a_failed_attempt(web, make_user):
+    make_user("member", email="anna@example.org")
+    web.token("/login?next=/account")
+    response = web.post(
+        "/login", {"email": "anna@example.org", "password": "sbagliata", "next": "/account"}
+    )
+    assert response.status_code == 422
+    assert 'name="next" type="hidden" value="/account"' in page(response)
+    response = web.post(
+        "/login", {"email": "anna@example.org", "password": PASSWORD, "next": "/account"}
+    )
+    assert response.location == "/account"
+
+
+def test_logout_forgets_the_remember_cookie(make_web, make_user):
+    make_user("member", email="anna@example.org")
+    web = make_web()
+    web.post(
+        "/login",
+        {"email": "anna@example.org", "password": PASSWORD, "remember": "y"},
+        token_from="/login",
+    )
+    assert web.client.get_cookie("remember_token") is not None
+    response = web.post("/logout", token_from="/")
+    assert any(h.startswith("remember_token=;") for h in response.headers.getlist("Set-Cookie"))
+    assert web.client.get_cookie("remember_token") is None
+    assert logged_in_name(web) is None
