@@ -70,10 +70,10 @@ def build(to: str, subject: str, text: str, html: str, language: str) -> EmailMe
     mail["Subject"] = " ".join(subject.split())
     mail["Date"] = rfc2822_date(utcnow())
     mail["Message-ID"] = make_msgid(domain=urlsplit(public_url()).hostname or "localhost")
-    mail["Content-Language"] = language
     mail["Auto-Submitted"] = "auto-generated"
     mail.set_content(text)
     mail.add_alternative(html, subtype="html")
+    mail["Content-Language"] = language  # after the body: set_content drops Content-* headers
     return mail
 
 
