@@ -23,6 +23,7 @@ def login():
         return redirect(safe_next(request.args.get("next"), url_for("main.home")))
     form = LoginForm(next=request.args.get("next", ""))
     status = 200
+    headers: dict[str, str] = {}
     if form.validate_on_submit():
         refused = None
         with unit_of_work() as session:
@@ -44,9 +45,11 @@ def login():
         form.form_errors.append(refused.message)
         form.password.data = ""
         status = 429 if refused.retry_after else 422
+        if refused.retry_after:
+            headers["Retry-After"] = str(refused.retry_after)
     elif request.method == "POST":
         status = 422
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form), status, headers
 
 
 @bp.post("/logout")

@@ -153,6 +153,7 @@ def test_too_many_failures_lock_out_even_the_right_password(app, web, make_user)
         assert WRONG_CREDENTIALS in page(response)
     response = web.post("/login", {"email": "anna@example.org", "password": PASSWORD})
     assert response.status_code == 429
+    assert 0 < int(response.headers["Retry-After"]) <= 30
     assert TOO_MANY in page(response)
     assert 'value="anna@example.org"' in page(response)
     assert logged_in_name(web) is None
