@@ -142,6 +142,17 @@ def answer_cosign(
     return row
 
 
+def signs(proposal: Proposal, organisation_id: int | None) -> bool:
+    """The organisation files or has co-signed the proposal (so it does not "support" it)."""
+    return organisation_id is not None and (
+        organisation_id == proposal.organisation_id
+        or any(
+            c.organisation_id == organisation_id and c.state == CosignState.ACCEPTED
+            for c in proposal.cosigners
+        )
+    )
+
+
 # --- supports (adesioni) ----------------------------------------------------------------------
 
 
@@ -165,10 +176,7 @@ def support(db: Session, actor: User, proposal: Proposal) -> Support:
         raise InvalidState(
             _("Supports are possible only while the proposal is in consultation or on the agenda.")
         )
-    if organisation.id == proposal.organisation_id or any(
-        c.organisation_id == organisation.id and c.state == CosignState.ACCEPTED
-        for c in proposal.cosigners
-    ):
+    if signs(proposal, organisation.id):
         raise InvalidState(_("Your organisation already signs this proposal."))
     if proposal_queries.support_of(db, proposal, organisation.id) is not None:
         raise InvalidState(_("%(name)s already supports this proposal.", name=organisation.name))

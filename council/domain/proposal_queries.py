@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from council import markdown
 from council.domain import permissions
 from council.errors import NotFound
 from council.models.organisation import Zone
@@ -190,6 +191,21 @@ def _ordering(sort: str, now: datetime) -> list:
         upcoming = case((deadline >= now, deadline), else_=None)
         return [bucket, upcoming.asc(), deadline.desc()]
     return [func.coalesce(Proposal.submitted_at, Proposal.created_at).desc()]
+
+
+def excerpts(db: Session, rows: list[Proposal], limit: int = 220) -> dict[int, str]:
+    """A plain-text start of each proposal's current text, for lists."""
+    if not rows:
+        return {}
+    query = select(ProposalVersion.proposal_id, ProposalVersion.body).join(
+        Proposal,
+        and_(
+            Proposal.id == ProposalVersion.proposal_id,
+            Proposal.current_version == ProposalVersion.number,
+        ),
+    )
+    query = query.where(Proposal.id.in_([p.id for p in rows]))
+    return {pid: markdown.plain(body, limit) for pid, body in db.execute(query)}
 
 
 def zones_by_id(db: Session, ids: list[int]) -> list[Zone]:

@@ -130,7 +130,7 @@ def params(proposal: Proposal, **extra) -> dict:
     return {"title": proposal.title, "proposal": proposal.id, **extra}
 
 
-def _require_editable(proposal: Proposal) -> None:
+def require_editable(proposal: Proposal) -> None:
     if proposal.state == ProposalState.ON_AGENDA:
         raise InvalidState(
             _("The proposal is on the agenda of a meeting: its text can no longer be changed.")
@@ -222,7 +222,7 @@ def edit(
     InvalidState (on the agenda, decided, withdrawn), ValidationError (nothing changed)."""
     user = permissions.require(actor, "proposal.edit", proposal)
     lock(db, proposal)
-    _require_editable(proposal)
+    require_editable(proposal)
     title, body = clean_title(title), clean_body(body)
     change_note = clean_note(change_note)
     zones = list({z.id: z for z in zones}.values())

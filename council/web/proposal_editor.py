@@ -1,0 +1,247 @@
+"""The writing side of proposals: the editor (new, edit, preview), submission for consultation,
+withdrawal and invitations to co-sign. Registered on the "proposals" blueprint."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from council import markdown
+from council.domain import organisations as organisations_domain
+from council.domain import permissions, proposal_organisations, proposal_queries
+from council.domain import proposals as ops
+from council.domain.topics import topics
+from council.errors import DomainError, InvalidState, ValidationError
+from council.extensions import db, login_manager
+from council.models.organisation import Organisation, Zone
+from council.models.proposal import Proposal, ProposalState, Topic
+from council.unit_of_work import unit_of_work
+from council.web.common import form_error
+from council.web.proposal_forms import InviteForm, ProposalForm, ReasonForm, SubmitForm
+
+ROME = ZoneInfo("Europe/Rome")
+
+
+def _load(proposal_id: int) -> Proposal:
+    return proposal_queries.get_visible(db.session, current_user, proposal_id)
+
+
+def _to_view(proposal: Proposal, anchor: str | None = None):
+    return redirect(url_for("proposals.view", proposal_id=proposal.id, _anchor=anchor))
+
+
+def _posted(form) -> bool:
+    """Validate a POST; a bad CSRF token is said on the form, which stays filled."""
+    if form.validate_on_submit():
+        return True
+    if "csrf_token" in form.errors:
+        form.form_errors.append(
+            _("The form has expired or did not come from this site. Send it again.")
+        )
+    return False
+
+
+def _status(form) -> int:
+    return 400 if "csrf_token" in form.errors else 422
+
+
+# --- the editor -------------------------------------------------------------------------------
+
+
+def _fill(form: ProposalForm) -> None:
+    form.topic.choices = [(None, _("— none —"))] + [(t.id, t.name) for t in topics(db.session)]
+    form.zones.choices = [(z.id, z.name) for z in organisations_domain.zones(db.session)]
+
+
+def _chosen(form: ProposalForm) -> tuple[Topic | None, list[Zone]]:
+    topic = db.session.get(Topic, form.topic.data) if form.topic.data else None
+    zones = [z for z in (db.session.get(Zone, i) for i in form.zones.data or []) if z]
+    return topic, zones
+
+
+def _editor(form: ProposalForm, proposal: Proposal | None, save):
+    """Shared by new and edit: "Preview" re-renders with the text rendered, "Save" saves."""
+    preview, status = None, 200
+    if request.method == "POST":
+        if not _posted(form):
+            status = _status(form)
+        elif request.form.get("action") == "preview":
+            try:
+                preview = markdown.render(ops.clean_body(form.body.data))
+            except ValidationError as error:
+                form_error(form, error)
+                status = error.status
+        else:
+            try:
+                with unit_of_work() as session:
+                    saved = save(session)
+            except DomainError as error:
+                if error.status == 404:
+                    raise
+                form_error(form, error)
+                status = error.status
+            else:
+                flash(_("Saved."), "success")
+                return _to_view(saved)
+    return render_template(
+        "proposals/editor.html", form=form, proposal=proposal, preview=preview,
+        public=proposal is not None and proposal_queries.is_public(proposal),
+    ), status  # fmt: skip
+
+
+def new():
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    permissions.require(current_user, "proposal.create")
+    form = ProposalForm()
+    _fill(form)
+
+    def save(session):
+        topic, zones = _chosen(form)
+        return ops.create(session, current_user, title=form.title.data or "",
+                          body=form.body.data or "", topic=topic, zones=zones)  # fmt: skip
+
+    return _editor(form, None, save)
+
+
+def edit(proposal_id: int):
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    proposal = _load(proposal_id)
+    permissions.require(current_user, "proposal.edit", proposal)
+    ops.require_editable(proposal)
+    form = ProposalForm()
+    _fill(form)
+    if request.method == "GET":
+        latest = proposal_queries.current(db.session, proposal)
+        form.title.data, form.body.data = latest.title, latest.body
+        form.topic.data = proposal.topic_id
+        form.zones.data = [z.id for z in proposal.zones]
+
+    def save(session):
+        topic, zones = _chosen(form)
+        return ops.edit(session, current_user, proposal, title=form.title.data or "",
+                        body=form.body.data or "", topic=topic, zones=zones,
+                        change_note=form.change_note.data or "")  # fmt: skip
+
+    return _editor(form, proposal, save)
+
+
+def preview():
+    """The live preview of editor.js: sanitized HTML of the posted markdown, as JSON."""
+    if not permissions.can(current_user, "proposal.create"):
+        return jsonify(error="not_allowed", message=_("Log in to do this.")), 403
+    try:
+        body = ops.clean_body(request.form.get("body", ""))
+    except ValidationError as error:
+        return jsonify(error=error.code, message=error.message), error.status
+    return jsonify(html=str(markdown.render(body)))
+
+
+# --- submission, withdrawal -------------------------------------------------------------------
+
+
+def submit(proposal_id: int):
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    proposal = _load(proposal_id)
+    permissions.require(current_user, "proposal.submit", proposal)
+    if proposal.state not in (ProposalState.DRAFT, ProposalState.REFERRED_BACK):
+        raise InvalidState(_("Only a draft can be submitted for consultation."))
+    form = SubmitForm()
+    status = 200
+    if request.method == "GET":
+        suggested = datetime.now(ROME) + timedelta(days=30)
+        form.deadline_date.data = suggested.date()
+        form.deadline_time.data = suggested.replace(hour=18, minute=0).time()
+    elif _posted(form):
+        deadline = datetime.combine(form.deadline_date.data, form.deadline_time.data, tzinfo=ROME)
+        try:
+            with unit_of_work() as session:
+                ops.submit(session, current_user, proposal, deadline=deadline.astimezone(UTC))
+        except DomainError as error:
+            if error.field == "deadline":
+                error.field = "deadline_date"
+            form_error(form, error)
+            status = error.status
+        else:
+            flash(_("The proposal is open for consultation."), "success")
+            return _to_view(proposal)
+    else:
+        status = _status(form)
+    return render_template("proposals/submit.html", form=form, proposal=proposal), status
+
+
+def withdraw(proposal_id: int):
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    proposal = _load(proposal_id)
+    permissions.require(current_user, "proposal.withdraw", proposal)
+    form = ReasonForm()
+    status = 200
+    if request.method == "POST":
+        if _posted(form):
+            try:
+                with unit_of_work() as session:
+                    ops.withdraw(session, current_user, proposal, reason=form.reason.data or "")
+            except DomainError as error:
+                form_error(form, error)
+                status = error.status
+            else:
+                flash(_("The proposal is withdrawn."), "success")
+                return _to_view(proposal)
+        else:
+            status = _status(form)
+    elif proposal.state in ops.FINAL:
+        raise InvalidState(_("The proposal is decided or withdrawn: it can no longer be changed."))
+    return render_template("proposals/withdraw.html", form=form, proposal=proposal), status
+
+
+# --- co-signing organisations -------------------------------------------------------------------
+
+
+def cosigners(proposal_id: int):
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    proposal = _load(proposal_id)
+    permissions.require(current_user, "proposal.invite_cosigner", proposal)
+    if proposal.state not in proposal_organisations.INVITABLE:
+        raise InvalidState(
+            _("Organisations can be invited to co-sign only while the proposal is a draft or "
+              "in consultation.")
+        )  # fmt: skip
+    invited = {c.organisation_id for c in proposal.cosigners}
+    candidates = [
+        o
+        for o in organisations_domain.organisations(db.session, only_active=True)
+        if o.id != proposal.organisation_id and o.id not in invited
+    ]
+    form = InviteForm()
+    form.organisations.choices = [(o.id, o.name) for o in candidates]
+    status = 200
+    if request.method == "POST":
+        if _posted(form):
+            try:
+                with unit_of_work() as session:
+                    chosen = [session.get(Organisation, i) for i in form.organisations.data]
+                    proposal_organisations.invite_cosigners(session, current_user, proposal,
+                                                            [o for o in chosen if o])  # fmt: skip
+            except DomainError as error:
+                form_error(form, error)
+                status = error.status
+            else:
+                flash(_("Invitations sent."), "success")
+                return _to_view(proposal, "cosigners")
+        else:
+            status = _status(form)
+    by_zone: dict[str, list[Organisation]] = {}
+    for organisation in candidates:
+        by_zone.setdefault(organisation.zone.name, []).append(organisation)
+    return render_template(
+        "proposals/cosigners.html", form=form, proposal=proposal, by_zone=by_zone,
+        chosen=set(form.organisations.data or []),
+    ), status  # fmt: skip
