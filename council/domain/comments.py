@@ -290,6 +290,15 @@ def _proposal_of(db: Session, comment: Comment) -> Proposal:
     return proposal
 
 
+def check_changeable(db: Session, actor: User | None, comment: Comment, action: str) -> User:
+    """What edit_comment and delete_comment check first (action: comment.edit or
+    comment.delete); the pages that ask for the change check it too."""
+    user = permissions.require(actor, action, comment)
+    _require_open(_proposal_of(db, comment))
+    _require_not_removed(comment)
+    return user
+
+
 def edit_comment(
     db: Session,
     actor: User | None,
@@ -302,10 +311,8 @@ def edit_comment(
     Raises NotAllowed (not the author), InvalidState (consultation closed, comment deleted
     or hidden), ValidationError. Sending the same text and stance again changes nothing.
     """
-    user = permissions.require(actor, "comment.edit", comment)
+    user = check_changeable(db, actor, comment, "comment.edit")
     proposal = _proposal_of(db, comment)
-    _require_open(proposal)
-    _require_not_removed(comment)
     text = clean_body(body)
     chosen = parse_stance(stance)
     if text == comment.body and chosen == comment.stance:
@@ -342,10 +349,8 @@ def delete_comment(db: Session, actor: User | None, comment: Comment) -> Comment
     The text and its earlier versions are erased. Raises NotAllowed (not the author),
     InvalidState (consultation closed, already deleted, hidden by moderation).
     """
-    user = permissions.require(actor, "comment.delete", comment)
+    user = check_changeable(db, actor, comment, "comment.delete")
     proposal = _proposal_of(db, comment)
-    _require_open(proposal)
-    _require_not_removed(comment)
     comment.state = CommentState.DELETED
     comment.body, comment.stance = "", None
     for revision in list(comment.revisions):

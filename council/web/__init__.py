@@ -16,7 +16,7 @@ from council.errors import DomainError
 from council.extensions import db, login_manager
 from council.i18n import LANGUAGE_NAMES
 from council.models.user import User
-from council.web import admin, api, auth, main, proposals
+from council.web import admin, api, auth, comments, main, proposals
 from council.web.common import IdConverter, error_message, render_error
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ CSP = "; ".join(
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
-    for blueprint in (main.bp, auth.bp, admin.bp, api.bp, proposals.bp):
+    for blueprint in (main.bp, auth.bp, admin.bp, api.bp, proposals.bp, comments.bp):
         app.register_blueprint(blueprint)
 
     login_manager.login_view = "auth.login"
