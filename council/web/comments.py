@@ -272,6 +272,8 @@ def fragment(proposal_id: int, comment_id: int):
     comment = _comment(proposal, comment_id)
     view = views.for_thread(proposal, comment)
     view.max_level = _level(request.args.get("max"), views.THREAD_LEVELS) or views.PAGE_LEVELS
+    if request.args.get("thread") != "1":
+        view.focus = None  # as on the proposal page: folded replies open the whole thread
     compact = request.args.get("view") == "compact"
     return render_template(
         "comments/fragment.html", d=view, comment=comment, compact=compact,
