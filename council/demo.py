@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select, text
 
 from council.db import Base, Database
+from council.demo_proposals import load_proposals
 from council.domain import accounts, organisations
 from council.models.organisation import Organisation
 from council.models.user import AccountStatus, CouncilGroup, Role, User
@@ -187,4 +188,5 @@ def load() -> bool:
             organisation=third_sector[2],
         )  # fmt: skip
         assert db.scalar(select(User).where(User.status == AccountStatus.PENDING)) is not None
+        load_proposals(db)
     return True

@@ -1,0 +1,118 @@
+"""Demo proposals of the Brescia welfare council: topics, and proposals in every state, with
+versions, co-signers and supports. Everything goes through the domain operations, so the
+public record tells their story; only the rows' dates are moved back afterwards, for realism.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from council.demo_proposal_texts import PROPOSALS
+from council.domain import proposal_organisations, proposal_queries
+from council.domain import proposals as ops
+from council.domain.topics import save_topic
+from council.models.organisation import Organisation, Zone
+from council.models.proposal import Proposal
+from council.models.user import AccountStatus, Role, User, UserRole
+
+TOPICS = [
+    "Anziani",
+    "Disabilità",
+    "Famiglie e minori",
+    "Casa e abitare",
+    "Lavoro e inclusione",
+    "Povertà e grave marginalità",
+    "Salute mentale",
+    "Giovani",
+    "Cittadini stranieri",
+]
+
+
+def _person_of(db: Session, organisation: str) -> User | None:
+    """An active representative of the organisation (the demo's accounts are generated)."""
+    return db.scalar(
+        select(User)
+        .join(Organisation, User.organisation_id == Organisation.id)
+        .where(Organisation.name == organisation, User.status == AccountStatus.ACTIVE)
+        .order_by(User.id)
+        .limit(1)
+    )
+
+
+def _with_role(db: Session, role: Role) -> User:
+    return db.scalars(select(User).join(UserRole).where(UserRole.role == role)).first()
+
+
+def _backdate(proposal: Proposal, submitted: datetime | None, created: datetime) -> None:
+    """Spread the rows' dates over the weeks the story took (the record keeps its own times)."""
+    proposal.created_at = created
+    versions = proposal.versions
+    for index, version in enumerate(versions):
+        start = submitted or created
+        version.created_at = created if index == 0 else start + timedelta(days=3 * index + 1)
+    proposal.last_activity_at = max(v.created_at for v in versions)
+
+
+def load_proposals(db: Session) -> None:
+    """Topics and about ten proposals across every state; runs inside the demo's transaction."""
+    topics = {name: save_topic(db, None, None, name=name) for name in TOPICS}
+    zones = {z.name: z for z in db.scalars(select(Zone))}
+    organisations = {o.name: o for o in db.scalars(select(Organisation))}
+    secretary = _with_role(db, Role.SECRETARY)
+    chair = _with_role(db, Role.CHAIR)
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+
+    for spec in PROPOSALS:
+        author = _person_of(db, spec["organisation"])
+        if author is None:
+            continue
+        submitted = now - timedelta(days=spec["submitted_days_ago"]) if "state" in spec else None
+        created = (submitted or now) - timedelta(days=4)
+        first_title, first_body = spec["versions"][0][:2]
+        proposal = ops.create(
+            db, author, title=first_title, body=first_body, topic=topics[spec["topic"]],
+            zones=[zones[z] for z in spec["zones"]],
+        )  # fmt: skip
+        invited = [organisations[name] for name in spec.get("cosigners", [])]
+        if invited:
+            proposal_organisations.invite_cosigners(db, author, proposal, invited)
+            for organisation in invited[: spec.get("accepted", len(invited))]:
+                person = _person_of(db, organisation.name)
+                if person is not None:
+                    proposal_organisations.answer_cosign(db, person, proposal, accept=True)
+        if submitted is None:  # a draft
+            _backdate(proposal, None, created)
+            continue
+        # consultations close at 18:00, Italian winter time
+        deadline = (submitted + timedelta(days=spec["consultation_days"])).replace(
+            hour=17, minute=0
+        )
+        ops.submit(db, author, proposal, deadline=deadline, now=submitted)
+        for title, body, note in spec["versions"][1:]:
+            ops.edit(db, author, proposal, title=title, body=body, topic=proposal.topic,
+                     zones=proposal.zones, change_note=note)  # fmt: skip
+        for name in spec.get("supports", []):
+            person = _person_of(db, name)
+            if (
+                person is None
+                or proposal_organisations.signs(proposal, person.organisation_id)
+                or proposal_queries.support_of(db, proposal, person.organisation_id)
+            ):
+                continue
+            proposal_organisations.support(db, person, proposal)
+        state = spec["state"]
+        if state in ("on_agenda", "approved", "rejected", "referred_back"):
+            ops.schedule(db, secretary, proposal)
+        if state == "approved":
+            ops.record_outcome(db, chair, proposal, approved=True)
+        elif state == "rejected":
+            ops.record_outcome(db, chair, proposal, approved=False)
+        elif state == "referred_back":
+            ops.refer_back(db, chair, proposal, reason=spec["reason"])
+        elif state == "withdrawn":
+            ops.withdraw(db, author, proposal, reason=spec["reason"])
+        _backdate(proposal, submitted, created)
+    db.flush()
