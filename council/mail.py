@@ -13,7 +13,8 @@ import os
 import smtplib
 import ssl
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime as rfc2822_date
@@ -24,6 +25,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, render_template
 from flask_babel import force_locale, format_datetime, ngettext
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
 from council import events
 from council.domain import notifications
@@ -99,11 +101,21 @@ def language_of(user: User) -> str:
     return user.locale if user.locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def compose(user: User, notes: list[Notification], digest: EmailFrequency | None) -> EmailMessage:
+@contextmanager
+def reading() -> Iterator[Session]:
+    """A short session of its own for the mailer's reads: listeners run after the caller's
+    commit and must not leave the caller's session inside a transaction."""
+    with Session(db.engine, expire_on_commit=False) as session:
+        yield session
+
+
+def compose(
+    session: Session, user: User, notes: list[Notification], digest: EmailFrequency | None
+) -> EmailMessage:
     """The e-mail for these notifications, in the recipient's language."""
     language = language_of(user)
     with force_locale(language):
-        names = actor_names(db.session, notes)
+        names = actor_names(session, notes)
         items = [
             {
                 "text": message(note, names),
@@ -158,12 +170,14 @@ def _send(
 ) -> bool:
     """Send already-claimed notifications to one person in one e-mail; on failure give the
     claims back (and the digest's turn), so that the next run retries."""
-    user = db.session.get(User, user_id)
-    notes = notifications.notifications_by_id(db.session, note_ids)
     try:
-        if user is None or not notes:
-            raise LookupError("nothing to send")
-        deliver(compose(user, notes, digest))
+        with reading() as session:
+            user = session.get(User, user_id)
+            notes = notifications.notifications_by_id(session, note_ids)
+            if user is None or not notes:
+                raise LookupError("nothing to send")
+            message_ = compose(session, user, notes, digest)
+        deliver(message_)
     except Exception:
         log.exception("e-mail to user %s failed; the next digest run retries", user_id)
         with unit_of_work() as work:
@@ -181,8 +195,10 @@ def send_immediate(note_ids: Iterable[int]) -> int:
     with unit_of_work() as work:
         claimed = notifications.claim(work, notifications.immediate_ids(work, note_ids), now)
     sent = 0
-    for note in notifications.notifications_by_id(db.session, claimed):
-        if _send(note.user_id, [note.id], now):  # one e-mail for each notification
+    with reading() as session:
+        notes = [(n.user_id, n.id) for n in notifications.notifications_by_id(session, claimed)]
+    for user_id, note_id in notes:
+        if _send(user_id, [note_id], now):  # one e-mail for each notification
             sent += 1
     return sent
 
@@ -192,8 +208,8 @@ def send_digests(now: datetime | None = None) -> dict[str, int]:
     plus a retry for "at once" e-mails that failed. Safe to run from several processes."""
     now = now or utcnow()
     stats = {"digests": 0, "retries": 0, "failed": 0}
-    with unit_of_work() as work:
-        retries = notifications.unsent_by_user(work, EmailFrequency.IMMEDIATE)
+    with reading() as session:
+        retries = notifications.unsent_by_user(session, EmailFrequency.IMMEDIATE)
     for user_id, ids in retries.items():
         with unit_of_work() as work:
             claimed = notifications.claim(work, ids, now)
@@ -201,8 +217,8 @@ def send_digests(now: datetime | None = None) -> dict[str, int]:
             ok = _send(user_id, claimed, now)
             stats["retries" if ok else "failed"] += 1
     for frequency in (EmailFrequency.DAILY, EmailFrequency.WEEKLY):
-        with unit_of_work() as work:
-            due = notifications.unsent_by_user(work, frequency)
+        with reading() as session:
+            due = notifications.unsent_by_user(session, frequency)
         for user_id, ids in due.items():
             with unit_of_work() as work:
                 taken, previous = notifications.claim_digest(work, user_id, frequency, now)

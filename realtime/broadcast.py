@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from council import events
-from council.extensions import socketio
+from council.domain import notifications
+from council.extensions import db, socketio
 
 
 def _proposal_of(event: events.Event) -> int | None:
@@ -20,7 +23,19 @@ def _comment_of(event: events.Event) -> int | None:
     return int(key) if kind == "comment" and key.isdigit() else None
 
 
+def _push_unread_counts(event: events.Event) -> None:
+    """notifications.count to each person's private room, counted after the commit."""
+    users = event.data.get("users") if isinstance(event.data, dict) else None
+    # Its own short session: the caller's session must not be left inside a read transaction.
+    with Session(db.engine) as session:
+        counts = notifications.unread_counts(session, users or [])
+    for public_id, unread in counts.items():
+        socketio.emit("notifications.count", {"unread": unread}, to=f"user:{public_id}")
+
+
 def on_event(event: events.Event) -> None:
+    if event.kind in (notifications.CREATED, notifications.READ):
+        _push_unread_counts(event)
     if event.record_seq is None:
         return
     socketio.emit(

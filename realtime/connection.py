@@ -31,8 +31,13 @@ def _proposal_room(user, key: str | None) -> bool:
     return True
 
 
+def _user_room(user, key: str | None) -> bool:
+    """user:<public id>, one's own notifications: only that person, logged in."""
+    return user is not None and key == user.public_id
+
+
 # Room kind ("kind" or "kind:<key>") -> may this person (None: the public) follow it?
-ROOMS = {"record": _record_room, "proposal": _proposal_room}
+ROOMS = {"record": _record_room, "proposal": _proposal_room, "user": _user_room}
 
 
 def may_follow(user, room: str) -> bool:

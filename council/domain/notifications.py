@@ -69,6 +69,17 @@ def settings_for(db: Session, user_id: int) -> NotificationSettings:
     return settings
 
 
+def preferences(db: Session, user_id: int) -> NotificationSettings:
+    """For reading only: the stored settings, or the defaults (nothing is written)."""
+    stored = db.get(NotificationSettings, user_id)
+    if stored is not None:
+        return stored
+    return NotificationSettings(
+        user_id=user_id, replies=True, new_versions=True, state_changes=True,
+        new_comments=False, new_proposals=True, email=EmailFrequency.DAILY,
+    )  # fmt: skip
+
+
 def followers(db: Session, target: FollowTarget, target_id: int) -> list[User]:
     return list(
         db.scalars(

@@ -16,7 +16,7 @@ from council.errors import DomainError
 from council.extensions import db, login_manager
 from council.i18n import LANGUAGE_NAMES
 from council.models.user import User
-from council.web import admin, api, auth, comments, main, proposals
+from council.web import admin, api, auth, comments, main, notifications, proposals
 from council.web.common import IdConverter, error_message, render_error
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     for blueprint in (main.bp, auth.bp, admin.bp, api.bp, proposals.bp, comments.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(notifications.bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Log in to continue.")
