@@ -85,9 +85,8 @@ def test_mark_one_then_all_as_read(browser, reader):
     first = db.session.scalars(select(Notification.id).order_by(Notification.id)).first()
     page = browser.get("/notifications")
     assert page.get_data(as_text=True).count("is-unread") == 3
-    response = browser.post(
-        f"/notifications/{first}/read", {"back": "/notifications?page=1"}, token_from="/notifications"
-    )
+    back = {"back": "/notifications?page=1"}
+    response = browser.post(f"/notifications/{first}/read", back, token_from="/notifications")
     assert response.status_code == 302 and response.location == "/notifications?page=1"
     assert unread(reader) == 2
     response = browser.post("/notifications/read-all", {"back": "https://evil.example/"})
