@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select, text
 
 from council.db import Base, Database
+from council.demo_discussions import load_discussions
 from council.demo_proposals import load_proposals
 from council.domain import accounts, organisations
 from council.models.organisation import Organisation
@@ -189,4 +190,5 @@ def load() -> bool:
         )  # fmt: skip
         assert db.scalar(select(User).where(User.status == AccountStatus.PENDING)) is not None
         load_proposals(db)
+        load_discussions(db)
     return True
