@@ -16,7 +16,7 @@ from council.errors import DomainError
 from council.extensions import db, login_manager
 from council.i18n import LANGUAGE_NAMES
 from council.models.user import User
-from council.web import admin, api, auth, comments, main, notifications, proposals
+from council.web import admin, amendments, api, auth, comments, main, notifications, proposals
 from council.web.common import IdConverter, error_message, render_error
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
     for blueprint in (main.bp, auth.bp, admin.bp, api.bp, proposals.bp, comments.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(amendments.bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Log in to continue.")
