@@ -456,3 +456,26 @@ def test_old_comments_are_labelled_with_their_version(web, proposal, member, aut
     post(member, proposal, "Sulla prima versione.")
     add_version(proposal, author, "Nuovo testo.")
     assert "on version 1" in page(english(web).get(base(proposal)))
+
+
+# --- on the proposal page ------------------------------------------------------------------------
+
+
+def test_the_proposal_page_carries_the_discussion_and_the_paragraph_tools(web, proposal, member):
+    post(member, proposal, "Sul secondo paragrafo.", paragraph=1, stance="against")
+    post(member, proposal, "In generale.")
+    text = page(english(web).get(f"/proposals/{proposal.id}"))
+    assert 'id="discussion"' in text and "1 against" in text
+    tools = text[text.index('data-paragraph-tools="1"') :]
+    assert "1 comment" in tools[: tools.index("</details>")]
+    assert "Sul secondo paragrafo." in tools[: tools.index("</details>")]
+    assert 'data-paragraph-tools="0"' in text
+    assert "js/discussion.js" in text
+
+
+def test_a_draft_page_has_no_discussion(make_web, author):
+    draft = make_proposal(author, state=ProposalState.DRAFT, published=False)
+    browser = make_web()
+    browser.login("lucia@example.org")
+    text = page(browser.get(f"/proposals/{draft.id}"))
+    assert 'id="discussion"' not in text and "data-paragraph-tools" not in text
