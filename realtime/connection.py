@@ -67,7 +67,10 @@ def register(socketio: SocketIO) -> None:
         room = _room_of(payload)
         if room is None or not may_follow(permissions.as_user(current_user), room):
             return error("invalid", _("Unknown room."))
-        join_room(room)
+        try:
+            join_room(room)
+        except ValueError:  # the client left meanwhile (a page navigated away while joining)
+            return error("gone", _("Not connected."))
         return {"ok": True, "room": room}
 
     @socketio.on("room.leave")
