@@ -33,7 +33,9 @@
     const badge = bell.querySelector("[data-bell-count]");
     bell.dataset.unread = badge && !badge.hidden ? badge.textContent.trim() : "0";
     const room = bell.dataset.bell;
-    const join = () => live.emit("room.join", { room: room }, () => {});
+    const join = () => live.emit("room.join", { room: room }, (ack) => {
+      bell.dataset.joined = ack && ack.ok ? "yes" : "no";
+    });
     live.on("connect", join);
     if (live.connected) join();
     live.on("notifications.count", (message) => {
