@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from council.domain import organisations
+from council.domain import organisations, proposal_organisations
 from council.domain import proposals as ops
 from council.extensions import db
 from council.models.proposal import Proposal, ProposalState
@@ -144,3 +144,22 @@ def test_the_editor_preview_works_without_javascript(new_context, people):
     page.locator("button[name=action][value=save]").click()
     expect(page).to_have_url(re.compile(r"/proposals/\d+$"))
     assert db.session.scalar(select(Proposal.title)) == "Senza script"
+
+
+def test_the_page_tells_of_changes_live(page: Page, versions, people):
+    page.goto(f"/proposals/{versions.id}")
+    notice = page.locator("[data-proposal-changed]")
+    expect(notice).to_be_hidden()
+    page.wait_for_function("() => window.consiglio && window.consiglio.socket.connected")
+    page.wait_for_timeout(300)  # the room is joined right after connecting
+    with unit_of_work() as session:
+        proposal_organisations.support(session, people["supporter"], versions)
+    expect(page.locator("[data-support-count]")).to_have_text("1")
+    expect(notice).to_be_hidden()
+    with unit_of_work() as session:
+        ops.edit(session, people["author"], versions, title=versions.title,
+                 body="Il lunedì, il giovedì e il sabato.\n\nFine.",
+                 topic=None, zones=[])  # fmt: skip
+    expect(notice).to_be_visible()
+    expect(page.locator("#live-announcer")).to_have_text(notice.get_attribute("data-message"))
+    checked(page)
