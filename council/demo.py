@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select, text
 
 from council.db import Base, Database
+from council.demo_amendments import load_amendments
 from council.demo_discussions import load_discussions
 from council.demo_proposals import load_proposals
 from council.domain import accounts, organisations
@@ -191,4 +192,5 @@ def load() -> bool:
         assert db.scalar(select(User).where(User.status == AccountStatus.PENDING)) is not None
         load_proposals(db)
         load_discussions(db)
+        load_amendments(db)
     return True
