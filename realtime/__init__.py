@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from council.extensions import socketio
-from realtime import broadcast, connection
+from realtime import broadcast, connection, meeting_room
 
 
 def init_realtime(app: Flask) -> None:
@@ -21,4 +21,5 @@ def init_realtime(app: Flask) -> None:
         max_http_buffer_size=64 * 1024,
     )
     connection.register(socketio)
+    meeting_room.register(socketio, app)
     broadcast.start()

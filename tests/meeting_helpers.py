@@ -79,18 +79,25 @@ def running_meeting(council: Council, *, present: list[User] | None = None, **kw
     return fresh(meeting)
 
 
-def fresh(meeting: Meeting) -> Meeting:
+def reread() -> None:
+    """End the test's read transaction and forget loaded rows: see what others committed
+    (the live server's threads), as a new request would."""
+    db.session.rollback()
     db.session.expire_all()
+
+
+def fresh(meeting: Meeting) -> Meeting:
+    reread()
     return db.session.get(Meeting, meeting.id)
 
 
 def head() -> int:
-    db.session.expire_all()
+    reread()
     return db.session.scalar(select(func.max(RecordEvent.seq))) or 0
 
 
 def events_since(seq: int, kind_prefix: str = "") -> list[tuple[str, dict]]:
-    db.session.expire_all()
+    reread()
     rows = db.session.scalars(
         select(RecordEvent).where(RecordEvent.seq > seq).order_by(RecordEvent.seq)
     )
@@ -98,5 +105,5 @@ def events_since(seq: int, kind_prefix: str = "") -> list[tuple[str, dict]]:
 
 
 def state(meeting: Meeting) -> dict:
-    db.session.expire_all()
+    reread()
     return live_session.state(db.session, db.session.get(Meeting, meeting.id))

@@ -1,0 +1,244 @@
+"""The live session over Socket.IO: one room per meeting ("meeting:<id>"), the events members,
+the chair and the secretary send, and the coalesced, versioned snapshots everyone receives.
+
+Handlers are thin: validate the payload, run the domain operation in a unit of work, answer
+an acknowledgement. The protocol is documented in docs/realtime.md (keep both in step).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_socketio import SocketIO, join_room, leave_room
+
+from council import events
+from council.domain import attendance, live_session, meetings, permissions, proxies, speakers
+from council.errors import DomainError, ValidationError
+from council.extensions import db
+from council.models.meeting import Meeting
+from council.models.user import Role
+from council.unit_of_work import unit_of_work
+from realtime.coalesce import Coalescer
+from realtime.presence import Presence
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT = "meeting.snapshot"
+MAX_INT = 2**31 - 1
+MAX_STR = 64
+
+
+class Live:
+    """The per-process pieces: the coalescer of snapshots and the presence store."""
+
+    def __init__(self, socketio: SocketIO, app: Flask) -> None:
+        self.socketio = socketio
+        self._heartbeat = not app.config.get("REDIS_URL")  # only Redis entries expire
+        self.presence = Presence(
+            app.config.get("REDIS_URL"), prefix=app.config.get("SOCKETIO_CHANNEL", "consiglio")
+        )
+        self.coalescer = Coalescer(
+            socketio, app, self.snapshot_for_room, event=SNAPSHOT,
+            window=float(app.config.get("LIVE_BROADCAST_WINDOW", 0.1)),
+        )  # fmt: skip
+
+    def snapshot(self, meeting: Meeting) -> dict[str, Any]:
+        state = live_session.state(db.session, meeting)
+        state["presence"] = self.presence.summary(meeting.id)
+        return state
+
+    def snapshot_for_room(self, room: str) -> dict[str, Any] | None:
+        meeting = db.session.get(Meeting, int(room.removeprefix("meeting:")))
+        return self.snapshot(meeting) if meeting is not None else None
+
+    def changed(self, meeting_id: int) -> None:
+        self.coalescer.mark(room(meeting_id))
+
+    def joined(self, meeting_id: int, sid: str, member: str | None) -> None:
+        self.presence.join(meeting_id, sid, member)
+        if not self._heartbeat:  # started with the first connection, not with the app
+            self._heartbeat = True
+            self.socketio.start_background_task(self.presence.run_heartbeats, self.socketio.sleep)
+
+
+_live: Live | None = None
+
+
+def live() -> Live:
+    assert _live is not None, "realtime.meeting_room.register() was not called"
+    return _live
+
+
+def room(meeting_id: int) -> str:
+    return f"meeting:{meeting_id}"
+
+
+def on_event(event: events.Event) -> None:
+    """Every committed record event of a meeting changes its live state."""
+    if _live is None or event.record_seq is None or not event.subject.startswith("meeting:"):
+        return
+    key = event.subject.removeprefix("meeting:")
+    if key.isdigit():
+        _live.changed(int(key))
+
+
+# --- payloads ---------------------------------------------------------------------------------
+
+
+def _invalid(name: str) -> ValidationError:
+    return ValidationError(_("The request is malformed (%(field)s).", field=name), field=name)
+
+
+def parse(payload: Any, required: dict[str, type], optional: dict[str, type] | None = None):
+    """The fields asked for, strictly typed (int: not bool, 1..2^31-1; str: 1..64 characters);
+    unknown fields are ignored. Raises ValidationError naming the first bad field."""
+    if not isinstance(payload, dict):
+        raise _invalid("payload")
+    values: dict[str, Any] = {}
+    for name, kind in {**required, **(optional or {})}.items():
+        if name not in payload or payload[name] is None:
+            if name in required:
+                raise _invalid(name)
+            continue
+        value = payload[name]
+        if kind is int and (
+            not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_INT
+        ):
+            raise _invalid(name)
+        if kind is str and (not isinstance(value, str) or not 0 < len(value) <= MAX_STR):
+            raise _invalid(name)
+        values[name] = value
+    return values
+
+
+def error(code: str, message: str) -> dict[str, Any]:
+    return {"ok": False, "error": code, "message": message}
+
+
+def _actor():
+    return current_user._get_current_object() if current_user else None
+
+
+def _answer(meeting_id: int, **extra) -> dict[str, Any]:
+    version = live_session.version(db.session, meeting_id)
+    return {"ok": True, "state_version": version, **extra}
+
+
+def act(payload: Any, required: dict, optional: dict | None, operation: Callable) -> dict:
+    """Parse, run the operation in its own transaction, acknowledge (or say why not)."""
+    try:
+        args = parse(payload, {"meeting": int, **required}, optional)
+        with unit_of_work() as work:
+            result = operation(work, _actor(), args)
+        return _answer(args["meeting"], **(result if isinstance(result, dict) else {}))
+    except DomainError as refused:
+        return error(refused.code, refused.message)
+    except Exception:
+        log.exception("socket event %s failed", getattr(request, "event", {}).get("message"))
+        db.session.rollback()
+        return error("error", _("An unexpected error occurred. Nothing was changed."))
+
+
+# --- handlers ---------------------------------------------------------------------------------
+
+
+def on_join(payload=None):
+    try:
+        args = parse(payload, {"meeting": int}, {"since_version": int})
+        user = permissions.as_user(current_user)
+        meeting = meetings.get(db.session, user, args["meeting"])
+    except DomainError as refused:
+        return error(refused.code, refused.message)
+    join_room(room(meeting.id))
+    member = user.public_id if user is not None and user.has_role(Role.MEMBER) else None
+    live().joined(meeting.id, request.sid, member)
+    live().changed(meeting.id)  # the others see one more connection
+    snapshot = live().snapshot(meeting)
+    return {"ok": True, "state_version": snapshot["version"], "snapshot": snapshot}
+
+
+def on_leave(payload=None):
+    try:
+        args = parse(payload, {"meeting": int})
+    except DomainError as refused:
+        return error(refused.code, refused.message)
+    leave_room(room(args["meeting"]))
+    for meeting_id in live().presence.leave(request.sid, args["meeting"]):
+        live().changed(meeting_id)
+    return {"ok": True}
+
+
+def on_disconnect(*_args):
+    if _live is not None:
+        for meeting_id in _live.presence.leave(request.sid):
+            _live.changed(meeting_id)
+
+
+def _check_in(db_, actor, a):
+    attendance.check_in(db_, actor, a["meeting"], a.get("member"))
+
+
+def _check_out(db_, actor, a):
+    attendance.check_out(db_, actor, a["meeting"], a.get("member"))
+
+
+def _request(db_, actor, a):
+    row = speakers.request(db_, actor, a["meeting"], kind=a["kind"], client_id=a["client_id"])
+    return {"request": row.id}
+
+
+# event name -> (required fields, optional fields, operation(db, actor, args))
+ACTIONS: dict[str, tuple[dict, dict | None, Callable]] = {
+    "attendance.check_in": ({}, {"member": str}, _check_in),
+    "attendance.check_out": ({}, {"member": str}, _check_out),
+    "speakers.request": ({"kind": str, "client_id": str}, None, _request),
+    "speakers.withdraw": (
+        {"request": int}, None, lambda d, u, a: speakers.withdraw(d, u, a["meeting"], a["request"])
+    ),
+    "speakers.give_floor": (
+        {"request": int}, {"limit_s": int},
+        lambda d, u, a: speakers.give_floor(
+            d, u, a["meeting"], a["request"], limit_s=a.get("limit_s")
+        ),
+    ),
+    "speakers.end_floor": (
+        {"request": int}, None, lambda d, u, a: speakers.end_floor(d, u, a["meeting"], a["request"])
+    ),
+    "speakers.reorder": (
+        {"request": int, "position": int}, None,
+        lambda d, u, a: speakers.reorder(d, u, a["meeting"], a["request"], a["position"]),
+    ),
+    "session.open": ({}, None, lambda d, u, a: live_session.open_session(d, u, a["meeting"])),
+    "session.suspend": ({}, None, lambda d, u, a: live_session.suspend(d, u, a["meeting"])),
+    "session.resume": ({}, None, lambda d, u, a: live_session.resume(d, u, a["meeting"])),
+    "session.close": ({}, None, lambda d, u, a: live_session.close(d, u, a["meeting"])),
+    "agenda.move_to": (
+        {"item": int}, None, lambda d, u, a: live_session.move_to(d, u, a["meeting"], a["item"])
+    ),
+    "proxy.grant": ({"to": str}, None, lambda d, u, a: proxies.grant(d, u, a["meeting"], a["to"])),
+    "proxy.revoke": ({}, None, lambda d, u, a: proxies.revoke(d, u, a["meeting"])),
+}  # fmt: skip
+
+
+def _handler(required: dict, optional: dict | None, operation: Callable) -> Callable:
+    def handle(payload=None):
+        return act(payload, required, optional, operation)
+
+    return handle
+
+
+def register(socketio: SocketIO, app: Flask) -> None:
+    global _live
+    _live = Live(socketio, app)
+    app.extensions["consiglio_live"] = _live
+    socketio.on_event("meeting.join", on_join)
+    socketio.on_event("meeting.leave", on_leave)
+    socketio.on_event("disconnect", on_disconnect)
+    for name, (required, optional, operation) in ACTIONS.items():
+        socketio.on_event(name, _handler(required, optional, operation))
+    events.subscribe(on_event)

@@ -1,0 +1,111 @@
+"""Real Socket.IO clients for the live-session tests: logged in through the real login form
+of the live server, reading acknowledgements and versioned snapshots."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+import requests
+import socketio
+
+from tests.conftest import PASSWORD
+
+# Flask-Login's strong session protection ties a session to the browser's user agent: the
+# socket must present the same one as the login, as a real browser does.
+USER_AGENT = "consiglio-live-tests/1.0"
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def login_cookie(base_url: str, email: str) -> str:
+    http = requests.Session()
+    http.headers["User-Agent"] = USER_AGENT
+    page = http.get(f"{base_url}/login", timeout=10).text
+    token = CSRF.search(page).group(1)
+    response = http.post(
+        f"{base_url}/login",
+        data={"email": email, "password": PASSWORD, "csrf_token": token},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert response.status_code == 302, response.text[:500]
+    return "; ".join(f"{c.name}={c.value}" for c in http.cookies)
+
+
+class Client:
+    """A socket as a phone or a projector holds it: joins, acts, reads snapshots."""
+
+    def __init__(self, base_url: str, cookie: str | None = None) -> None:
+        self.base_url = base_url
+        self.cookie = cookie
+        self.sio = socketio.SimpleClient()
+        self.version = -1
+        self.state: dict | None = None
+        self.snapshots = 0
+        self.connect()
+
+    def connect(self) -> None:
+        headers = {"User-Agent": USER_AGENT}
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        self.sio = socketio.SimpleClient()
+        self.sio.connect(self.base_url, transports=["websocket"], headers=headers)
+
+    def call(self, event: str, payload=None, timeout: float = 10):
+        return self.sio.call(event, payload, timeout=timeout)
+
+    def join(self, meeting_id: int, since_version: int | None = None) -> dict:
+        payload = {"meeting": meeting_id}
+        if since_version is not None:
+            payload["since_version"] = since_version
+        ack = self.call("meeting.join", payload)
+        if ack.get("ok"):
+            self.apply(ack["snapshot"])
+        return ack
+
+    def apply(self, snapshot: dict) -> bool:
+        """The resynchronisation rule: take a snapshot whose version is not older."""
+        if snapshot["version"] < self.version:
+            return False
+        self.version, self.state = snapshot["version"], snapshot
+        return True
+
+    def until(self, check, timeout: float = 6) -> dict:
+        """Read snapshots until the state satisfies `check`; returns that state."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.state is not None and check(self.state):
+                return self.state
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"state never satisfied the check; last: {self.state}")
+            try:
+                event, *args = self.sio.receive(timeout=left)
+            except socketio.exceptions.TimeoutError:
+                continue
+            if event == "meeting.snapshot":
+                self.snapshots += 1
+                self.apply(args[0])
+
+    def drain(self, seconds: float) -> int:
+        """Read every snapshot for a while; returns how many came."""
+        count = 0
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                event, *args = self.sio.receive(timeout=left)
+            except socketio.exceptions.TimeoutError:
+                break
+            if event == "meeting.snapshot":
+                count += 1
+                self.snapshots += 1
+                self.apply(args[0])
+        return count
+
+    def drop(self) -> None:
+        """The phone loses the network (the server sees the socket go)."""
+        self.sio.disconnect()
+
+    def close_in_background(self) -> None:
+        threading.Thread(target=self.sio.disconnect, daemon=True).start()
