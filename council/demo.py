@@ -118,6 +118,11 @@ def reset(database: Database) -> None:
     assert database.engine is not None
     database.session.remove()
     with database.engine.begin() as connection:
+        # Break the cycles first (a version names its amendment, an amendment its version).
+        for table in Base.metadata.sorted_tables:
+            for fk in table.foreign_key_constraints:
+                if fk.use_alter:
+                    connection.execute(table.update().values({c.name: None for c in fk.columns}))
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(text(f"DELETE FROM {table.name}"))
 
