@@ -69,7 +69,7 @@ def register(socketio: SocketIO) -> None:
             return error("invalid", _("Unknown room."))
         try:
             join_room(room)
-        except ValueError:  # the client left meanwhile (a page navigated away while joining)
+        except (ValueError, KeyError):  # the client left meanwhile (its page navigated away)
             return error("gone", _("Not connected."))
         return {"ok": True, "room": room}
 
