@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime
 from flask_login import current_user
 
 from council.domain import record
@@ -14,6 +16,13 @@ from council.web.common import safe_next
 from council.web.forms import LanguageForm
 
 bp = Blueprint("main", __name__)
+
+
+@bp.app_template_filter("record_time")
+def record_time(at: str) -> str:
+    """A record timestamp (UTC, ISO 8601) as Europe/Rome local time in the reader's language."""
+    moment = datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return format_datetime(moment, "short")
 
 
 @bp.get("/")
