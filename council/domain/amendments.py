@@ -2,8 +2,9 @@
 
 Proposed by a participant while the proposal is in consultation; the proposal's author
 accepts it (a new version) or sends it to the council's vote, whose outcome is recorded by
-`record_outcome` (approved: a new version, as if accepted). Its author may withdraw it while
-it is only proposed. Each step is a record event (`amendment.*`, subject `amendment:<id>`).
+`record_amendment_outcome` (approved: a new version, as if accepted). Its author may
+withdraw it while it is only proposed. Each step is a record event (`amendment.*`,
+subject `amendment:<id>`).
 """
 
 from __future__ import annotations
@@ -269,7 +270,7 @@ def withdraw(db: Session, actor: User, amendment: Amendment) -> Amendment:
     return amendment
 
 
-def record_outcome(
+def record_amendment_outcome(
     db: Session, actor: User | None, amendment: Amendment, approved: bool
 ) -> Amendment:
     """The council's vote on an amendment sent to it; `actor` None is the system (the result

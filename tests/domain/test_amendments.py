@@ -255,7 +255,7 @@ def test_sending_to_the_vote(proposer, to_vote):
 @pytest.mark.parametrize("role", ["chair", "secretary", "system"])
 def test_an_approved_amendment_becomes_a_version(make_user, proposer, proposal, to_vote, role):
     actor = None if role == "system" else make_user(role)
-    act(amendments.record_outcome, actor, to_vote, True)
+    act(amendments.record_amendment_outcome, actor, to_vote, True)
     amendment = fresh(to_vote)
     assert amendment.state == AmendmentState.APPROVED
     latest = versions(proposal)[-1]
@@ -268,7 +268,7 @@ def test_an_approved_amendment_becomes_a_version(make_user, proposer, proposal, 
 
 
 def test_a_rejected_amendment_changes_no_text(proposer, proposal, to_vote):
-    act(amendments.record_outcome, None, to_vote, False)
+    act(amendments.record_amendment_outcome, None, to_vote, False)
     assert fresh(to_vote).state == AmendmentState.REJECTED
     assert len(versions(proposal)) == 1
     assert len(events_of("amendment.rejected")) == 1
@@ -278,23 +278,23 @@ def test_a_rejected_amendment_changes_no_text(proposer, proposal, to_vote):
 @pytest.mark.parametrize("role", ["stakeholder", "member", "admin"])
 def test_only_chair_secretary_or_a_vote_record_the_outcome(make_user, to_vote, role):
     with pytest.raises(NotAllowed):
-        act(amendments.record_outcome, make_user(role), to_vote, True)
+        act(amendments.record_amendment_outcome, make_user(role), to_vote, True)
     assert fresh(to_vote).state == AmendmentState.TO_VOTE
 
 
 def test_an_outcome_needs_an_amendment_sent_to_the_vote(proposer, proposal, to_vote):
     proposed = propose(proposer, proposal, body=NEW_BODY + "\n\nAltro.")
     with pytest.raises(InvalidState):
-        act(amendments.record_outcome, None, proposed, True)
-    act(amendments.record_outcome, None, to_vote, False)
+        act(amendments.record_amendment_outcome, None, proposed, True)
+    act(amendments.record_amendment_outcome, None, to_vote, False)
     with pytest.raises(InvalidState):
-        act(amendments.record_outcome, None, to_vote, True)
+        act(amendments.record_amendment_outcome, None, to_vote, True)
 
 
 def test_an_approved_but_stale_amendment_is_refused(author, proposal, to_vote):
     add_version(proposal, author, BODY + "\n\nNel frattempo.")
     with pytest.raises(InvalidState):
-        act(amendments.record_outcome, None, to_vote, True)
+        act(amendments.record_amendment_outcome, None, to_vote, True)
     assert fresh(to_vote).state == AmendmentState.TO_VOTE
 
 
