@@ -9,41 +9,30 @@ comment is not republished forever by the record (docs/record.md).
 
 from __future__ import annotations
 
-import hashlib
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from council.domain import notifications, permissions, record
-from council.errors import InvalidState, NotFound, RateLimited, ValidationError
+from council.domain.comment_rules import (
+    body_sha256,
+    check_duplicate,
+    check_rate,
+    clean_body,
+    clean_reason,
+    parse_stance,
+)
+from council.errors import InvalidState, NotFound, ValidationError
 from council.markdown import paragraphs
 from council.models.comment import Comment, CommentRevision, CommentState, Stance
 from council.models.proposal import FollowTarget, Proposal, ProposalState, ProposalVersion
 from council.models.user import User
 
-MAX_BODY = 10_000
-REASON_MIN, REASON_MAX = 5, 500
-# (window, most comments a person may post in it); counted in the database, so every
-# process agrees.
-RATE_LIMITS = ((timedelta(minutes=1), 5), (timedelta(hours=1), 60))
-# The same text posted twice in the same place by the same person within this time is a
-# repeated request (a double click, a resent form), refused.
-DUPLICATE_WINDOW = timedelta(minutes=10)
-
-# Control characters other than tab and newline never belong in a comment (NUL cannot even
-# be stored by PostgreSQL).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def body_sha256(body: str) -> str:
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 def comment_url(comment: Comment) -> str:
@@ -60,30 +49,17 @@ def is_open(proposal: Proposal, now: datetime | None = None) -> bool:
     return deadline is None or (now or _now()) < deadline
 
 
+def _fresh(db: Session, *rows) -> None:
+    """Re-read rows inside this transaction (row-locked on PostgreSQL): the page that led
+    here may have seen an older state (a consultation since closed, a comment since hidden)."""
+    for row in rows:
+        if row is not None:
+            db.refresh(row, with_for_update=True)
+
+
 def _require_open(proposal: Proposal) -> None:
     if not is_open(proposal):
         raise InvalidState(_("The consultation is closed."))
-
-
-def clean_body(body: str | None) -> str:
-    """Normalised text: newlines as \\n, no control characters, no surrounding blanks."""
-    text = _CONTROL.sub("", (body or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
-    if not text:
-        raise ValidationError(_("Write the text of your comment."), field="body")
-    if len(text) > MAX_BODY:
-        raise ValidationError(
-            _("A comment can be at most %(n)d characters long.", n=MAX_BODY), field="body"
-        )
-    return text
-
-
-def parse_stance(stance: Stance | str | None) -> Stance | None:
-    if stance is None or stance == "":
-        return None
-    try:
-        return Stance(stance)
-    except ValueError:
-        raise ValidationError(_("Choose a valid position."), field="stance") from None
 
 
 def current_version(db: Session, proposal: Proposal) -> ProposalVersion:
@@ -96,45 +72,6 @@ def current_version(db: Session, proposal: Proposal) -> ProposalVersion:
     if version is None:
         raise InvalidState(_("This proposal has no text to comment on yet."))
     return version
-
-
-def _check_rate(db: Session, user: User) -> None:
-    # Serialise one person's posts (PostgreSQL: row lock; SQLite: the write transaction is
-    # already exclusive), so two simultaneous requests cannot both slip under the limit.
-    db.execute(select(User.id).where(User.id == user.id).with_for_update())
-    now = _now()
-    for window, most in RATE_LIMITS:
-        count = db.scalar(
-            select(func.count())
-            .select_from(Comment)
-            .where(Comment.author_id == user.id, Comment.created_at > now - window)
-        )
-        if count >= most:
-            raise RateLimited(
-                _(
-                    "You are posting too quickly: at most %(minute)d comments a minute and "
-                    "%(hour)d an hour. Wait a little and try again.",
-                    minute=RATE_LIMITS[0][1],
-                    hour=RATE_LIMITS[1][1],
-                )
-            )
-
-
-def _check_duplicate(
-    db: Session, user: User, proposal: Proposal, body: str, parent: Comment | None
-) -> None:
-    same_place = Comment.parent_id == parent.id if parent else Comment.parent_id.is_(None)
-    duplicate = db.scalar(
-        select(Comment.id).where(
-            Comment.author_id == user.id,
-            Comment.proposal_id == proposal.id,
-            same_place,
-            Comment.created_at > _now() - DUPLICATE_WINDOW,
-            Comment.body == body,
-        )
-    )
-    if duplicate is not None:
-        raise InvalidState(_("You have already posted this comment."))
 
 
 def _check_parent(proposal: Proposal, parent: Comment | None) -> None:
@@ -186,14 +123,15 @@ def post_comment(
     (parent of another proposal), ValidationError (body, stance, paragraph), RateLimited.
     """
     user = permissions.require(actor, "comment.create", proposal)
+    _fresh(db, proposal, parent)
     _require_open(proposal)
     text = clean_body(body)
     chosen = parse_stance(stance)
     _check_parent(proposal, parent)
     version = current_version(db, proposal)
     anchor = _check_paragraph(version, paragraph, parent)
-    _check_rate(db, user)
-    _check_duplicate(db, user, proposal, text, parent)
+    check_rate(db, user)
+    check_duplicate(db, user, proposal, text, parent)
 
     comment = Comment(
         proposal_id=proposal.id,
@@ -311,6 +249,7 @@ def edit_comment(
     Raises NotAllowed (not the author), InvalidState (consultation closed, comment deleted
     or hidden), ValidationError. Sending the same text and stance again changes nothing.
     """
+    _fresh(db, comment, _proposal_of(db, comment))
     user = check_changeable(db, actor, comment, "comment.edit")
     proposal = _proposal_of(db, comment)
     text = clean_body(body)
@@ -349,6 +288,7 @@ def delete_comment(db: Session, actor: User | None, comment: Comment) -> Comment
     The text and its earlier versions are erased. Raises NotAllowed (not the author),
     InvalidState (consultation closed, already deleted, hidden by moderation).
     """
+    _fresh(db, comment, _proposal_of(db, comment))
     user = check_changeable(db, actor, comment, "comment.delete")
     proposal = _proposal_of(db, comment)
     comment.state = CommentState.DELETED
@@ -368,20 +308,6 @@ def delete_comment(db: Session, actor: User | None, comment: Comment) -> Comment
     return comment
 
 
-def clean_reason(reason: str | None) -> str:
-    text = " ".join(_CONTROL.sub("", reason or "").split())
-    if not REASON_MIN <= len(text) <= REASON_MAX:
-        raise ValidationError(
-            _(
-                "Give a reason between %(a)d and %(b)d characters: it is shown publicly.",
-                a=REASON_MIN,
-                b=REASON_MAX,
-            ),
-            field="reason",
-        )
-    return text
-
-
 def hide_comment(db: Session, actor: User | None, comment: Comment, reason: str) -> Comment:
     """Moderation: hide a comment's text from everyone, with a reason shown publicly.
 
@@ -389,6 +315,7 @@ def hide_comment(db: Session, actor: User | None, comment: Comment, reason: str)
     ValidationError (reason of 5 to 500 characters).
     """
     user = permissions.require(actor, "comment.moderate", comment)
+    _fresh(db, comment)
     if comment.state == CommentState.HIDDEN:
         raise InvalidState(_("This comment is already hidden."))
     if comment.state == CommentState.DELETED:
@@ -411,6 +338,7 @@ def hide_comment(db: Session, actor: User | None, comment: Comment, reason: str)
 def unhide_comment(db: Session, actor: User | None, comment: Comment) -> Comment:
     """Moderation: show a hidden comment again. Raises NotAllowed, InvalidState."""
     user = permissions.require(actor, "comment.moderate", comment)
+    _fresh(db, comment)
     if comment.state != CommentState.HIDDEN:
         raise InvalidState(_("This comment is not hidden."))
     comment.state = CommentState.VISIBLE

@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlalchemy import event, func, select
 
-from council.domain import comments
+from council.domain import comment_rules
 from council.extensions import db
 from council.models.comment import Comment, CommentState
 from council.models.proposal import ProposalState
@@ -447,7 +447,7 @@ def test_the_record_of_a_web_post_carries_the_hash_only(member_web, proposal):
     kinds = db.session.scalars(select(RecordEvent).where(RecordEvent.kind == "comment.posted"))
     [recorded] = list(kinds)
     assert "Testo riservato" not in recorded.data
-    assert json.loads(recorded.data)["body_sha256"] == comments.body_sha256(
+    assert json.loads(recorded.data)["body_sha256"] == comment_rules.body_sha256(
         "Testo riservato al sito."
     )
 
