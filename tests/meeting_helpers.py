@@ -45,6 +45,14 @@ def make_council(make_user, members: int = 4) -> Council:
     )
 
 
+def detach(council: Council) -> Council:
+    """For tests that also make HTTP requests (each request ends the thread's session): the
+    people stay usable as plain loaded objects, never expired or refreshed."""
+    for person in [*council.all_members, council.stakeholder, council.admin]:
+        db.session.expunge(person)
+    return council
+
+
 def new_meeting(secretary: User, *, items: int = 2, starts_in=timedelta(minutes=30), **kw):
     with unit_of_work() as session:
         meeting = meetings.create(

@@ -16,7 +16,17 @@ from council.errors import DomainError
 from council.extensions import db, login_manager
 from council.i18n import LANGUAGE_NAMES
 from council.models.user import User
-from council.web import admin, amendments, api, auth, comments, main, notifications, proposals
+from council.web import (
+    admin,
+    amendments,
+    api,
+    auth,
+    comments,
+    main,
+    meetings,
+    notifications,
+    proposals,
+)
 from council.web.common import IdConverter, error_message, render_error
 
 log = logging.getLogger(__name__)
@@ -43,6 +53,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(amendments.bp)
+    app.register_blueprint(meetings.bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Log in to continue.")

@@ -1,0 +1,331 @@
+"""Meeting pages over HTTP, without JavaScript: the public list and page, who may open what
+(a table of URL x role), preparing a meeting through its forms, a live session driven by the
+plain forms, refusals that change nothing, and the page of a past meeting."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from council.domain import live_session, speakers
+from council.extensions import db
+from council.models.base import utcnow
+from council.models.meeting import Meeting, MeetingState, SpeakerRequest
+from council.unit_of_work import unit_of_work
+from council.web.meeting_forms import rome
+from tests.meeting_helpers import (
+    convened_meeting,
+    detach,
+    events_since,
+    fresh,
+    head,
+    make_council,
+    new_meeting,
+    reread,
+    running_meeting,
+)
+from tests.notification_helpers import make_proposal
+
+
+@pytest.fixture
+def council(make_user):
+    return detach(make_council(make_user))
+
+
+@pytest.fixture
+def as_(make_web, council):
+    """as_("chair") -> a browser logged in as that person ("public": nobody)."""
+
+    def factory(who: str):
+        web = make_web()
+        person = {
+            "chair": council.chair, "secretary": council.secretary,
+            "member": council.members[0], "member2": council.members[1],
+            "stakeholder": council.stakeholder, "admin": council.admin,
+        }.get(who)  # fmt: skip
+        if person is not None:
+            web.login(person.email)
+        return web
+
+    return factory
+
+
+def text(response) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def post(web, path: str, data: dict | None = None, page: str | None = None):
+    """POST a form as the browser would, with the CSRF token of the page it sits on."""
+    return web.post(path, data or {}, token_from=page or path.rsplit("/", 1)[0])
+
+
+# --- public pages ---------------------------------------------------------------------------
+
+
+def test_the_list_shows_convened_meetings_and_hides_drafts(as_, council):
+    draft = new_meeting(council.secretary, title="Bozza riservata")
+    convened = convened_meeting(council, title="Seduta di dicembre")
+    public = text(as_("public").get("/meetings"))
+    assert "Seduta di dicembre" in public and "Bozza riservata" not in public
+    assert as_("public").get(f"/meetings/{draft.id}").status_code == 404
+    assert as_("member").get(f"/meetings/{draft.id}").status_code == 404
+    assert "Bozza riservata" in text(as_("secretary").get("/meetings"))
+    page = text(as_("public").get(f"/meetings/{convened.id}"))
+    assert "Punto numero 1" in page and "Sala dei Giudici" in page
+    assert as_("public").get("/meetings/999999").status_code == 404
+
+
+def test_the_meeting_page_shows_the_time_in_rome(as_, council):
+    meeting = convened_meeting(council)
+    page = text(as_("public").get(f"/meetings/{meeting.id}"))
+    assert rome(meeting.starts_at).strftime("%H:%M") in page
+
+
+def test_user_text_is_escaped_and_markdown_sanitised(as_, council):
+    meeting = new_meeting(council.secretary, title="<script>alert(1)</script> Seduta",
+                          description="**Ordine** <img src=x onerror=alert(1)>")  # fmt: skip
+    page = as_("secretary").get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;" in page
+    assert "<strong>Ordine</strong>" in page and "onerror" not in page
+
+
+def test_the_calendar_invitation_downloads(as_, council):
+    meeting = convened_meeting(council)
+    response = as_("public").get(f"/meetings/{meeting.id}/calendar.ics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+    assert (
+        b"BEGIN:VEVENT" in response.data and f"UID:meeting-{meeting.id}@".encode() in response.data
+    )
+
+
+# --- who may open what ------------------------------------------------------------------------
+
+ROLES = ["public", "stakeholder", "member", "chair", "secretary", "admin"]
+PAGES = [
+    ("/meetings", set(ROLES)),
+    ("/meetings/{m}", set(ROLES)),
+    ("/meetings/{m}/live", set(ROLES)),
+    ("/meetings/new", {"secretary"}),
+    ("/meetings/{m}/prepare", {"secretary"}),
+    ("/meetings/{m}/edit", {"secretary"}),
+    ("/meetings/{m}/items/{i}", {"secretary"}),
+    ("/meetings/{m}/console", {"chair", "secretary"}),
+]
+
+
+@pytest.mark.parametrize(("path", "allowed"), PAGES, ids=[p for p, _a in PAGES])
+@pytest.mark.parametrize("role", ROLES)
+def test_who_may_open_each_page(as_, council, path, allowed, role):
+    meeting = convened_meeting(council)
+    response = as_(role).get(path.format(m=meeting.id, i=meeting.items[0].id))
+    if role in allowed:
+        assert response.status_code == 200
+    elif role == "public":
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    else:
+        assert response.status_code == 403
+
+
+# --- preparing --------------------------------------------------------------------------------
+
+
+def test_the_secretary_prepares_and_convenes_through_the_forms(as_, council):
+    web = as_("secretary")
+    day = (utcnow() + timedelta(days=7)).date()
+    response = web.post("/meetings/new", {
+        "title": "Seduta straordinaria", "day": day.isoformat(), "starts": "18:30",
+        "ends": "20:00", "place": "Sala Libretti", "link": "", "description": "",
+    }, token_from="/meetings/new")  # fmt: skip
+    assert response.status_code == 302
+    reread()
+    meeting = db.session.scalar(select(Meeting).where(Meeting.title == "Seduta straordinaria"))
+    assert rome(meeting.starts_at).strftime("%H:%M") == "18:30"
+    assert (meeting.ends_at - meeting.starts_at) == timedelta(minutes=90)
+    prepare = f"/meetings/{meeting.id}/prepare"
+    proposal = make_proposal(council.stakeholder, title="Custode sociale")
+    for title, proposal_id in (("Comunicazioni", ""), ("Custode sociale", str(proposal.id))):
+        response = web.post(f"/meetings/{meeting.id}/items", {
+            "item-title": title, "item-description": "", "item-proposal": proposal_id,
+        }, token_from=prepare)  # fmt: skip
+        assert response.status_code == 302
+    meeting = fresh(meeting)
+    second = meeting.items[1]
+    assert second.proposal_id == proposal.id
+    web.post(f"/meetings/{meeting.id}/items/{second.id}/move", {"position": "1"},
+             token_from=prepare)  # fmt: skip
+    assert [i.title for i in fresh(meeting).items] == ["Custode sociale", "Comunicazioni"]
+    response = web.post(f"/meetings/{meeting.id}/documents", {
+        "document-title": "Relazione", "document-link": "https://example.org/r.pdf",
+        "document-item": "",
+    }, token_from=prepare)  # fmt: skip
+    assert response.status_code == 302
+    response = web.post(f"/meetings/{meeting.id}/convene", {}, token_from=prepare)
+    assert response.status_code == 302
+    assert fresh(meeting).state == MeetingState.CONVENED
+    page = text(as_("public").get(f"/meetings/{meeting.id}"))
+    assert "Relazione" in page and "Custode sociale" in page
+
+
+@pytest.mark.parametrize(
+    ("fields", "field_id"),
+    [
+        ({"title": ""}, "title"),
+        ({"day": ""}, "day"),
+        ({"starts": "25:99"}, "starts"),
+        ({"ends": "17:00"}, "ends"),  # before the start
+        ({"place": "", "link": ""}, "place"),
+        ({"link": "javascript:alert(1)"}, "link"),
+    ],
+)
+def test_bad_details_are_a_422_with_the_form_kept(as_, council, fields, field_id):
+    web = as_("secretary")
+    day = (utcnow() + timedelta(days=7)).date().isoformat()
+    data = {"title": "Seduta di prova", "day": day, "starts": "18:00", "ends": "",
+            "place": "Sala", "link": "", "description": "Note tenute"} | fields  # fmt: skip
+    before = head()
+    response = web.post("/meetings/new", data, token_from="/meetings/new")
+    assert response.status_code == 422
+    page = text(response)
+    assert f'id="{field_id}-error"' in page or "form-errors" in page
+    assert "Note tenute" in page  # the form is kept filled
+    assert head() == before
+
+
+def test_a_bad_document_link_is_refused_on_its_field(as_, council):
+    meeting = new_meeting(council.secretary)
+    web = as_("secretary")
+    prepare = f"/meetings/{meeting.id}/prepare"
+    response = web.post(f"/meetings/{meeting.id}/documents", {
+        "document-title": "Strano", "document-link": "file:///etc/passwd", "document-item": "",
+    }, token_from=prepare)  # fmt: skip
+    assert response.status_code == 422
+    assert 'id="document-link-error"' in text(response)
+    assert fresh(meeting).documents == []
+
+
+def test_the_secretary_edits_a_convened_meeting_and_it_is_marked(as_, council):
+    meeting = convened_meeting(council)
+    web = as_("secretary")
+    page = f"/meetings/{meeting.id}/edit"
+    start = rome(meeting.starts_at)
+    response = web.post(page, {
+        "title": meeting.title, "day": start.date().isoformat(),
+        "starts": start.strftime("%H:%M"), "ends": rome(meeting.ends_at).strftime("%H:%M"),
+        "place": "Sala Nuova", "link": "", "description": "",
+    }, token_from=page)  # fmt: skip
+    assert response.status_code == 302
+    assert fresh(meeting).place == "Sala Nuova" and fresh(meeting).changed_at is not None
+    view = text(as_("public").get(f"/meetings/{meeting.id}"))
+    assert "Sala Nuova" in view
+
+
+# --- the live session, without JavaScript ---------------------------------------------------
+
+
+def test_a_session_driven_by_the_plain_forms(as_, council):
+    meeting = convened_meeting(council)
+    page, first = f"/meetings/{meeting.id}", meeting.items[0].id
+    chair, member, member2 = as_("chair"), as_("member"), as_("member2")
+    start = head()
+    console = f"{page}/console"
+    assert post(chair, f"{page}/session/open", page=console).status_code == 302
+    assert post(chair, f"{page}/current-item", {"item": first}, page=console).status_code == 302
+    for web in (member, member2):
+        assert post(web, f"{page}/attendance/check-in", page=page).status_code == 302
+    # asking twice with the same form (a double click) is one request
+    form = text(member.get(page))
+    client_id = re.search(r'name="client_id" value="([^"]+)"', form).group(1)
+    for _ in range(2):
+        response = member.post(f"{page}/speakers", {"kind": "intervention",
+                               "client_id": client_id}, token_from=page)  # fmt: skip
+        assert response.status_code == 302
+    post(member2, f"{page}/speakers", {"kind": "point_of_order", "client_id": "form-2"}, page=page)
+    reread()
+    requests = list(db.session.scalars(select(SpeakerRequest).order_by(SpeakerRequest.position)))
+    assert [r.user_id for r in requests] == [council.members[1].id, council.members[0].id]
+    shown = text(member.get(page))
+    assert shown.index(council.members[1].name) < shown.rindex(council.members[0].name)
+    response = post(chair, f"{page}/speakers/{requests[0].id}/floor", {"minutes": "2"},
+                    page=console)  # fmt: skip
+    assert response.status_code == 302
+    assert "2:00" in text(as_("public").get(f"{page}/live"))
+    post(chair, f"{page}/speakers/{requests[0].id}/end", page=console)
+    post(chair, f"{page}/speakers/{requests[1].id}/floor", page=console)
+    post(member2, f"{page}/proxy", {"to": council.members[0].public_id}, page=page)
+    live_page = text(as_("public").get(f"{page}/live"))
+    assert council.members[1].name in live_page and council.members[0].name in live_page
+    post(member2, f"{page}/proxy/revoke", page=page)
+    post(member, f"{page}/attendance/check-out", page=page)
+    assert post(chair, f"{page}/session/close", page=console).status_code == 302
+    assert fresh(meeting).state == MeetingState.CLOSED
+    kinds = [kind for kind, _data in events_since(start)]
+    assert kinds == [
+        "meeting.opened", "agenda.item_started",
+        "attendance.checked_in", "attendance.checked_in",
+        "speakers.requested", "speakers.requested",
+        "speakers.floor_given", "speakers.floor_ended", "speakers.floor_given",
+        "proxy.granted", "proxy.revoked", "attendance.checked_out",
+        "speakers.floor_ended", "meeting.closed",
+    ]  # fmt: skip
+
+
+def test_refused_actions_show_why_and_change_nothing(as_, council):
+    meeting = running_meeting(council, present=[council.members[0]])
+    page, second = f"/meetings/{meeting.id}", meeting.items[1].id
+    member, public = as_("member"), as_("public")
+    before = head()
+    assert post(member, f"{page}/session/close", page=page).status_code == 403
+    assert post(member, f"{page}/current-item", {"item": second}, page=page).status_code == 403
+    assert post(member, f"{page}/attendance/check-in",
+                {"member": council.members[1].public_id}, page=page).status_code == 403  # fmt: skip
+    response = post(as_("chair"), f"{page}/current-item", {"item": "x"}, page=page)
+    assert response.status_code == 422
+    assert post(as_("chair"), f"{page}/session/open", page=page).status_code == 409
+    assert post(as_("chair"), f"{page}/session/dance", page=page).status_code == 404
+    assert post(as_("chair"), f"{page}/speakers/424242/floor", page=page).status_code == 404
+    response = post(public, f"{page}/attendance/check-in", page=page)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    forged = member.client.post(f"{page}/attendance/check-out", data={"csrf_token": "forged"})
+    assert forged.status_code == 400
+    assert head() == before
+    assert fresh(meeting).state == MeetingState.IN_PROGRESS
+
+
+def test_the_console_lists_the_queue_with_the_chairs_buttons(as_, council):
+    meeting = running_meeting(council)
+    with unit_of_work() as session:
+        speakers.request(session, council.members[0], meeting.id, kind="reply", client_id="c1")
+    chair_view = text(as_("chair").get(f"/meetings/{meeting.id}/console"))
+    assert 'data-socket="session.open"' in chair_view
+    assert 'data-socket="speakers.give_floor"' in chair_view
+    assert 'data-socket="attendance.check_in"' in chair_view  # the roll call
+    secretary_view = text(as_("secretary").get(f"/meetings/{meeting.id}/console"))
+    assert 'data-socket="speakers.give_floor"' not in secretary_view
+    assert 'data-socket="attendance.check_in"' in secretary_view
+
+
+def test_a_past_meeting_shows_attendance_interventions_and_outcomes(as_, council):
+    meeting = running_meeting(council, present=council.all_members[:3])
+    with unit_of_work() as session:
+        row = speakers.request(session, council.chair, meeting.id, kind="intervention",
+                               client_id="x")  # fmt: skip
+        speakers.give_floor(session, council.chair, meeting.id, row.id)
+        live_session.close(session, council.chair, meeting.id)
+    item = meeting.items[0]
+    web = as_("secretary")
+    page = f"/meetings/{meeting.id}/items/{item.id}"
+    response = web.post(page, {"title": "ignored", "description": "", "proposal": "",
+                               "outcome": "Approvato all'unanimità"}, token_from=page)  # fmt: skip
+    assert response.status_code == 302
+    assert fresh(meeting).items[0].title == "Punto numero 1"  # closed: only the outcome changes
+    view = text(as_("public").get(f"/meetings/{meeting.id}"))
+    assert "Approvato all'unanimità" in view
+    for person in council.all_members[:3]:
+        assert person.name in view
+    assert council.members[3].name in view  # among the absent
