@@ -221,6 +221,8 @@
 
     function send(event, payload, control) {
       const body = Object.assign({ meeting: meetingId }, payload);
+      const minutes = root.querySelector("#minutes");
+      if (event === "speakers.give_floor" && minutes) body.limit_s = parseInt(minutes.value, 10) * 60;
       if (control) control.disabled = true;
       socket.timeout(ACK_TIMEOUT_MS).emit(event, body, (error, ack) => {
         if (control) control.disabled = false;
@@ -245,10 +247,6 @@
         const field = form.elements[name];
         if (field && field.value) payload[name] = field.value;
       });
-      if (event === "speakers.give_floor") {
-        const minutes = root.querySelector("#minutes");
-        if (minutes) payload.limit_s = parseInt(minutes.value, 10) * 60;
-      }
       send(event, payload, submitter);
     });
 
