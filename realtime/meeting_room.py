@@ -154,7 +154,10 @@ def on_join(payload=None):
         meeting = meetings.get(db.session, user, args["meeting"])
     except DomainError as refused:
         return error(refused.code, refused.message)
-    join_room(room(meeting.id))
+    try:
+        join_room(room(meeting.id))
+    except (ValueError, KeyError):  # the client left meanwhile (its page navigated away)
+        return error("gone", _("Not connected."))
     member = user.public_id if user is not None and user.has_role(Role.MEMBER) else None
     live().joined(meeting.id, request.sid, member)
     live().changed(meeting.id)  # the others see one more connection
