@@ -80,6 +80,10 @@ def load(overrides: dict | None = None) -> dict:
         "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX") or str(INSTANCE / "outbox"),
         # The site's address, for links in e-mails sent outside a request (digests).
         "PUBLIC_URL": (os.environ.get("PUBLIC_URL") or "http://localhost:5000").rstrip("/"),
+        # live sessions: broadcast window (seconds), proxies one may hold, default speaking time
+        "LIVE_BROADCAST_WINDOW": float(os.environ.get("LIVE_BROADCAST_WINDOW", "0.1")),
+        "MAX_PROXIES_PER_MEMBER": int(os.environ.get("MAX_PROXIES_PER_MEMBER", "1")),
+        "SPEAKING_LIMIT_S": int(os.environ.get("SPEAKING_LIMIT_S", "300")),
         "TESTING": env == "testing",
     }
     config.update(overrides)
