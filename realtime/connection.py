@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import logging
 
 from flask import request
@@ -78,5 +80,6 @@ def register(socketio: SocketIO) -> None:
         room = _room_of(payload)
         if room is None or room.partition(":")[0] not in ROOMS:
             return error("invalid", _("Unknown room."))
-        leave_room(room)
+        with contextlib.suppress(KeyError, ValueError):  # the client is already gone
+            leave_room(room)
         return {"ok": True, "room": room}

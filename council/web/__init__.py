@@ -87,7 +87,9 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
-        if current_user and current_user.is_authenticated:
+        # Static files never touch the login session: with "strong" session protection,
+        # loading the user there could rewrite the cookie of a request that ran meanwhile.
+        if request.endpoint != "static" and current_user and current_user.is_authenticated:
             response.headers.setdefault("Cache-Control", "private, no-store")
         return response
 
