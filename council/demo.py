@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 from council.db import Base, Database
 from council.demo_amendments import load_amendments
 from council.demo_discussions import load_discussions
+from council.demo_meetings import load_meetings
 from council.demo_proposals import load_proposals
 from council.domain import accounts, organisations
 from council.models.organisation import Organisation
@@ -198,4 +199,5 @@ def load() -> bool:
         load_proposals(db)
         load_discussions(db)
         load_amendments(db)
+        load_meetings(db)
     return True

@@ -329,3 +329,22 @@ def test_a_past_meeting_shows_attendance_interventions_and_outcomes(as_, council
     for person in council.all_members[:3]:
         assert person.name in view
     assert council.members[3].name in view  # among the absent
+
+
+def test_the_demo_has_a_past_meeting_with_its_history_and_an_upcoming_one(app, make_web):
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    reread()
+    rows = list(db.session.scalars(select(Meeting).order_by(Meeting.starts_at)))
+    assert [m.state for m in rows] == [MeetingState.CLOSED, MeetingState.CONVENED]
+    past, upcoming = rows
+    assert past.starts_at < utcnow() < upcoming.starts_at
+    assert any(item.proposal_id for item in past.items)
+    assert all(item.outcome for item in past.items)
+    web = make_web()
+    listing = text(web.get("/meetings"))
+    assert past.title in listing and upcoming.title in listing
+    page = text(web.get(f"/meetings/{past.id}"))
+    assert "Teresa Gnutti" in page  # the chair, present and speaking
+    assert "4:00" in page  # the length of an intervention
+    assert rome(past.starts_at).strftime("%H:%M") == "17:30"
+    assert app.test_cli_runner().invoke(args=["record", "verify"]).exit_code == 0

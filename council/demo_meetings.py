@@ -1,0 +1,170 @@
+"""Demo meetings: a past session with its whole history (agenda tied to a proposal, attendance,
+interventions, a proxy, outcomes) and an upcoming one, convened. Everything goes through the
+domain operations, so the record tells their story; then the rows' dates are moved back, for
+realism (the record keeps the times the operations really ran)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from council.domain import agenda, attendance, live_session, meetings, proxies, speakers
+from council.models.base import utcnow
+from council.models.meeting import (
+    AgendaItem,
+    Attendance,
+    AttendanceInterval,
+    Meeting,
+    MeetingDocument,
+    Proxy,
+    SpeakerRequest,
+)
+from council.models.proposal import Proposal, ProposalState
+from council.models.user import Role, User, UserRole
+
+ROME = ZoneInfo("Europe/Rome")
+PLACE = "Sala dei Giudici, Palazzo della Loggia, piazza della Loggia 1, Brescia"
+
+
+def _with_role(db: Session, role: Role) -> User:
+    return db.scalars(select(User).join(UserRole).where(UserRole.role == role)).first()
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=ROME).astimezone(UTC)
+
+
+def _scheduled_proposal(db: Session) -> Proposal | None:
+    return db.scalars(
+        select(Proposal).where(Proposal.state == ProposalState.ON_AGENDA).order_by(Proposal.id)
+    ).first()
+
+
+def load_meetings(db: Session) -> None:
+    """Runs inside the demo's transaction, after the people and the proposals."""
+    secretary, chair = _with_role(db, Role.SECRETARY), _with_role(db, Role.CHAIR)
+    members = meetings.members(db)
+    proposal = _scheduled_proposal(db)
+    _past_meeting(db, secretary, chair, members, proposal)
+    _upcoming_meeting(db, secretary, proposal)
+
+
+def _past_meeting(db, secretary, chair, members, proposal) -> None:
+    meeting = meetings.create(
+        db, secretary, title="Seduta ordinaria del Consiglio di indirizzo",
+        starts_at=utcnow() + timedelta(minutes=20), place=PLACE,
+        description="Seduta ordinaria. I documenti sono allegati ai punti all'ordine del giorno.",
+    )  # fmt: skip
+    m = meeting.id
+    items = [
+        agenda.add_item(db, secretary, m, title="Comunicazioni della presidente"),
+        agenda.add_item(
+            db, secretary, m,
+            title=f"Proposta: {proposal.title}" if proposal else "Welfare di prossimità",
+            description="Presentazione della proposta e prima discussione.",
+            proposal_id=proposal.id if proposal else None,
+        ),
+        agenda.add_item(db, secretary, m, title="Calendario dei tavoli zonali del Piano di Zona",
+                        description="Proposta di calendario per i tavoli delle cinque zone."),
+    ]  # fmt: skip
+    agenda.add_document(db, secretary, m, title="Relazione annuale dei Punti di comunità",
+                        link="https://www.comune.brescia.it/", item_id=items[0].id)  # fmt: skip
+    meetings.convene(db, secretary, m)
+    live_session.open_session(db, chair, m)
+    others = [p for p in members if p.id not in (chair.id, secretary.id)]
+    present = [chair, secretary, *others[:16]]
+    for person in present[:12]:
+        attendance.check_in(db, person, m)
+    for person in present[12:]:  # the secretary's roll call for those without a phone
+        attendance.check_in(db, secretary, m, person.public_id)
+    speeches = []
+    for item, speakers_on_item in zip(items, ([chair], present[2:5], present[5:7]), strict=True):
+        live_session.move_to(db, chair, m, item.id)
+        for n, person in enumerate(speakers_on_item):
+            kind = "reply" if n == 2 else "intervention"
+            row = speakers.request(db, person, m, kind=kind, client_id=f"demo-{item.id}-{n}")
+            speeches.append(row)
+        for row in list(speeches[-len(speakers_on_item) :]):
+            speakers.give_floor(db, chair, m, row.id)
+            speakers.end_floor(db, chair, m, row.id)
+    proxies.grant(db, members[20], m, present[3].public_id)
+    attendance.check_out(db, present[10], m)
+    live_session.close(db, chair, m)
+    outcomes = [
+        "Presa d'atto.",
+        "Discussione avviata; il voto è rinviato alla prossima seduta.",
+        "Calendario approvato all'unanimità dei presenti.",
+    ]
+    for item, outcome in zip(items, outcomes, strict=True):
+        agenda.update_item(db, secretary, m, item.id, outcome=outcome)
+    db.flush()
+    _move_back(db, meeting, days=21, left_early={present[10].id})
+
+
+def _upcoming_meeting(db, secretary, proposal) -> None:
+    day = (datetime.now(ROME) + timedelta(days=10)).date()
+    meeting = meetings.create(
+        db, secretary, title="Seduta ordinaria: voto sulle proposte in agenda",
+        starts_at=_at(day, 17, 30), ends_at=_at(day, 19, 30), place=PLACE,
+        link="https://meet.example.org/consiglio-welfare",
+        description="Si vota la proposta discussa nella seduta precedente.",
+    )  # fmt: skip
+    m = meeting.id
+    agenda.add_item(db, secretary, m, title="Approvazione del verbale della seduta precedente")
+    agenda.add_item(
+        db, secretary, m,
+        title=f"Proposta: {proposal.title} (voto)" if proposal else "Welfare di prossimità (voto)",
+        proposal_id=proposal.id if proposal else None,
+    )  # fmt: skip
+    agenda.add_item(db, secretary, m, title="Varie ed eventuali")
+    meetings.convene(db, secretary, m)
+
+
+def _move_back(db: Session, meeting: Meeting, *, days: int, left_early: set[int]) -> None:
+    """Set the session's rows on a past afternoon, with realistic lengths of speech."""
+    day = (datetime.now(ROME) - timedelta(days=days)).date()
+    start = _at(day, 17, 30)
+    meeting.created_at = start - timedelta(days=14)
+    meeting.convened_at = start - timedelta(days=10)
+    meeting.starts_at, meeting.ends_at = start, start + timedelta(hours=2)
+    meeting.opened_at = start + timedelta(minutes=5)
+    meeting.closed_at = start + timedelta(minutes=95)
+    items = list(db.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)))
+    for n, item in enumerate(sorted(items, key=lambda i: i.position)):
+        item.created_at = meeting.created_at
+        item.started_at = meeting.opened_at + timedelta(minutes=2 + 30 * n)
+    documents = select(MeetingDocument).where(MeetingDocument.meeting_id == meeting.id)
+    for document in db.scalars(documents):
+        document.added_at = meeting.created_at
+    rows = db.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))
+    for k, row in enumerate(rows):
+        row.first_in_at = meeting.opened_at - timedelta(minutes=5) + timedelta(seconds=20 * k)
+        for interval in db.scalars(
+            select(AttendanceInterval).where(AttendanceInterval.attendance_id == row.id)
+        ):
+            interval.checked_in_at = row.first_in_at
+            interval.checked_out_at = (
+                meeting.opened_at + timedelta(minutes=60)
+                if row.user_id in left_early
+                else meeting.closed_at
+            )
+    lengths = [240, 310, 185, 95, 420, 260]
+    talks = db.scalars(
+        select(SpeakerRequest)
+        .where(SpeakerRequest.meeting_id == meeting.id)
+        .order_by(SpeakerRequest.id)
+    )
+    starts = {item.id: item.started_at for item in items}
+    for k, talk in enumerate(talks):
+        begin = starts[talk.item_id] + timedelta(minutes=1)
+        talk.requested_at = begin - timedelta(minutes=1)
+        talk.started_at = begin
+        talk.seconds = lengths[k % len(lengths)]
+        talk.ended_at = begin + timedelta(seconds=talk.seconds)
+        starts[talk.item_id] = talk.ended_at + timedelta(seconds=30)
+    for proxy in db.scalars(select(Proxy).where(Proxy.meeting_id == meeting.id)):
+        proxy.granted_at = meeting.opened_at + timedelta(minutes=40)
+    db.flush()
