@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 
 from council.db import Base, Database
 from council.demo_amendments import load_amendments
-from council.demo_discussions import load_discussions
+from council.demo_discussions import discuss
 from council.demo_meetings import load_meetings
 from council.demo_proposals import load_proposals
 from council.domain import accounts, organisations
@@ -196,8 +196,7 @@ def load() -> bool:
             organisation=third_sector[2],
         )  # fmt: skip
         assert db.scalar(select(User).where(User.status == AccountStatus.PENDING)) is not None
-        load_proposals(db)
-        load_discussions(db)
+        load_proposals(db, discuss)
         load_amendments(db)
         load_meetings(db)
     return True

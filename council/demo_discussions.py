@@ -1,12 +1,12 @@
 """Demo discussions on the demo proposals: threads with stances, replies two and three levels
 deep, a comment on one paragraph, an edited comment, one deleted by its author and one hidden
 by the secretariat with its reason. Everything goes through the domain operations, so the
-record and the notifications tell the same story; only the rows' dates are moved back into the
-consultation, as the proposals' loader does.
+record and the notifications tell the same story.
 
-Proposals already past their consultation (on the agenda, decided, or with the deadline gone)
-are reopened for the instant of loading, without any record event, and put back as they were:
-their comments' record events therefore follow the proposals' own events in the record.
+The proposals' loader calls discuss() for each proposal while it is in consultation, before
+any later transition, so the record keeps the true order: submitted, versions, supports,
+comments, then the agenda and the outcome. Comments are posted at moments spread over the
+consultation (the operations' `now`), like the proposals' own backdated submissions.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from council.domain import comments
 from council.models.comment import Comment
-from council.models.proposal import Proposal, ProposalState
+from council.models.proposal import Proposal
 from council.models.user import User
 
 # Who speaks: the local part of a demo account's e-mail, or "author" for the proposal's author.
@@ -288,7 +288,7 @@ def _count(threads: list[dict]) -> int:
 
 
 class _Thread:
-    """Posts a proposal's threads, moving each new row's date into the consultation."""
+    """Posts a proposal's threads at the given moments, each inside the consultation."""
 
     def __init__(self, db: Session, proposal: Proposal, moments: list[datetime]) -> None:
         self.db, self.proposal, self.moments = db, proposal, iter(moments)
@@ -298,43 +298,29 @@ class _Thread:
         author = _person(self.db, self.proposal, spec["by"])
         if author is None:
             return
+        moment = next(self.moments)
         comment = comments.post_comment(
             self.db, author, self.proposal, spec["text"], stance=spec.get("stance"),
-            parent=parent, paragraph=spec.get("paragraph"),
+            parent=parent, paragraph=spec.get("paragraph"), now=moment,
         )  # fmt: skip
-        moment = next(self.moments)
-        comment.created_at = moment  # out of the rate limit's window too
-        self.db.flush()
         for reply in spec.get("replies", []):
             self.post(reply, comment)
+        later = moment + timedelta(minutes=30)
         if "edit" in spec:
             text, stance = spec["edit"]
-            comments.edit_comment(self.db, author, comment, text, stance)
-            comment.edited_at = moment + timedelta(hours=5)  # the revision keeps `moment`
+            comments.edit_comment(self.db, author, comment, text, stance, now=later)
         if spec.get("delete"):
-            comments.delete_comment(self.db, author, comment)
+            comments.delete_comment(self.db, author, comment, now=later)
         if "hide" in spec and self.secretary is not None:
             comments.hide_comment(self.db, self.secretary, comment, spec["hide"])
         self.db.flush()
 
 
-def load_discussions(db: Session) -> None:
-    """The demo discussions; runs inside the demo's transaction, after load_proposals()."""
-    now = datetime.now(UTC)
-    for title, threads in THREADS.items():
-        proposal = db.scalar(
-            select(Proposal).where(Proposal.title == title, Proposal.submitted_at.is_not(None))
-        )
-        if proposal is None:
-            continue
-        kept = (proposal.state, proposal.consultation_deadline, proposal.last_activity_at)
-        moments = _moments(proposal, _count(threads), now)
-        proposal.state = ProposalState.CONSULTATION
-        proposal.consultation_deadline = now + timedelta(days=1)
-        db.flush()
-        writer = _Thread(db, proposal, moments)
-        for spec in threads:
-            writer.post(spec)
-        proposal.state, proposal.consultation_deadline = kept[0], kept[1]
-        proposal.last_activity_at = max(kept[2], moments[-1])
-        db.flush()
+def discuss(db: Session, proposal: Proposal) -> None:
+    """Post the demo threads of this proposal, if it has any; it must be in consultation."""
+    threads = THREADS.get(proposal.title)
+    if not threads:
+        return
+    writer = _Thread(db, proposal, _moments(proposal, _count(threads), datetime.now(UTC)))
+    for spec in threads:
+        writer.post(spec)

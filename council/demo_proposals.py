@@ -5,6 +5,7 @@ public record tells their story; only the rows' dates are moved back afterwards,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -56,8 +57,12 @@ def _backdate(proposal: Proposal, submitted: datetime | None, created: datetime)
     proposal.last_activity_at = max(v.created_at for v in versions)
 
 
-def load_proposals(db: Session) -> None:
-    """Topics and about ten proposals across every state; runs inside the demo's transaction."""
+def load_proposals(db: Session, discuss: Callable[[Session, Proposal], None] | None = None) -> None:
+    """Topics and about ten proposals across every state; runs inside the demo's transaction.
+
+    `discuss(db, proposal)` runs while each submitted proposal is in consultation, before its
+    later transitions, so that the record tells the story in its true order.
+    """
     topics = {name: save_topic(db, None, None, name=name) for name in TOPICS}
     zones = {z.name: z for z in db.scalars(select(Zone))}
     organisations = {o.name: o for o in db.scalars(select(Organisation))}
@@ -103,6 +108,8 @@ def load_proposals(db: Session) -> None:
             ):
                 continue
             proposal_organisations.support(db, person, proposal)
+        if discuss is not None:
+            discuss(db, proposal)
         state = spec["state"]
         if state in ("on_agenda", "approved", "rejected", "referred_back"):
             ops.schedule(db, secretary, proposal)

@@ -57,8 +57,8 @@ def _fresh(db: Session, *rows) -> None:
             db.refresh(row, with_for_update=True)
 
 
-def _require_open(proposal: Proposal) -> None:
-    if not is_open(proposal):
+def _require_open(proposal: Proposal, now: datetime | None = None) -> None:
+    if not is_open(proposal, now):
         raise InvalidState(_("The consultation is closed."))
 
 
@@ -115,8 +115,11 @@ def post_comment(
     stance: Stance | str | None = None,
     parent: Comment | None = None,
     paragraph: int | None = None,
+    now: datetime | None = None,
 ) -> Comment:
     """Post a comment (or a reply to `parent`) on the proposal's current version.
+
+    `now` is the moment of posting (default: the clock), as in proposals.submit().
 
     Raises NotAllowed (public, pending accounts, roles without comment.create), InvalidState
     (consultation closed, parent hidden or deleted, the same text posted twice), NotFound
@@ -124,7 +127,7 @@ def post_comment(
     """
     user = permissions.require(actor, "comment.create", proposal)
     _fresh(db, proposal, parent)
-    _require_open(proposal)
+    _require_open(proposal, now)
     text = clean_body(body)
     chosen = parse_stance(stance)
     _check_parent(proposal, parent)
@@ -145,7 +148,7 @@ def post_comment(
         stance=chosen,
         paragraph=anchor,
         state=CommentState.VISIBLE,
-        created_at=_now(),
+        created_at=now or _now(),
         reply_count=0,
     )
     db.add(comment)
@@ -228,11 +231,13 @@ def _proposal_of(db: Session, comment: Comment) -> Proposal:
     return proposal
 
 
-def check_changeable(db: Session, actor: User | None, comment: Comment, action: str) -> User:
+def check_changeable(
+    db: Session, actor: User | None, comment: Comment, action: str, now: datetime | None = None
+) -> User:
     """What edit_comment and delete_comment check first (action: comment.edit or
     comment.delete); the pages that ask for the change check it too."""
     user = permissions.require(actor, action, comment)
-    _require_open(_proposal_of(db, comment))
+    _require_open(_proposal_of(db, comment), now)
     _require_not_removed(comment)
     return user
 
@@ -243,6 +248,7 @@ def edit_comment(
     comment: Comment,
     body: str,
     stance: Stance | str | None = None,
+    now: datetime | None = None,
 ) -> Comment:
     """Change one's own comment; the earlier text and stance are kept as a revision.
 
@@ -250,7 +256,7 @@ def edit_comment(
     or hidden), ValidationError. Sending the same text and stance again changes nothing.
     """
     _fresh(db, comment, _proposal_of(db, comment))
-    user = check_changeable(db, actor, comment, "comment.edit")
+    user = check_changeable(db, actor, comment, "comment.edit", now)
     proposal = _proposal_of(db, comment)
     text = clean_body(body)
     chosen = parse_stance(stance)
@@ -264,7 +270,7 @@ def edit_comment(
             written_at=comment.edited_at or comment.created_at,
         )
     )
-    comment.body, comment.stance, comment.edited_at = text, chosen, _now()
+    comment.body, comment.stance, comment.edited_at = text, chosen, now or _now()
     proposal.last_activity_at = comment.edited_at
     db.flush()
     db.expire(comment, ["revisions"])
@@ -282,14 +288,16 @@ def edit_comment(
     return comment
 
 
-def delete_comment(db: Session, actor: User | None, comment: Comment) -> Comment:
+def delete_comment(
+    db: Session, actor: User | None, comment: Comment, now: datetime | None = None
+) -> Comment:
     """Delete one's own comment: a placeholder stays in the thread, replies stay.
 
     The text and its earlier versions are erased. Raises NotAllowed (not the author),
     InvalidState (consultation closed, already deleted, hidden by moderation).
     """
     _fresh(db, comment, _proposal_of(db, comment))
-    user = check_changeable(db, actor, comment, "comment.delete")
+    user = check_changeable(db, actor, comment, "comment.delete", now)
     proposal = _proposal_of(db, comment)
     comment.state = CommentState.DELETED
     comment.body, comment.stance = "", None
