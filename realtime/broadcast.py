@@ -8,12 +8,18 @@ from council import events
 from council.domain import notifications
 from council.extensions import db, socketio
 
+# Subjects whose events belong to a proposal's discussion (others, such as an agenda item
+# tied to a proposal, name it in their data without changing what its readers see).
+DISCUSSION_SUBJECTS = {"comment", "amendment"}
+
 
 def _proposal_of(event: events.Event) -> int | None:
     """The proposal an event is about: its subject, or the `proposal` its data names."""
     kind, _sep, key = event.subject.partition(":")
     if kind == "proposal" and key.isdigit():
         return int(key)
+    if kind not in DISCUSSION_SUBJECTS:
+        return None
     proposal = event.data.get("proposal") if isinstance(event.data, dict) else None
     return proposal if isinstance(proposal, int) and not isinstance(proposal, bool) else None
 

@@ -32,6 +32,10 @@ from council.models.notification import EmailFrequency, Notification, Notificati
 from council.models.proposal import Follow, FollowTarget
 from council.models.user import AccountStatus, User
 
+# Kinds that arrive with an e-mail of their own (the convocation carries its .ics): their
+# notifications are born e-mailed, so neither "at once" nor the digests send them again.
+OWN_MAIL_KINDS = frozenset({"convocation", "meeting_changed"})
+
 # notification kind -> the NotificationSettings flag that turns it on or off
 KIND_SETTING = {
     "reply": "replies",
@@ -121,6 +125,7 @@ def notify(
             subject=subject,
             url=url,
             params=json.dumps(values, ensure_ascii=False),
+            emailed_at=utcnow() if kind in OWN_MAIL_KINDS else None,
         )
         db.add(note)
         created.append((note, user.public_id))

@@ -9,15 +9,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin
 
-from council.domain import agenda, live_session, meetings
+from council.domain import agenda, live_session, meetings, notifications
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from council.extensions import db
 from council.models.base import utcnow
 from council.models.meeting import MeetingState
+from council.models.notification import EmailFrequency
 from council.models.proposal import ProposalState
 from council.unit_of_work import unit_of_work
 from tests.meeting_helpers import (
@@ -292,3 +294,22 @@ def test_a_closed_meeting_cannot_be_changed_but_its_outcomes_can_be_written(coun
         agenda.update_item(session, council.secretary, meeting.id, meeting.items[0].id,
                              outcome="Approvata all'unanimità")  # fmt: skip
     assert fresh(meeting).items[0].outcome == "Approvata all'unanimità"
+
+
+def test_members_wanting_mail_at_once_get_one_convocation_not_two(council, outbox):
+    """The convocation's own e-mail (with the .ics) is the only one, whatever the settings."""
+    member = council.all_members[-1]
+    with unit_of_work() as session:
+        notifications.settings_for(session, member.id).email = EmailFrequency.IMMEDIATE
+    meeting = new_meeting(council.secretary, items=1)
+    with unit_of_work() as session:
+        meetings.convene(session, council.secretary, meeting.id)
+    assert [m["To"] for m in outbox()].count(member.email) == 1
+    assert digests_send_nothing()
+
+
+def digests_send_nothing() -> bool:
+    before = len(list(Path(current_app.config["MAIL_OUTBOX"]).glob("*.eml")))
+    result = current_app.test_cli_runner().invoke(args=["notifications", "send-digests"])
+    after = len(list(Path(current_app.config["MAIL_OUTBOX"]).glob("*.eml")))
+    return result.exit_code == 0 and after == before
