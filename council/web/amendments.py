@@ -27,7 +27,7 @@ STATE_LABELS = {
     AmendmentState.TO_VOTE: _l("To the council's vote"),
     AmendmentState.APPROVED: _l("Approved by the council"),
     AmendmentState.REJECTED: _l("Rejected by the council"),
-    AmendmentState.WITHDRAWN: _l("Withdrawn"),
+    AmendmentState.WITHDRAWN: _l("Withdrawn by its author"),
 }
 STATE_TONES = {
     AmendmentState.PROPOSED: "info",
