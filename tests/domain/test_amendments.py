@@ -207,7 +207,7 @@ def test_a_stale_amendment_cannot_be_accepted(author, proposer, proposal):
     before = record_size()
     with pytest.raises(InvalidState) as caught:
         act(amendments.accept, author, amendment)
-    assert "changed" in caught.value.message
+    assert "è cambiato" in caught.value.message  # the council's language
     assert fresh(amendment).state == AmendmentState.PROPOSED
     assert len(versions(proposal)) == 2 and record_size() == before
     assert amendments.is_stale(fresh(amendment))

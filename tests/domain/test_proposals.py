@@ -341,7 +341,7 @@ def test_an_edit_after_submission_is_a_new_version(make_user, author, outsider):
 def test_an_edit_that_changes_nothing_is_refused(author):
     proposal = published(author)
     before = head()
-    with pytest.raises(ValidationError, match="Nothing was changed"), unit_of_work() as session:
+    with pytest.raises(ValidationError, match="Non è stato modificato nulla"), unit_of_work() as session:
         ops.edit(session, author, proposal, title=proposal.title, body=BODY, topic=None, zones=[])
     assert head() == before and fresh(proposal).current_version == 1
 
@@ -491,7 +491,7 @@ def test_invitations(make_user, author, outsider, other_org, organisation, zone)
     assert events("proposal.cosigner_invited")[-1][2] == {"organisation": other_org.id}
     assert {n.user_id for n in db.session.scalars(select(Notification).where(
         Notification.kind == "cosign_invited"))} == {outsider.id, colleague.id}  # fmt: skip
-    with pytest.raises(ValidationError, match="already invited"), unit_of_work() as session:
+    with pytest.raises(ValidationError, match="già state invitate"), unit_of_work() as session:
         proposal_organisations.invite_cosigners(session, author, proposal, [other_org])
     with unit_of_work() as session:
         proposal_organisations.answer_cosign(session, colleague, proposal, accept=False)
@@ -514,7 +514,7 @@ def test_one_support_per_organisation(make_user, author, outsider, other_org):
     assert events("proposal.supported")[-1][2] == {"organisation": other_org.id}
     before = head()
     for person in (outsider, colleague):
-        with pytest.raises(InvalidState, match="already supports"), unit_of_work() as session:
+        with pytest.raises(InvalidState, match="aderisce già"), unit_of_work() as session:
             proposal_organisations.support(session, person, proposal)
     assert head() == before and fresh(proposal).support_count == 1
     with unit_of_work() as session:
@@ -556,7 +556,7 @@ def test_supports_only_in_consultation_or_on_the_agenda(author, outsider, state)
 def test_the_signing_organisations_do_not_support_their_own_proposal(make_user, author):
     proposal = published(author)
     colleague = make_user("member", organisation=author.organisation)
-    with pytest.raises(InvalidState, match="already signs"), unit_of_work() as session:
+    with pytest.raises(InvalidState, match="firma già"), unit_of_work() as session:
         proposal_organisations.support(session, colleague, proposal)
 
 
