@@ -341,7 +341,10 @@ def test_an_edit_after_submission_is_a_new_version(make_user, author, outsider):
 def test_an_edit_that_changes_nothing_is_refused(author):
     proposal = published(author)
     before = head()
-    with pytest.raises(ValidationError, match="Non è stato modificato nulla"), unit_of_work() as session:
+    with (
+        pytest.raises(ValidationError, match="modificato nulla"),
+        unit_of_work() as session,
+    ):
         ops.edit(session, author, proposal, title=proposal.title, body=BODY, topic=None, zones=[])
     assert head() == before and fresh(proposal).current_version == 1
 
