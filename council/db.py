@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
@@ -68,27 +65,10 @@ class Database:
     def __init__(self) -> None:
         self.engine: Engine | None = None
         self.session: scoped_session[Session] = scoped_session(sessionmaker())
-        self._writers: threading.RLock | None = None
-
-    @contextmanager
-    def writer_turn(self) -> Iterator[None]:
-        """On SQLite, one writer of this process at a time, in arrival order.
-
-        SQLite has one write lock per file; writers that find it taken sleep in growing steps
-        (up to 100 ms) before trying again, so a burst of writers (60 ballots at once) waits
-        far longer than the writes take. Queueing them on a lock in the process hands the
-        turn over at once. Other processes still meet at the file lock (busy_timeout).
-        """
-        if self._writers is None:
-            yield
-            return
-        with self._writers:
-            yield
 
     def init_app(self, app: Flask) -> None:
         self.engine = make_engine(app.config["DATABASE_URL"])
         self.session.configure(bind=self.engine, expire_on_commit=False, autoflush=True)
-        self._writers = threading.RLock() if self.engine.dialect.name == "sqlite" else None
         app.extensions["consiglio_db"] = self
 
         @app.teardown_appcontext

@@ -18,22 +18,20 @@ def unit_of_work() -> Iterator[Session]:
 
     Any read transaction the request already opened is ended first (objects stay usable:
     the session does not expire on commit), so that on SQLite the write transaction starts
-    with BEGIN IMMEDIATE and holds the write lock throughout. On SQLite the writers of this
-    process also queue for their turn (db.writer_turn) instead of polling the file lock.
+    with BEGIN IMMEDIATE and holds the write lock throughout.
     """
     session = db.session()
     if session.in_transaction():
         session.commit()
     session.info["pending_events"] = []
-    with db.writer_turn():
-        session.connection(execution_options={BEGIN_IMMEDIATE: True})
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            session.info["pending_events"] = []
-            raise
+    session.connection(execution_options={BEGIN_IMMEDIATE: True})
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        session.info["pending_events"] = []
+        raise
     pending = session.info.pop("pending_events", [])
     for event in pending:
         events.publish(event)
