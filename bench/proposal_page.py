@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event  # noqa: E402
 
 from app import create_app  # noqa: E402
+from council import markdown  # noqa: E402
 from council.cli import upgrade_database  # noqa: E402
 from council.domain import accounts, comments, organisations  # noqa: E402
 from council.domain import proposals as ops  # noqa: E402
@@ -96,10 +97,12 @@ class StatementCounter:
 COUNTER = StatementCounter()
 
 
-def measure(client, path: str, runs: int) -> dict:
+def measure(client, path: str, runs: int, cold: bool = False) -> dict:
     client.get(path)  # warm the template cache
     times = []
     for _ in range(runs):
+        if cold:
+            markdown._render.cache_clear()  # every text converted again, as on a first view
         COUNTER.count = 0
         began = time.perf_counter()
         response = client.get(path)
@@ -119,6 +122,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--comments", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument(
+        "--cold", action="store_true", help="empty the rendered-markdown cache before each request"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = os.environ.get("DATABASE_URL") or f"sqlite:///{folder}/bench.db"
@@ -147,7 +153,7 @@ def main() -> None:
         }
         print(f"{'page':28} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'SQL':>5} {'KiB':>5}")
         for name, path in pages.items():
-            r = measure(client, path, args.runs)
+            r = measure(client, path, args.runs, args.cold)
             print(
                 f"{name:28} {r['p50']:8.1f} {r['p95']:8.1f} {r['max']:8.1f} "
                 f"{r['queries']:5d} {r['kb']:5d}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+import threading
+from functools import lru_cache
 
 import markdown as md
 import nh3
@@ -21,13 +23,35 @@ EXTENSIONS = ["fenced_code", "tables", "sane_lists", "nl2br"]
 _FENCE = re.compile(r"^(```|~~~)")
 
 
+_local = threading.local()
+
+
+def _converter() -> md.Markdown:
+    """One Markdown converter per thread: building one (loading its extensions) costs far
+    more than converting a comment, and a converter must not be shared between threads."""
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = _local.converter = md.Markdown(extensions=EXTENSIONS, output_format="html")
+    return converter
+
+
 def render(text: str) -> Markup:
     """Markdown to safe HTML: no script, no event handler, no javascript: link, no style.
 
     Raw HTML in the source is escaped by the sanitizer's allow-list; headings start at h2
-    because the page owns h1; links get rel="nofollow noopener noreferrer".
+    because the page owns h1; links get rel="nofollow noopener noreferrer". Results are
+    cached by text: the same text always renders the same (bench/proposal_page.py).
     """
-    html = md.markdown(text or "", extensions=EXTENSIONS, output_format="html")
+    return Markup(_render(text or ""))
+
+
+@lru_cache(maxsize=4096)
+def _render(text: str) -> str:
+    converter = _converter()
+    try:
+        html = converter.convert(text)
+    finally:
+        converter.reset()
     html = re.sub(r"<(/?)h1>", r"<\1h2>", html)
     clean = nh3.clean(
         html,
@@ -37,7 +61,7 @@ def render(text: str) -> Markup:
         link_rel="nofollow noopener noreferrer",
         strip_comments=True,
     )
-    return Markup(clean)
+    return clean
 
 
 def paragraphs(text: str) -> list[str]:
@@ -62,6 +86,10 @@ def paragraphs(text: str) -> list[str]:
 
 def plain(text: str, limit: int = 240) -> str:
     """A plain-text excerpt (for lists, notifications, feeds)."""
-    html = md.markdown(text or "", extensions=EXTENSIONS)
+    converter = _converter()
+    try:
+        html = converter.convert(text or "")
+    finally:
+        converter.reset()
     words = " ".join(html_lib.unescape(nh3.clean(html, tags=set())).split())
     return words if len(words) <= limit else words[: limit - 1].rsplit(" ", 1)[0] + "…"
