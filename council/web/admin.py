@@ -11,10 +11,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from council.domain import accounts, organisations, permissions
+from council.domain import accounts, organisations, permissions, topics
 from council.errors import DomainError
 from council.extensions import db, login_manager
 from council.models.organisation import CommunityPoint, Organisation, Zone
+from council.models.proposal import Topic
 from council.models.user import AccountStatus, CouncilGroup, Role, User, UserRole
 from council.unit_of_work import unit_of_work
 from council.web.common import form_error
@@ -25,6 +26,7 @@ from council.web.forms import (
     OrganisationForm,
     PasswordResetForm,
     StatusForm,
+    TopicForm,
     UserForm,
     ZoneForm,
 )
@@ -327,6 +329,22 @@ def zone(zone_id: int | None):
         )
 
     return _edit("zone", Zone, ZoneForm, zone_id, lambda form, obj: None, save)
+
+
+@bp.get("/topics")
+@requires("topic.manage")
+def topic_list():
+    return render_template("admin/topics.html", rows=topics.topics(db.session))
+
+
+@bp.route("/topics/new", methods=["GET", "POST"], defaults={"topic_id": None})
+@bp.route("/topics/<int:topic_id>", methods=["GET", "POST"])
+@requires("topic.manage")
+def topic(topic_id: int | None):
+    def save(session, obj, form):
+        return topics.save_topic(session, current_user, obj, name=form.name.data)
+
+    return _edit("topic", Topic, TopicForm, topic_id, lambda form, obj: None, save)
 
 
 @bp.get("/community-points")

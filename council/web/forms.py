@@ -109,6 +109,10 @@ class StatusForm(FlaskForm):
     status = SelectField(_l("Status"))
 
 
+class TopicForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(min=2, max=80)])
+
+
 class ZoneForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(min=2, max=80)])
     description = TextAreaField(_l("Description"), validators=[Length(max=500)])

@@ -75,6 +75,8 @@ ADMIN_PAGES = {
     "zone-edit": lambda d: f"/admin/zones/{d['organisation'].zone_id}",
     "community-points": lambda d: "/admin/community-points",
     "community-point-edit": lambda d: f"/admin/community-points/{d['point'].id}",
+    "topics": lambda d: "/admin/topics",
+    "topic-new": lambda d: "/admin/topics/new",
 }
 
 

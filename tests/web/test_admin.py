@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from council.domain import organisations
+from council.domain.topics import save_topic
 from council.extensions import db
 from council.models.organisation import CommunityPoint, Organisation, Zone
 from council.models.record import RecordEvent
@@ -92,6 +93,7 @@ def world(app, zone, organisation, make_user):
         point = organisations.save_community_point(
             session, None, None, name="Punto Sanpolino", zone=zone, address="Via Sanpolino 1"
         )
+        topic = save_topic(session, None, None, name="Anziani")
     target = make_user("member", email="consigliere@example.org", name="Carla Consigliera")
     pending = make_user(
         "stakeholder", email="attesa@example.org", name="Piero Attesa", status=AccountStatus.PENDING
@@ -100,6 +102,7 @@ def world(app, zone, organisation, make_user):
         "zone": zone.id,
         "organisation": organisation.id,
         "point": point.id,
+        "topic": topic.id,
         "target": target.id,
         "pending": pending.id,
     }
@@ -136,6 +139,9 @@ PAGES = [
     ("/admin/community-points", ADMIN),
     ("/admin/community-points/new", ADMIN),
     ("/admin/community-points/{point}", ADMIN),
+    ("/admin/topics", ADMIN),
+    ("/admin/topics/new", ADMIN),
+    ("/admin/topics/{topic}", ADMIN),
 ]
 
 
@@ -184,6 +190,8 @@ ACTIONS = [
     ("/admin/zones/new", ADMIN, {"name": "Zona Nord", "description": ""}),
     ("/admin/zones/{zone}", ADMIN, {"name": "Zona Est 2", "description": "Rinominata"}),
     ("/admin/community-points/new", ADMIN, {"name": "Punto Nuovo", "zone": "{zone}"}),
+    ("/admin/topics/new", ADMIN, {"name": "Casa e abitare"}),
+    ("/admin/topics/{topic}", ADMIN, {"name": "Anziani e fragilità"}),
     ("/admin/community-points/{point}", ADMIN, {"name": "Punto Rinominato", "zone": "{zone}"}),
     (
         "/admin/organisations/new",
