@@ -110,8 +110,10 @@ def parse(payload: Any, required: dict[str, type], optional: dict[str, type] | N
             not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_INT
         ):
             raise _invalid(name)
-        if kind is str and (not isinstance(value, str) or not 0 < len(value) <= MAX_STR):
-            raise _invalid(name)
+        if kind is str and (
+            not isinstance(value, str) or not 0 < len(value) <= MAX_STR or "\x00" in value
+        ):
+            raise _invalid(name)  # a NUL is never typed, and PostgreSQL cannot store one
         values[name] = value
     return values
 

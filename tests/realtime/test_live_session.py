@@ -170,6 +170,8 @@ ANY = {"meeting": 1}
         ("speakers.reorder", {"meeting": 1, "request": 3}),
         ("agenda.move_to", {"meeting": 1, "item": None}),
         ("proxy.grant", {"meeting": 1, "to": ["u-x"]}),
+        ("proxy.grant", {"meeting": 1, "to": "u-\x00"}),
+        ("speakers.request", {"meeting": 1, "kind": "intervention", "client_id": "a\x00b"}),
     ],
 )
 def test_malformed_events_are_refused_as_invalid(connect, council, event, payload):
