@@ -16,6 +16,17 @@ from council.models.meeting import (
 )
 from council.models.notification import EmailFrequency, Notification, NotificationSettings
 from council.models.organisation import CommunityPoint, Organisation, Zone
+from council.models.poll import (
+    Ballot,
+    Choice,
+    ConflictDeclaration,
+    Decision,
+    Participation,
+    Poll,
+    PollKind,
+    PollState,
+    SecretTally,
+)
 from council.models.proposal import (
     Amendment,
     AmendmentState,
@@ -38,12 +49,16 @@ __all__ = [
     "AmendmentState",
     "Attendance",
     "AttendanceInterval",
+    "Ballot",
     "Base",
+    "Choice",
     "Comment",
     "CommentRevision",
     "CommentState",
     "CommunityPoint",
+    "ConflictDeclaration",
     "CosignState",
+    "Decision",
     "EmailFrequency",
     "Follow",
     "FollowTarget",
@@ -54,6 +69,10 @@ __all__ = [
     "Notification",
     "NotificationSettings",
     "Organisation",
+    "Participation",
+    "Poll",
+    "PollKind",
+    "PollState",
     "Proposal",
     "ProposalCosigner",
     "ProposalState",
@@ -61,6 +80,7 @@ __all__ = [
     "Proxy",
     "RecordEvent",
     "Role",
+    "SecretTally",
     "SpeakerKind",
     "SpeakerRequest",
     "SpeakerState",
