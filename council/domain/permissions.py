@@ -74,6 +74,11 @@ RULES: dict[str, frozenset[Role]] = {
     "attendance.self": frozenset({MEMBER}),
     "speakers.request": frozenset({MEMBER}),
     "proxy.grant": frozenset({MEMBER}),
+    # polls and decisions
+    "poll.prepare": frozenset({CHAIR}),
+    "poll.run": frozenset({CHAIR}),  # open and close
+    "ballot.cast": frozenset({MEMBER}),  # also: declare a conflict of interest
+    "decision.record": frozenset({SECRETARY, CHAIR}),
 }
 
 

@@ -18,6 +18,7 @@ from council.models.notification import EmailFrequency, Notification, Notificati
 from council.models.organisation import CommunityPoint, Organisation, Zone
 from council.models.poll import (
     Ballot,
+    BallotSubmission,
     Choice,
     ConflictDeclaration,
     Decision,
@@ -50,6 +51,7 @@ __all__ = [
     "Attendance",
     "AttendanceInterval",
     "Ballot",
+    "BallotSubmission",
     "Base",
     "Choice",
     "Comment",

@@ -80,10 +80,7 @@ class Ballot(Base):
     every database."""
 
     __tablename__ = "ballots"
-    __table_args__ = (
-        UniqueConstraint("poll_id", "cast_for_id"),
-        UniqueConstraint("poll_id", "voter_id", "client_ballot_id"),
-    )
+    __table_args__ = (UniqueConstraint("poll_id", "cast_for_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
@@ -92,11 +89,30 @@ class Ballot(Base):
     cast_for_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     choice: Mapped[Choice] = mapped_column(enum_type(Choice, 10))
     reason: Mapped[str] = mapped_column(String(500), default="")  # dichiarazione di voto
-    client_ballot_id: Mapped[str] = mapped_column(String(64))
+    client_ballot_id: Mapped[str] = mapped_column(String(64))  # of the latest submission
     cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     voter: Mapped[User] = relationship(foreign_keys=[voter_id])
+    cast_for: Mapped[User] = relationship(foreign_keys=[cast_for_id])
+
+
+class BallotSubmission(Base):
+    """Every accepted submission to a NAMED poll, by its client id: a retry, even of a
+    submission since superseded by a change, is answered with what it did, never applied
+    again."""
+
+    __tablename__ = "ballot_submissions"
+    __table_args__ = (UniqueConstraint("poll_id", "voter_id", "client_ballot_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
+    voter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    client_ballot_id: Mapped[str] = mapped_column(String(64))
+    cast_for_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    choice: Mapped[Choice] = mapped_column(enum_type(Choice, 10))
+    changed: Mapped[bool] = mapped_column(default=False)
+
     cast_for: Mapped[User] = relationship(foreign_keys=[cast_for_id])
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0006_votes
 Revises: 0005_meetings
-Create Date: 2026-11-25 00:44:13.422995
+Create Date: 2026-11-25 00:46:17.806247
 """
 
 from collections.abc import Sequence
@@ -104,6 +104,47 @@ def upgrade() -> None:
         batch_op.create_index("ix_polls_meeting_state", ["meeting_id", "state"], unique=False)
 
     op.create_table(
+        "ballot_submissions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("poll_id", sa.Integer(), nullable=False),
+        sa.Column("voter_id", sa.Integer(), nullable=False),
+        sa.Column("client_ballot_id", sa.String(length=64), nullable=False),
+        sa.Column("cast_for_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "choice",
+            sa.Enum(
+                "in_favour",
+                "against",
+                "abstain",
+                name="choice",
+                native_enum=False,
+                create_constraint=True,
+                length=10,
+            ),
+            nullable=False,
+        ),
+        sa.Column("changed", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cast_for_id"], ["users.id"], name=op.f("fk_ballot_submissions_cast_for_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["poll_id"],
+            ["polls.id"],
+            name=op.f("fk_ballot_submissions_poll_id_polls"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["voter_id"], ["users.id"], name=op.f("fk_ballot_submissions_voter_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ballot_submissions")),
+        sa.UniqueConstraint(
+            "poll_id",
+            "voter_id",
+            "client_ballot_id",
+            name=op.f("uq_ballot_submissions_poll_id_voter_id_client_ballot_id"),
+        ),
+    )
+    op.create_table(
         "ballots",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("poll_id", sa.Integer(), nullable=False),
@@ -139,12 +180,6 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["voter_id"], ["users.id"], name=op.f("fk_ballots_voter_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ballots")),
         sa.UniqueConstraint("poll_id", "cast_for_id", name=op.f("uq_ballots_poll_id_cast_for_id")),
-        sa.UniqueConstraint(
-            "poll_id",
-            "voter_id",
-            "client_ballot_id",
-            name=op.f("uq_ballots_poll_id_voter_id_client_ballot_id"),
-        ),
     )
     op.create_table(
         "conflict_declarations",
@@ -250,6 +285,7 @@ def downgrade() -> None:
     op.drop_table("decisions")
     op.drop_table("conflict_declarations")
     op.drop_table("ballots")
+    op.drop_table("ballot_submissions")
     with op.batch_alter_table("polls", schema=None) as batch_op:
         batch_op.drop_index("ix_polls_meeting_state")
 

@@ -51,6 +51,10 @@ EXPECTED = {
     "attendance.self": {"member"},
     "speakers.request": {"member"},
     "proxy.grant": {"member"},
+    "poll.prepare": {"chair"},
+    "poll.run": {"chair"},
+    "ballot.cast": {"member"},
+    "decision.record": {"secretary", "chair"},
 }
 
 
