@@ -7,6 +7,7 @@ close (and is counted) or finds the poll closed (and is refused with the reason)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from council.domain import attendance, permissions, polls
+from council.domain import attendance, permissions, polls, proposals
 from council.errors import InvalidState, NotAllowed, ValidationError
 from council.models.base import utcnow
 from council.models.meeting import Meeting, Proxy
@@ -33,6 +34,12 @@ from council.models.user import User
 
 MAX_REASON = 500
 MAX_CLIENT_ID = 64
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _reason_data(reason: str) -> dict[str, str]:
+    """The statement enters the record by its SHA-256, as comments do (docs/record.md)."""
+    return {"reason_sha256": proposals.sha256(reason)} if reason else {}
 
 
 # --- ballots --------------------------------------------------------------------------------
@@ -54,7 +61,8 @@ def _parse_ballot(poll_kind: PollKind | None, choice: Any, client_id: Any, reaso
         choice = Choice(choice)
     except ValueError:
         raise ValidationError(_("Choose in favour, against or abstain."), field="choice") from None
-    reason = reason.strip() if isinstance(reason, str) else ""
+    reason = reason if isinstance(reason, str) else ""
+    reason = _CONTROL.sub("", reason.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if len(reason) > MAX_REASON:
         raise ValidationError(
             _("The statement is too long (at most %(n)d characters).", n=MAX_REASON),
@@ -164,7 +172,7 @@ def cast_ballot(
         _submitted(db, poll, user, client_id, target, choice, changed=True)
         db.flush()
         data = {"voter": user.public_id, **proxy_data, "choice": choice.value}
-        polls.event(db, poll, user, "ballot.changed", data | ({"reason": reason} if reason else {}))
+        polls.event(db, poll, user, "ballot.changed", data | _reason_data(reason))
         return BallotResult(poll.id, target.public_id, choice.value, False, True)
     db.add(Ballot(poll_id=poll.id, voter_id=user.id, cast_for_id=target.id,
                   proxy_for_id=target.id if target.id != user.id else None,
@@ -172,7 +180,7 @@ def cast_ballot(
     _submitted(db, poll, user, client_id, target, choice, changed=False)
     db.flush()
     data = {"voter": user.public_id, **proxy_data, "choice": choice.value}
-    polls.event(db, poll, user, "ballot.cast", data | ({"reason": reason} if reason else {}))
+    polls.event(db, poll, user, "ballot.cast", data | _reason_data(reason))
     return BallotResult(poll.id, target.public_id, choice.value, False)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from sqlalchemy import func, select
 
@@ -102,7 +104,8 @@ def test_a_named_poll_decides_a_proposal(council):
     kinds = [kind for kind, _d in events_since(start)]
     assert kinds == ["poll.prepared", "poll.opened", *["ballot.cast"] * 5, "poll.closed"]
     first = events_since(start, "ballot.cast")[0][1]
-    assert first == {"voter": a.public_id, "choice": YES, "reason": "Serve ai quartieri."}
+    digest = hashlib.sha256(b"Serve ai quartieri.").hexdigest()
+    assert first == {"voter": a.public_id, "choice": YES, "reason_sha256": digest}
     closed_data = events_since(start, "poll.closed")[0][1]
     assert closed_data["in_favour"] == 3 and closed_data["approved"] is False
     assert "participants" not in closed_data  # named: every ballot is already public
