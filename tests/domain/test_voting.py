@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from council.domain import agenda, attendance, live_session, meetings, proxies, record, voting
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
@@ -362,3 +362,23 @@ def test_amendments_are_voted_before_their_item(council):
     assert db.session.get(Amendment, amendment.id).state == AmendmentState.APPROVED
     assert count(Decision) == 0
     assert run(voting.open_poll, council.chair, item_poll.id) is True
+
+
+def test_after_close_no_counter_names_the_last_voter_of_its_choice(council):
+    """PostgreSQL: a row version carries its writer's transaction id (xmin); the close
+    rewrites the counters so that none shares it with a participation row."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("xmin is PostgreSQL's")
+    meeting = voting_meeting(council)
+    poll = opened(council, meeting, kind="secret")
+    for person, choice in zip(council.members, [YES, NO, ABST, YES], strict=True):
+        cast(person, poll, choice)
+    reread()
+    xmin = "SELECT xmin::text FROM {} WHERE poll_id = :p"
+    tallies = set(db.session.scalars(text(xmin.format("secret_tallies")), {"p": poll.id}))
+    voters = set(db.session.scalars(text(xmin.format("poll_participations")), {"p": poll.id}))
+    assert tallies & voters  # while open, the counters' versions are the last voters'
+    run(voting.close_poll, council.chair, poll.id)
+    reread()
+    tallies = set(db.session.scalars(text(xmin.format("secret_tallies")), {"p": poll.id}))
+    assert len(tallies) == 1 and not tallies & voters
