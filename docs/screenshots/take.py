@@ -4,7 +4,9 @@
 
 Starts the app as `make run` does (development mode, demo data) but on a throw-away SQLite
 database and instance folder and a free port, then saves PNGs at viewport size next to this
-file. Nothing outside docs/screenshots/ is touched.
+file (a few taller pages clipped to a fixed height). Nothing outside docs/screenshots/ is
+touched. The proposal is the open consultation with the most comments; the meeting is the
+upcoming one of the demo (its live view, the chair's console, a member's page).
 """
 
 from __future__ import annotations
@@ -34,7 +36,10 @@ CHROMIUM_ARGS = [
 ]
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
-ADMIN = ("admin@example.org", "consiglio-demo")
+PASSWORD = "consiglio-demo"
+ADMIN = "admin@example.org"
+CHAIR = "presidente@example.org"
+MEMBER = "consigliere1@example.org"
 
 
 def free_port() -> int:
@@ -80,42 +85,113 @@ def settle(page: Page) -> None:
     page.mouse.move(0, 0)
 
 
-def shoot(page: Page, name: str) -> None:
+def shoot(page: Page, name: str, height: int | None = None) -> None:
+    """The viewport, or with `height` the top of the whole page down to that many pixels."""
     settle(page)
     path = HERE / f"{name}.png"
-    page.screenshot(path=str(path), full_page=False, animations="disabled", caret="hide")
+    options = {"path": str(path), "animations": "disabled", "caret": "hide"}
+    if height is None:
+        page.screenshot(full_page=False, **options)
+    else:
+        total = page.evaluate("() => document.documentElement.scrollHeight")
+        width = page.viewport_size["width"]
+        clip = {"x": 0, "y": 0, "width": width, "height": min(height, total)}
+        page.screenshot(full_page=True, clip=clip, **options)
     print(f"  {path.relative_to(ROOT)}  {path.stat().st_size // 1024} KiB")
+
+
+def log_in(page: Page, email: str) -> None:
+    page.goto("/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    if page.locator("header .account-link").count() == 0:
+        raise SystemExit(f"could not log in as {email}")
+
+
+def first_link(page: Page, url: str, selector: str) -> str:
+    page.goto(url)
+    link = page.locator(selector).first
+    if link.count() == 0:
+        raise SystemExit(f"no {selector} on {url}")
+    return link.get_attribute("href")
+
+
+def bottom(page: Page, selector: str, fallback: int) -> int:
+    """Where the first element matching `selector` ends, in page pixels (`fallback` if none)."""
+    found = page.evaluate(
+        """(selector) => {
+            const element = document.querySelector(selector);
+            return element && Math.ceil(element.getBoundingClientRect().bottom + scrollY);
+        }""",
+        selector,
+    )
+    return found or fallback
 
 
 def take(base: str) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+        def context(viewport: dict[str, int], email: str | None = None, scale: float = 1) -> Page:
+            page = browser.new_context(
+                viewport=viewport, device_scale_factor=scale, base_url=base, locale="it-IT"
+            ).new_page()
+            if email:
+                log_in(page, email)
+            return page
+
         try:
-            phone = browser.new_context(viewport=PHONE, base_url=base, locale="it-IT")
-            page = phone.new_page()
+            page = context(PHONE)
             page.goto("/")
             shoot(page, "home-phone")
             page.goto("/login")
             shoot(page, "login-phone")
-            phone.close()
+            page.goto("/proposals")
+            settle(page)
+            shoot(page, "proposals-phone", height=bottom(page, ".proposal-item", 1200) + 24)
+            page.context.close()
 
-            desktop = browser.new_context(viewport=DESKTOP, base_url=base, locale="it-IT")
-            page = desktop.new_page()
+            page = context(DESKTOP)
             page.goto("/")
             shoot(page, "home-desktop")
             page.goto("/record")
             shoot(page, "record-desktop")
+            proposal = first_link(
+                page, "/proposals?state=consultation&sort=discussed", ".proposal-item-title a"
+            )
+            meeting = first_link(
+                page, "/meetings", "section[aria-labelledby=upcoming-title] .meeting-item-title a"
+            )
+            page.goto(f"{meeting}/live")
+            shoot(page, "meeting-live-desktop")
+            page.context.close()
 
-            page.goto("/login")
-            page.fill("#email", ADMIN[0])
-            page.fill("#password", ADMIN[1])
-            with page.expect_navigation():
-                page.locator("main form button[type=submit]").click()
-            if page.locator("header .account-link").count() == 0:
-                raise SystemExit("could not log in as the demo administrator")
+            # A tall page (the text, then the first two comments) at 0.7 of the pixels: about
+            # 225 KiB instead of 370, and the text is still legible.
+            page = context(DESKTOP, scale=0.7)
+            page.goto(proposal)
+            settle(page)
+            second_comment = bottom(page, "#discussion .comment-list > li:nth-child(2)", 1600)
+            shoot(page, "proposal-desktop", height=min(second_comment + 24, 1840))
+            page.context.close()
+
+            page = context(DESKTOP, CHAIR)
+            page.goto(f"{meeting}/console")
+            shoot(page, "meeting-console-desktop")
+            page.context.close()
+
+            page = context(DESKTOP, ADMIN)
             page.goto("/admin/users")
             shoot(page, "admin-users-desktop")
-            desktop.close()
+            page.context.close()
+
+            page = context(PHONE, MEMBER)
+            page.goto(meeting)
+            settle(page)
+            shoot(page, "meeting-phone", height=bottom(page, ".my-actions", 1200) + 24)
+            page.context.close()
         finally:
             browser.close()
 
