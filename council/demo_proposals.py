@@ -51,9 +51,12 @@ def _backdate(proposal: Proposal, submitted: datetime | None, created: datetime)
     """Spread the rows' dates over the weeks the story took (the record keeps its own times)."""
     proposal.created_at = created
     versions = proposal.versions
+    start = submitted or created
+    # later versions spread over the time since submission, never in the future, so that
+    # a version accepted from an amendment afterwards (dated now) still comes last
+    step = min(timedelta(days=3), (datetime.now(UTC) - start) / (len(versions) + 1))
     for index, version in enumerate(versions):
-        start = submitted or created
-        version.created_at = created if index == 0 else start + timedelta(days=3 * index + 1)
+        version.created_at = created if index == 0 else start + step * index
     proposal.last_activity_at = max(v.created_at for v in versions)
 
 
