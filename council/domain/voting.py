@@ -148,6 +148,9 @@ def open_poll(db: Session, actor: User, poll_id: int) -> bool:
         raise InvalidState(_("The amendments of this item are voted before the item."))
     if poll.amendment_id is not None and poll.amendment.state != AmendmentState.TO_VOTE:
         raise InvalidState(_("This amendment is not waiting for the council's vote."))
+    proposal = poll.item.proposal
+    if poll.amendment_id is None and proposal and proposal.state != ProposalState.ON_AGENDA:
+        raise InvalidState(_("The proposal of this item is no longer on the agenda."))
     present = attendance.present_count(db, meeting)
     members = meetings.member_count(db)
     if not attendance.has_quorum(present, members):
@@ -232,7 +235,7 @@ def record_decision(db: Session, actor: User, poll_id: int, text: Any = None) ->
         raise ValidationError(_("The text is too long."), field="text")
     text = text or poll.question
     proposal = poll.item.proposal
-    if proposal is not None and proposal.state == ProposalState.ON_AGENDA:
+    if proposal is not None:  # raises InvalidState when no longer on the agenda
         proposals.record_outcome(db, None, proposal, approved=bool(poll.approved))
     decided_on: date = poll.closed_at.astimezone(ROME).date()
     # Two decisions of the same year recorded at once: the unique (year, seq) lets one win;

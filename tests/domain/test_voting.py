@@ -382,3 +382,16 @@ def test_after_close_no_counter_names_the_last_voter_of_its_choice(council):
     reread()
     tallies = set(db.session.scalars(text(xmin.format("secret_tallies")), {"p": poll.id}))
     assert len(tallies) == 1 and not tallies & voters
+
+
+def test_a_decided_proposal_is_not_voted_nor_decided_again(council):
+    proposal = make_proposal(council.stakeholder)
+    meeting = voting_meeting(council, proposal=proposal)
+    first, second = opened(council, meeting), prepared(council, meeting)
+    for person in council.members:
+        cast(person, first, YES)
+    run(voting.close_poll, council.chair, first.id)
+    run(voting.record_decision, council.chair, first.id)
+    with pytest.raises(InvalidState):
+        run(voting.open_poll, council.chair, second.id)
+    assert count(Decision) == 1
