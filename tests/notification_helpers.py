@@ -7,16 +7,16 @@ import email.policy
 import socketserver
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from council.extensions import db
 from council.models.notification import Notification
-from council.models.proposal import Proposal, ProposalState, ProposalVersion
+from council.models.proposal import Proposal, ProposalVersion
 from council.models.record import RecordEvent
 from council.unit_of_work import unit_of_work
+from tests import discussion_helpers
 
 BODY = (
     "Proponiamo di aprire un punto di ascolto per gli anziani soli in ogni quartiere.\n\n"
@@ -24,37 +24,10 @@ BODY = (
 )
 
 
-def make_proposal(
-    author,
-    *,
-    state: ProposalState = ProposalState.CONSULTATION,
-    deadline: datetime | None = None,
-    body: str = BODY,
-    title: str = "Punti di ascolto per gli anziani",
-    published: bool = True,
-) -> Proposal:
-    """A proposal straight from the models (version 1), in consultation for a week unless told."""
-    now = datetime.now(UTC)
-    with unit_of_work() as session:
-        proposal = Proposal(
-            title=title,
-            state=state,
-            author_id=author.id,
-            organisation_id=author.organisation_id,
-            consultation_deadline=deadline or now + timedelta(days=7),
-            current_version=1,
-            submitted_at=now if published else None,
-            created_at=now,
-            last_activity_at=now,
-        )
-        session.add(proposal)
-        session.flush()
-        session.add(
-            ProposalVersion(
-                proposal_id=proposal.id, number=1, title=title, body=body, author_id=author.id
-            )
-        )
-    return proposal
+def make_proposal(author, **options) -> Proposal:
+    """A proposal straight from the models (see tests.discussion_helpers), with this BODY."""
+    options.setdefault("body", BODY)
+    return discussion_helpers.make_proposal(author, **options)
 
 
 def add_version(proposal: Proposal, author, body: str) -> None:
