@@ -104,19 +104,7 @@ def clean_reason(reason: str) -> str:
 
 
 def clean_body(body: str) -> str:
-    body = _CONTROL.sub("", (body or "").replace("\r\n", "\n").replace("\r", "\n")).strip("\n")
-    if not body.strip():
-        raise ValidationError(_("Write the amended text."), field="body")
-    if len(body) > MAX_BODY:
-        raise ValidationError(
-            _(
-                "The text is too long: %(length)d characters, at most %(n)d.",
-                length=len(body),
-                n=MAX_BODY,
-            ),
-            field="body",
-        )
-    return body
+    return proposals.clean_body(body, empty=_("Write the amended text."))
 
 
 # --- writing --------------------------------------------------------------------------------

@@ -71,10 +71,12 @@ def clean_title(title: str) -> str:
     return title
 
 
-def clean_body(body: str) -> str:
+def clean_body(body: str, empty: str | None = None) -> str:
+    """A markdown text without control characters, at most MAX_BODY long; `empty` is the
+    message when nothing was written (amendments have their own)."""
     body = _CONTROL.sub("", (body or "").replace("\r\n", "\n").replace("\r", "\n")).strip("\n")
     if not body.strip():
-        raise ValidationError(_("Write the text of the proposal."), field="body")
+        raise ValidationError(empty or _("Write the text of the proposal."), field="body")
     if len(body) > MAX_BODY:
         raise ValidationError(
             _(
