@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from council import events
 from council.domain import notifications
 from council.domain.notification_messages import actor_names, message
-from council.extensions import db
+from council.extensions import db, socketio
 from council.models.base import utcnow
 from council.models.notification import EmailFrequency, Notification
 from council.models.user import User
@@ -231,9 +231,29 @@ def send_digests(now: datetime | None = None) -> dict[str, int]:
     return stats
 
 
+def after_response(task, *args, **kwargs) -> None:
+    """Run a sending task off the request that committed the change, so that a slow SMTP
+    server never slows the person who acted. MAIL_IN_BACKGROUND=False runs it at once."""
+    app = current_app._get_current_object()
+    if not app.config.get("MAIL_IN_BACKGROUND", True):
+        task(*args, **kwargs)
+        return
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                task(*args, **kwargs)
+            except Exception:  # logged; what was not sent is retried by send-digests
+                log.exception("background e-mail task %s failed", task.__name__)
+            finally:
+                db.session.remove()
+
+    socketio.start_background_task(run)
+
+
 def on_event(event: events.Event) -> None:
     if event.kind == notifications.CREATED:
-        send_immediate(event.data.get("notifications", []))
+        after_response(send_immediate, list(event.data.get("notifications", [])))
 
 
 def init_app(_app: Flask) -> None:

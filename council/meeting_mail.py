@@ -88,9 +88,9 @@ def on_event(event: events.Event) -> None:
     if not event.subject.startswith("meeting:") or event.record_seq is None:
         return
     if event.kind == "meeting.convened":
-        send(int(event.subject.split(":", 1)[1]), update=False)
+        mail.after_response(send, int(event.subject.split(":", 1)[1]), update=False)
     elif event.data.get("after_convocation") is True:
-        send(int(event.subject.split(":", 1)[1]), update=True)
+        mail.after_response(send, int(event.subject.split(":", 1)[1]), update=True)
 
 
 def init_app(_app: Flask) -> None:

@@ -85,6 +85,9 @@ def app(database_url: str, tmp_path_factory):
             "SOCKETIO_CHANNEL": f"consiglio-test-{secrets.token_hex(4)}",
             "SESSION_COOKIE_SECURE": False,
             "PASSWORD_HASH_FAST": True,  # the cheapest Argon2id parameters, tests only
+            # e-mails sent in the committing thread, so tests read the outbox at once;
+            # tests/domain/test_mail.py checks the background dispatch itself
+            "MAIL_IN_BACKGROUND": False,
             "REMEMBER_COOKIE_SECURE": False,
             "MAIL_OUTBOX": str(tmp_path_factory.mktemp("outbox")),
         }

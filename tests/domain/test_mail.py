@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -71,6 +72,21 @@ def test_at_once_means_one_email_after_commit(outbox, reader, make_user):
     assert 'href="https://consiglio.example.org/proposals/7"' in html
     assert "https://consiglio.example.org/notifications/settings" in text
     assert 'href="https://consiglio.example.org/notifications/settings"' in html
+    assert emailed(note)
+
+
+def test_by_default_the_email_leaves_after_the_request_in_the_background(
+    app, outbox, reader, monkeypatch
+):
+    """In production the committing request does not wait for SMTP: a background task sends."""
+    monkeypatch.setitem(app.config, "MAIL_IN_BACKGROUND", True)
+    wants(reader, EmailFrequency.IMMEDIATE)
+    note = tell(reader)
+    deadline = time.monotonic() + 10
+    while not read_outbox(outbox) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [message] = read_outbox(outbox)
+    assert message["To"] == reader.email
     assert emailed(note)
 
 
