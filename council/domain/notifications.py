@@ -94,6 +94,23 @@ def followers(db: Session, target: FollowTarget, target_id: int) -> list[User]:
     )
 
 
+def _wanting(db: Session, user_ids: list[int], setting: str | None) -> set[int]:
+    """Of these people, those whose settings want notifications under `setting` (None:
+    always). One query; people without a settings row get the column's default."""
+    if setting is None or not user_ids:
+        return set(user_ids)
+    flag = getattr(NotificationSettings, setting)
+    default = NotificationSettings.__table__.c[setting].default.arg
+    stored = dict(
+        db.execute(
+            select(NotificationSettings.user_id, flag).where(
+                NotificationSettings.user_id.in_(user_ids)
+            )
+        ).all()
+    )
+    return {uid for uid in user_ids if stored.get(uid, default)}
+
+
 def notify(
     db: Session,
     recipients: Iterable[User],
@@ -112,12 +129,13 @@ def notify(
     if actor is not None:
         values.setdefault("actor_id", actor.id)
     created: list[tuple[Notification, str]] = []
-    seen: set[int] = set()
+    people: dict[int, User] = {}
     for user in recipients:
-        if user.id in seen or (actor is not None and user.id == actor.id) or not user.is_active:
-            continue
-        seen.add(user.id)
-        if setting is not None and not getattr(settings_for(db, user.id), setting):
+        if (actor is None or user.id != actor.id) and user.is_active:
+            people.setdefault(user.id, user)
+    wants = _wanting(db, list(people), setting)
+    for user in people.values():
+        if user.id not in wants:
             continue
         note = Notification(
             user_id=user.id,
