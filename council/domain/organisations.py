@@ -12,7 +12,7 @@ from council.models.organisation import CommunityPoint, Organisation, Zone
 from council.models.user import User
 
 
-def _clean(value: str, *, field: str, maximum: int, minimum: int = 2) -> str:
+def clean_name(value: str, *, field: str, maximum: int, minimum: int = 2) -> str:
     value = " ".join((value or "").split())
     if not minimum <= len(value) <= maximum:
         raise ValidationError(
@@ -22,7 +22,8 @@ def _clean(value: str, *, field: str, maximum: int, minimum: int = 2) -> str:
     return value
 
 
-def _unique(db: Session, model, name: str, except_id: int | None) -> None:
+def ensure_unique_name(db: Session, model, name: str, except_id: int | None) -> None:
+    """Names of zones, Punti, organisations and topics are unique whatever their case."""
     existing = db.scalar(select(model).where(func.lower(model.name) == name.lower()))
     if existing is not None and existing.id != except_id:
         raise ValidationError(_("This name is already in use."), field="name")
@@ -55,9 +56,9 @@ def save_zone(
 ) -> Zone:
     if actor is not None:
         permissions.require(actor, "zone.manage")
-    name = _clean(name, field="name", maximum=80)
+    name = clean_name(name, field="name", maximum=80)
     description = (description or "").strip()[:500]
-    _unique(db, Zone, name, zone.id if zone else None)
+    ensure_unique_name(db, Zone, name, zone.id if zone else None)
     created = zone is None
     if zone is None:
         zone = Zone(name=name, description=description)
@@ -86,11 +87,11 @@ def save_community_point(
 ) -> CommunityPoint:
     if actor is not None:
         permissions.require(actor, "community_point.manage")
-    name = _clean(name, field="name", maximum=120)
+    name = clean_name(name, field="name", maximum=120)
     if zone is None:
         raise ValidationError(_("Choose a zone."), field="zone")
     address = " ".join((address or "").split())[:200]
-    _unique(db, CommunityPoint, name, point.id if point else None)
+    ensure_unique_name(db, CommunityPoint, name, point.id if point else None)
     created = point is None
     if point is None:
         point = CommunityPoint(name=name, zone=zone, address=address)
@@ -122,14 +123,14 @@ def save_organisation(
 ) -> Organisation:
     if actor is not None:
         permissions.require(actor, "organisation.manage")
-    name = _clean(name, field="name", maximum=160)
+    name = clean_name(name, field="name", maximum=160)
     kind = " ".join((kind or "").split())[:60]
     if zone is None:
         raise ValidationError(_("Choose a zone."), field="zone")
     website = (website or "").strip()[:200]
     if website and not website.startswith(("https://", "http://")):
         raise ValidationError(_("The website must start with https://"), field="website")
-    _unique(db, Organisation, name, organisation.id if organisation else None)
+    ensure_unique_name(db, Organisation, name, organisation.id if organisation else None)
     created = organisation is None
     if organisation is None:
         organisation = Organisation(name=name)
