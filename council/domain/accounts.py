@@ -270,6 +270,29 @@ def set_roles(db: Session, actor: User, user: User, roles: set[Role]) -> User:
     return user
 
 
+def update_account(
+    db: Session,
+    actor: User,
+    user: User,
+    *,
+    name: str,
+    email: str,
+    organisation: Organisation | None,
+    council_group: CouncilGroup | None,
+    roles: set[Role],
+) -> User:
+    """The admin's account form: details and roles together, in the order that keeps the
+    rule "a stakeholder belongs to an organisation" true at every step (a stakeholder losing
+    both the role and the organisation loses the role first)."""
+    if user.has_role(Role.STAKEHOLDER) and Role.STAKEHOLDER not in roles:
+        set_roles(db, actor, user, roles)
+    update_profile(
+        db, actor, user, name=name, email=email, organisation=organisation,
+        council_group=council_group,
+    )  # fmt: skip
+    return set_roles(db, actor, user, roles)
+
+
 def verify_password(user: User, password: str) -> bool:
     try:
         return hasher.verify(user.password_hash, password)

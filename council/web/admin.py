@@ -189,10 +189,7 @@ def user(user_id: int):
             try:
                 with unit_of_work() as session:
                     organisation, group, roles = _chosen(form)
-                    if person.has_role(Role.STAKEHOLDER) and Role.STAKEHOLDER not in roles:
-                        # the organisation may leave with the role: drop the role first
-                        accounts.set_roles(session, current_user, person, roles)
-                    accounts.update_profile(
+                    accounts.update_account(
                         session,
                         current_user,
                         person,
@@ -200,8 +197,8 @@ def user(user_id: int):
                         email=form.email.data,
                         organisation=organisation,
                         council_group=group,
+                        roles=roles,
                     )
-                    accounts.set_roles(session, current_user, person, roles)
             except DomainError as error:
                 db.session.refresh(person)
                 form_error(form, error)
