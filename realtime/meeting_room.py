@@ -17,7 +17,17 @@ from flask_login import current_user
 from flask_socketio import SocketIO, join_room, leave_room
 
 from council import events
-from council.domain import attendance, live_session, meetings, permissions, proxies, speakers
+from council.domain import (
+    attendance,
+    ballots,
+    live_session,
+    meetings,
+    permissions,
+    polls,
+    proxies,
+    speakers,
+    voting,
+)
 from council.errors import DomainError, ValidationError
 from council.extensions import db
 from council.models.meeting import Meeting
@@ -79,8 +89,11 @@ def room(meeting_id: int) -> str:
 
 
 def on_event(event: events.Event) -> None:
-    """Every committed record event of a meeting changes its live state."""
-    if _live is None or event.record_seq is None or not event.subject.startswith("meeting:"):
+    """Every committed record event of a meeting changes its live state, and so does a
+    poll's (queued as LIVE_CHANGED with the meeting as subject)."""
+    if _live is None or not event.subject.startswith("meeting:"):
+        return
+    if event.record_seq is None and event.kind != polls.LIVE_CHANGED:
         return
     key = event.subject.removeprefix("meeting:")
     if key.isdigit():
@@ -94,9 +107,27 @@ def _invalid(name: str) -> ValidationError:
     return ValidationError(_("The request is malformed (%(field)s).", field=name), field=name)
 
 
-def parse(payload: Any, required: dict[str, type], optional: dict[str, type] | None = None):
-    """The fields asked for, strictly typed (int: not bool, 1..2^31-1; str: 1..64 characters);
-    unknown fields are ignored. Raises ValidationError naming the first bad field."""
+class Text:
+    """A free text field of up to `limit` characters (a question, a statement)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+
+def _valid(kind: Any, value: Any) -> bool:
+    if kind is bool:
+        return isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_INT
+    limit = kind.limit if isinstance(kind, Text) else MAX_STR
+    # a NUL is never typed, and PostgreSQL cannot store one
+    return isinstance(value, str) and 0 < len(value) <= limit and "\x00" not in value
+
+
+def parse(payload: Any, required: dict[str, Any], optional: dict[str, Any] | None = None):
+    """The fields asked for, strictly typed (int: not bool, 1..2^31-1; str: 1..64 characters;
+    Text(n): 1..n characters; bool); unknown fields are ignored. Raises ValidationError
+    naming the first bad field."""
     if not isinstance(payload, dict):
         raise _invalid("payload")
     values: dict[str, Any] = {}
@@ -105,16 +136,9 @@ def parse(payload: Any, required: dict[str, type], optional: dict[str, type] | N
             if name in required:
                 raise _invalid(name)
             continue
-        value = payload[name]
-        if kind is int and (
-            not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_INT
-        ):
+        if not _valid(kind, payload[name]):
             raise _invalid(name)
-        if kind is str and (
-            not isinstance(value, str) or not 0 < len(value) <= MAX_STR or "\x00" in value
-        ):
-            raise _invalid(name)  # a NUL is never typed, and PostgreSQL cannot store one
-        values[name] = value
+        values[name] = payload[name]
     return values
 
 
@@ -197,6 +221,34 @@ def _request(db_, actor, a):
     return {"request": row.id}
 
 
+def _poll(db_, a) -> int:
+    return polls.of_meeting(db_, a["meeting"], a["poll"])
+
+
+def _prepare(db_, actor, a):
+    poll = voting.prepare_poll(
+        db_, actor, a["meeting"], item_id=a["item"], kind=a["kind"], rule=a["rule"],
+        question=a["question"], amendment_id=a.get("amendment"),
+        allow_change=a.get("allow_change", False),
+    )  # fmt: skip
+    return {"poll": poll.id}
+
+
+def _cast(db_, actor, a):
+    result = voting.cast_ballot(
+        db_, actor, _poll(db_, a), a["choice"], a["client_ballot_id"],
+        for_member=a.get("for_member"), reason=a.get("reason"),
+    )  # fmt: skip
+    return {"ballot": {"poll": result.poll_id, "cast_for": result.cast_for,
+                       "choice": result.choice, "repeated": result.repeated,
+                       "changed": result.changed}}  # fmt: skip
+
+
+def _decide(db_, actor, a):
+    decision = voting.record_decision(db_, actor, _poll(db_, a), a.get("text"))
+    return {"decision": decision.number if decision is not None else None}
+
+
 # event name -> (required fields, optional fields, operation(db, actor, args))
 ACTIONS: dict[str, tuple[dict, dict | None, Callable]] = {
     "attendance.check_in": ({}, {"member": str}, _check_in),
@@ -227,6 +279,20 @@ ACTIONS: dict[str, tuple[dict, dict | None, Callable]] = {
     ),
     "proxy.grant": ({"to": str}, None, lambda d, u, a: proxies.grant(d, u, a["meeting"], a["to"])),
     "proxy.revoke": ({}, None, lambda d, u, a: proxies.revoke(d, u, a["meeting"])),
+    "poll.prepare": (
+        {"item": int, "kind": str, "rule": str, "question": Text(voting.MAX_QUESTION)},
+        {"amendment": int, "allow_change": bool}, _prepare,
+    ),
+    "poll.open": ({"poll": int}, None, lambda d, u, a: voting.open_poll(d, u, _poll(d, a))),
+    "poll.close": ({"poll": int}, None, lambda d, u, a: voting.close_poll(d, u, _poll(d, a))),
+    "ballot.cast": (
+        {"poll": int, "choice": str, "client_ballot_id": str},
+        {"for_member": str, "reason": Text(ballots.MAX_REASON)}, _cast,
+    ),
+    "poll.declare_conflict": (
+        {"poll": int}, None, lambda d, u, a: voting.declare_conflict(d, u, _poll(d, a))
+    ),
+    "decision.record": ({"poll": int}, {"text": Text(voting.MAX_TEXT)}, _decide),
 }  # fmt: skip
 
 

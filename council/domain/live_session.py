@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from council.domain import attendance, meetings, permissions, speakers
+from council.domain import attendance, live_polls, meetings, permissions, speakers
 from council.domain.record import format_at
 from council.errors import InvalidState
 from council.models.base import utcnow
@@ -123,7 +123,8 @@ def _person(public_id: str, name: str) -> dict[str, str]:
 
 def state(db: Session, meeting: Meeting) -> dict[str, Any]:
     """The full live state of a meeting (everything but presence, which the realtime layer
-    adds), versioned by meeting.live_version. A fixed handful of queries, whatever the size."""
+    adds), versioned by live_polls.version (the meeting's counter plus its polls'). A fixed
+    handful of queries, whatever the size."""
     rows = db.execute(
         select(AgendaItem, Proposal.title)
         .outerjoin(Proposal, Proposal.id == AgendaItem.proposal_id)
@@ -195,8 +196,11 @@ def state(db: Session, meeting: Meeting) -> dict[str, Any]:
         )
     ]
     current = next((entry for entry in agenda if entry["current"]), None)
+    here = {person["id"] for person in present}
+    represented = sum(1 for p in proxies if p["to"]["id"] in here and p["from"]["id"] not in here)
+    voting = live_polls.section(db, meeting, represented, len(present))
     return {
-        "version": meeting.live_version,
+        "version": meeting.live_version + voting["versions"],
         "server_time": format_at(utcnow()),
         "meeting": {
             "id": meeting.id,
@@ -218,11 +222,12 @@ def state(db: Session, meeting: Meeting) -> dict[str, Any]:
         "presence": {"connected": 0, "members_connected": []},
         "speakers": {"current": speaking, "queue": waiting},
         "proxies": proxies,
+        "polls": voting["polls"],
+        "poll": voting["poll"],
     }
 
 
-def version(db: Session, meeting_id: int) -> int | None:
-    return db.scalar(select(Meeting.live_version).where(Meeting.id == meeting_id))
+version = live_polls.version
 
 
 def count_interventions(db: Session, meeting: Meeting) -> int:

@@ -3,12 +3,14 @@ numbers (ballots, participation, the tally, the counts the rule is applied to)."
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from council import events
 from council.domain import attendance, majority, meetings, record
 from council.errors import NotFound
 from council.models.meeting import Meeting, Proxy
@@ -21,16 +23,27 @@ from council.models.poll import (
     PollKind,
     SecretTally,
 )
-from council.models.user import User
+from council.models.user import CouncilGroup, User
 
 
 def subject(poll: Poll) -> str:
     return f"poll:{poll.id}"
 
 
+# Queued (not recorded) when a meeting's live state changed without a record event of the
+# meeting itself, e.g. a ballot: the live room rebuilds its snapshot after the commit.
+LIVE_CHANGED = "meeting.live_changed"
+
+
+def live_changed(db: Session, meeting_id: int) -> None:
+    events.queue(db, events.Event(kind=LIVE_CHANGED, subject=f"meeting:{meeting_id}"))
+
+
 def event(db: Session, poll: Poll, actor: User | None, kind: str, data: dict[str, Any]) -> None:
+    """Record a poll's event and bump its version (part of the live snapshot's version)."""
     poll.version += 1
     record.append(db, kind=kind, actor=actor, subject=subject(poll), data=data)
+    live_changed(db, poll.meeting_id)
 
 
 def lock(db: Session, poll_id: Any) -> Poll:
@@ -43,6 +56,19 @@ def lock(db: Session, poll_id: Any) -> Poll:
     if poll is None:
         raise NotFound(_("This poll does not exist."))
     return poll
+
+
+def of_meeting(db: Session, meeting_id: Any, poll_id: Any) -> int:
+    """The poll's id when it belongs to this meeting (a request naming a meeting and another
+    meeting's poll is refused). Raises NotFound."""
+    found = (
+        db.scalar(select(Poll.meeting_id).where(Poll.id == poll_id))
+        if isinstance(poll_id, int) and not isinstance(poll_id, bool)
+        else None
+    )
+    if found is None or found != meeting_id:
+        raise NotFound(_("This poll does not exist."))
+    return poll_id
 
 
 def locked(db: Session, poll_id: Any) -> tuple[Meeting, Poll]:
@@ -129,3 +155,117 @@ def counts(db: Session, poll: Poll) -> majority.Counts:
         represented=represented(db, poll.meeting, present),
         conflict=conflicts(db, poll),
     )
+
+
+# --- reading, for the public pages (council/web/polls.py) -------------------------------------
+
+
+def visible(db: Session, actor: Any, poll_id: Any) -> Poll:
+    """A poll whose meeting the actor may see (a draft meeting's are invisible to the public).
+    Raises NotFound."""
+    poll = db.get(Poll, poll_id) if isinstance(poll_id, int) and poll_id is not True else None
+    if poll is None or not meetings.is_visible(actor, poll.meeting):
+        raise NotFound(_("This poll does not exist."))
+    return poll
+
+
+def of_meeting_in_order(db: Session, meeting: Meeting) -> list[Poll]:
+    """The meeting's polls in the order they were prepared."""
+    return list(db.scalars(select(Poll).where(Poll.meeting_id == meeting.id).order_by(Poll.id)))
+
+
+def named_ballots(db: Session, poll: Poll) -> list[Ballot]:
+    """A NAMED poll's ballots, by the name of the member whose vote each is (with the voter,
+    who differs when the vote was cast by proxy). A secret poll has none."""
+    if poll.kind != PollKind.NAMED:
+        return []
+    return list(
+        db.scalars(
+            select(Ballot)
+            .join(User, User.id == Ballot.cast_for_id)
+            .where(Ballot.poll_id == poll.id)
+            .order_by(User.name, User.id)
+            .options(selectinload(Ballot.voter), selectinload(Ballot.cast_for))
+        )
+    )
+
+
+def _people(db: Session, table: Any, column: Any, poll: Poll) -> list[User]:
+    return list(
+        db.scalars(
+            select(User)
+            .join(table, column == User.id)
+            .where(table.poll_id == poll.id)
+            .order_by(User.name, User.id)
+        )
+    )
+
+
+def conflicted(db: Session, poll: Poll) -> list[User]:
+    """Members who declared a conflict of interest, by name."""
+    return _people(db, ConflictDeclaration, ConflictDeclaration.member_id, poll)
+
+
+def participants_by_name(db: Session, poll: Poll) -> list[User]:
+    """The members whose vote was cast, in alphabetical order: for a secret poll the list
+    published at the close, which says neither how each voted nor who voted before whom."""
+    table = Participation if poll.kind == PollKind.SECRET else Ballot
+    return _people(db, table, table.cast_for_id, poll)
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    """The votes of one side of the council (User.council_group; None: members without one)."""
+
+    group: CouncilGroup | None
+    in_favour: int = 0
+    against: int = 0
+    abstain: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.in_favour + self.against + self.abstain
+
+    @property
+    def prevailing(self) -> Choice | None:
+        """The choice most of the group's votes went to; None with no vote or a tie."""
+        counts = {Choice.IN_FAVOUR: self.in_favour, Choice.AGAINST: self.against,
+                  Choice.ABSTAIN: self.abstain}  # fmt: skip
+        best = max(counts.values())
+        winners = [choice for choice, n in counts.items() if n == best]
+        return winners[0] if best and len(winners) == 1 else None
+
+
+def group_results(db: Session, poll: Poll) -> list[GroupResult]:
+    """A NAMED poll's votes per group of the council (the administration's members, the third
+    sector's; members without a group last, when they voted), by the group each member has
+    now. A SECRET poll has none: votes per group would narrow who voted what."""
+    if poll.kind != PollKind.NAMED:
+        return []
+    found: dict[CouncilGroup | None, dict[Choice, int]] = {
+        group: dict.fromkeys(Choice, 0) for group in CouncilGroup
+    }
+    rows = db.execute(
+        select(User.council_group, Ballot.choice, func.count(Ballot.id))
+        .join(User, User.id == Ballot.cast_for_id)
+        .where(Ballot.poll_id == poll.id)
+        .group_by(User.council_group, Ballot.choice)
+    )
+    for group, choice, count in rows:
+        key = CouncilGroup(group) if group else None
+        found.setdefault(key, dict.fromkeys(Choice, 0))[Choice(choice)] += count
+    return [
+        GroupResult(group, c[Choice.IN_FAVOUR], c[Choice.AGAINST], c[Choice.ABSTAIN])
+        for group, c in found.items()
+        if group is not None or sum(c.values())
+    ]
+
+
+def groups_agree(results: list[GroupResult]) -> bool | None:
+    """Whether the council's groups that voted (members without a group aside) mostly made
+    the same choice; None when fewer than two groups voted."""
+    voting = [r for r in results if r.group is not None and r.total]
+    if len(voting) < 2:
+        return None
+    first = voting[0].prevailing
+    return first is not None and all(r.prevailing == first for r in voting)

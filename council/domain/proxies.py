@@ -13,6 +13,7 @@ from council.domain import attendance, meetings, permissions
 from council.errors import InvalidState, NotFound, ValidationError
 from council.models.base import utcnow
 from council.models.meeting import Meeting, MeetingState, Proxy
+from council.models.poll import Poll, PollState
 from council.models.user import AccountStatus, Role, User
 
 OPEN_STATES = frozenset({MeetingState.CONVENED, MeetingState.IN_PROGRESS, MeetingState.SUSPENDED})
@@ -70,7 +71,8 @@ def grant(db: Session, actor: User, meeting_id: int, to: Any) -> bool:
 
 
 def revoke(db: Session, actor: User, meeting_id: int) -> bool:
-    """Take one's proxy back (until a vote opens: votes come with the voting module).
+    """Take one's proxy back, until the meeting's first poll opens: from then on the proxies
+    of the meeting are fixed (a member who comes back votes in person all the same).
     Idempotent. Raises NotAllowed, NotFound, InvalidState."""
     user = permissions.require(actor, "proxy.grant")
     meeting = meetings.lock(db, meeting_id)
@@ -85,6 +87,14 @@ def revoke(db: Session, actor: User, meeting_id: int) -> bool:
     )
     if proxy is None:
         return False
+    if db.scalar(
+        select(Poll.id)
+        .where(Poll.meeting_id == meeting.id, Poll.state != PollState.PREPARED)
+        .limit(1)
+    ):
+        raise InvalidState(
+            _("A vote has opened in this meeting: the proxy can no longer be revoked.")
+        )
     proxy.revoked_at = utcnow()
     db.flush()
     meetings.changed(db, meeting, user, "proxy.revoked",

@@ -217,11 +217,13 @@ def record_decision(db: Session, actor: User, poll_id: int, text: Any = None) ->
     amendment: the amendment's outcome (a new version when approved), no number; returns
     None. Raises NotAllowed, NotFound, InvalidState, ValidationError."""
     user = permissions.require(actor, "decision.record")
-    _meeting, poll = polls.locked(db, poll_id)
+    meeting, poll = polls.locked(db, poll_id)
     if poll.state != PollState.CLOSED:
         raise InvalidState(_("The poll is not closed yet."))
     if not poll.valid:
         raise InvalidState(_("The vote was void for lack of quorum: nothing is decided."))
+    meeting.live_version += 1  # the room shows the outcome (and the decision's number)
+    polls.live_changed(db, meeting.id)
     if poll.amendment_id is not None:
         amendment = poll.amendment
         if amendment.state != AmendmentState.TO_VOTE:

@@ -90,8 +90,9 @@ def test_the_snapshot_holds_the_whole_live_state(council):
     snap = state(meeting)
     assert set(snap) == {
         "version", "server_time", "meeting", "current_item", "agenda", "attendance",
-        "presence", "speakers", "proxies",
+        "presence", "speakers", "proxies", "polls", "poll",
     }  # fmt: skip
+    assert snap["polls"] == [] and snap["poll"] is None
     assert snap["version"] == fresh(meeting).live_version
     assert snap["meeting"]["state"] == "in_progress"
     assert snap["current_item"]["id"] == meeting.items[0].id
@@ -124,4 +125,4 @@ def test_the_snapshot_costs_the_same_few_queries_however_big_the_room(council, m
     for person in crowd[:6]:
         ask(person, big)
     run(proxies.grant, council.members[0], big.id, crowd[8].public_id)
-    assert queries_for(big) == few <= 6
+    assert queries_for(big) == few <= 7

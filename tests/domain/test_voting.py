@@ -24,6 +24,7 @@ from council.models.proposal import Amendment, AmendmentState, ProposalState
 from council.unit_of_work import unit_of_work
 from tests.discussion_helpers import make_proposal, version_of
 from tests.meeting_helpers import events_since, fresh, head, make_council, new_meeting, reread
+from tests.meeting_helpers import state as meeting_state
 
 YES, NO, ABST = "in_favour", "against", "abstain"
 
@@ -260,6 +261,26 @@ def test_a_proxy_is_not_used_while_its_giver_is_present(council):
     poll = opened(council, meeting)
     with pytest.raises(InvalidState):
         cast(a, poll, YES, for_member=b.public_id)
+
+
+def test_a_proxy_is_revocable_only_until_the_meetings_first_vote_opens(council):
+    a, b, *_rest = council.members
+    meeting = voting_meeting(council)
+    run(proxies.grant, b, meeting.id, a.public_id)
+    assert run(proxies.revoke, b, meeting.id) is True
+    run(proxies.grant, b, meeting.id, a.public_id)
+    poll = prepared(council, meeting)
+    assert run(proxies.revoke, b, meeting.id) is True  # a prepared poll is not a vote yet
+    run(proxies.grant, b, meeting.id, a.public_id)
+    run(voting.open_poll, council.chair, poll.id)
+    before = head()
+    with pytest.raises(InvalidState, match="non può più essere revocata"):
+        run(proxies.revoke, b, meeting.id)
+    run(voting.close_poll, council.chair, poll.id)
+    with pytest.raises(InvalidState):
+        run(proxies.revoke, b, meeting.id)
+    assert len(events_since(before, "proxy.")) == 0
+    assert meeting_state(meeting)["proxies"][0]["from"]["id"] == b.public_id
 
 
 def test_a_conflict_of_interest_keeps_a_member_out(council):

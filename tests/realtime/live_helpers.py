@@ -33,6 +33,12 @@ def login_cookie(base_url: str, email: str) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in http.cookies)
 
 
+def ok(ack: dict) -> int:
+    assert ack["ok"] is True, ack
+    assert isinstance(ack["state_version"], int)
+    return ack["state_version"]
+
+
 class Client:
     """A socket as a phone or a projector holds it: joins, acts, reads snapshots."""
 

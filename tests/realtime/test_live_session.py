@@ -24,33 +24,12 @@ from tests.meeting_helpers import (
     reread,
     running_meeting,
 )
-from tests.realtime.live_helpers import Client, login_cookie
+from tests.realtime.live_helpers import ok
 
 
 @pytest.fixture
 def council(make_user):
     return make_council(make_user)
-
-
-@pytest.fixture
-def connect(live_server):
-    """connect(person=None) -> a live client, logged in as that person (None: the public)."""
-    opened: list[Client] = []
-    cookies: dict[str, str] = {}
-
-    def factory(person=None) -> Client:
-        cookie = None
-        if person is not None:
-            if person.email not in cookies:
-                cookies[person.email] = login_cookie(live_server.url, person.email)
-            cookie = cookies[person.email]
-        client = Client(live_server.url, cookie)
-        opened.append(client)
-        return client
-
-    yield factory
-    for client in opened:
-        client.close_in_background()
 
 
 def record_kinds(meeting, after: int = 0) -> list[str]:
@@ -61,12 +40,6 @@ def record_kinds(meeting, after: int = 0) -> list[str]:
         .order_by(RecordEvent.seq)
     )
     return [row.kind for row in rows]
-
-
-def ok(ack: dict) -> int:
-    assert ack["ok"] is True, ack
-    assert isinstance(ack["state_version"], int)
-    return ack["state_version"]
 
 
 def test_a_whole_session_over_sockets(council, connect):
