@@ -2,6 +2,15 @@
 
 from council.db import Base
 from council.models.comment import Comment, CommentRevision, CommentState, Stance
+from council.models.consultation import (
+    Audience,
+    Consultation,
+    ConsultationAnswer,
+    ConsultationKind,
+    ConsultationOption,
+    ConsultationResponse,
+    ConsultationState,
+)
 from council.models.meeting import (
     AgendaItem,
     Attendance,
@@ -50,6 +59,7 @@ __all__ = [
     "AmendmentState",
     "Attendance",
     "AttendanceInterval",
+    "Audience",
     "Ballot",
     "BallotSubmission",
     "Base",
@@ -59,6 +69,12 @@ __all__ = [
     "CommentState",
     "CommunityPoint",
     "ConflictDeclaration",
+    "Consultation",
+    "ConsultationAnswer",
+    "ConsultationKind",
+    "ConsultationOption",
+    "ConsultationResponse",
+    "ConsultationState",
     "CosignState",
     "Decision",
     "EmailFrequency",
