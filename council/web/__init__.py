@@ -22,9 +22,11 @@ from council.web import (
     api,
     auth,
     comments,
+    decisions,
     main,
     meetings,
     notifications,
+    polls,
     proposals,
 )
 from council.web.common import IdConverter, error_message, render_error
@@ -49,11 +51,14 @@ CSP = "; ".join(
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["seq"] = decisions.SeqConverter
     for blueprint in (main.bp, auth.bp, admin.bp, api.bp, proposals.bp, comments.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(amendments.bp)
     app.register_blueprint(meetings.bp)
+    app.register_blueprint(polls.bp)
+    app.register_blueprint(decisions.bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Log in to continue.")
