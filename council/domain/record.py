@@ -135,10 +135,9 @@ class Verification:
     reason: str = ""
 
 
-def _iter_events(db: Session, batch: int = 2000) -> Iterator[Any]:
+def _iter_events(db: Session, batch: int = 2000, after: int = 0) -> Iterator[Any]:
     """Rows straight from the table (Core, no identity map): what is stored, not what is cached."""
     table = RecordEvent.__table__
-    after = 0
     while True:
         rows = db.execute(
             select(table).where(table.c.seq > after).order_by(table.c.seq).limit(batch)
@@ -149,13 +148,24 @@ def _iter_events(db: Session, batch: int = 2000) -> Iterator[Any]:
         after = rows[-1].seq
 
 
-def verify(db: Session, anchor: tuple[int, str] | None = None) -> Verification:
-    """Recompute the whole chain; stop at the first broken link and name it."""
-    expected_prev = GENESIS
-    expected_seq = 1
+def verify(
+    db: Session, anchor: tuple[int, str] | None = None, since: tuple[int, str] | None = None
+) -> Verification:
+    """Recompute the chain; stop at the first broken link and name it. `since` (seq, hash):
+    a prefix already verified, so only what follows it is recomputed (an anchor inside that
+    prefix is compared with the stored event)."""
+    expected_seq, expected_prev = (since[0] + 1, since[1]) if since else (1, GENESIS)
     checked = 0
     anchor_seen = anchor is None
-    for event in _iter_events(db):
+    if anchor is not None and since is not None and anchor[0] <= since[0]:
+        stored = db.scalar(select(RecordEvent.hash).where(RecordEvent.seq == anchor[0]))
+        if stored != anchor[1]:
+            return Verification(
+                False, 0, since[0], since[1], anchor[0],
+                "the anchor's hash differs from the chain's event at that seq",
+            )  # fmt: skip
+        anchor_seen = True
+    for event in _iter_events(db, after=expected_seq - 1):
         if event.seq != expected_seq:
             return Verification(
                 False, checked, expected_seq - 1, expected_prev, expected_seq,
@@ -191,6 +201,7 @@ def verify(db: Session, anchor: tuple[int, str] | None = None) -> Verification:
     if not anchor_seen:
         assert anchor is not None
         return Verification(
-            False, checked, checked, expected_prev, anchor[0], "the anchor's seq is past the head"
-        )
-    return Verification(True, checked, checked, expected_prev)
+            False, checked, expected_seq - 1, expected_prev, anchor[0],
+            "the anchor's seq is past the head",
+        )  # fmt: skip
+    return Verification(True, checked, expected_seq - 1, expected_prev)

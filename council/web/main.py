@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import json
+import re
 from datetime import UTC, datetime
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime
 from flask_login import current_user
+from sqlalchemy import select
 
+from council import record_text
 from council.domain import record
 from council.extensions import db
+from council.models.record import RecordEvent
 from council.unit_of_work import unit_of_work
 from council.web.common import safe_next
 from council.web.forms import LanguageForm
@@ -41,14 +44,74 @@ def language():
     return redirect(safe_next(form.next.data, url_for("main.home")))
 
 
+PAGE_SIZE = 50
+HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def _subject_filter() -> str | None:
+    """?type=proposal&id=3 (the form), or ?subject=proposal:3 (links): an exact subject, or
+    every subject of a type."""
+    raw = (request.args.get("subject") or "").strip()[:80]
+    kind, _sep, key = raw.partition(":")
+    kind = request.args.get("type", kind).strip()
+    key = request.args.get("id", key).strip()[:40]
+    if kind not in record_text.SUBJECT_TYPES:
+        return None
+    return f"{kind}:{key}" if key else f"{kind}:"
+
+
+def _check_anchor() -> dict | None:
+    """The anchor form: is SEQ:HASH (from an old document) still part of today's chain?"""
+    seq_text = (request.args.get("anchor_seq") or "").strip()
+    digest = (request.args.get("anchor_hash") or "").strip().lower()
+    if not seq_text and not digest:
+        return None
+    if not seq_text.isdigit() or len(seq_text) > 12 or not HEX.fullmatch(digest):
+        return {"ok": False, "malformed": True, "seq": seq_text, "hash": digest}
+    seq = int(seq_text)
+    # The prefix verified by an earlier check is reused while its last event is unchanged;
+    # `flask record verify` always recomputes everything.
+    verified = current_app.extensions.get("record_verified")
+    if (
+        verified
+        and db.session.scalar(select(RecordEvent.hash).where(RecordEvent.seq == verified[0]))
+        != verified[1]
+    ):
+        verified = None
+    result = record.verify(db.session, anchor=(seq, digest), since=verified)
+    if result.broken_seq is None or result.broken_seq == seq:
+        current_app.extensions["record_verified"] = (result.head_seq, result.head_hash)
+    return {"ok": result.ok, "malformed": False, "seq": seq, "hash": digest,
+            "head_seq": result.head_seq, "past_head": "past the head" in result.reason}  # fmt: skip
+
+
 @bp.get("/record")
 def record_page():
-    subject = (request.args.get("subject") or "").strip()[:80] or None
-    events = record.latest(db.session, limit=100, subject_prefix=subject)
+    subject = _subject_filter()
+    before = request.args.get("before", "")
+    before = int(before) if before.isdigit() and len(before) < 12 else None
+    query = select(RecordEvent).order_by(RecordEvent.seq.desc()).limit(PAGE_SIZE + 1)
+    if subject and subject.endswith(":"):
+        query = query.where(RecordEvent.subject.startswith(subject, autoescape=True))
+    elif subject:
+        query = query.where(RecordEvent.subject == subject)
+    if before is not None:
+        query = query.where(RecordEvent.seq < before)
+    events = list(db.session.scalars(query))
+    older = events[PAGE_SIZE - 1].seq if len(events) > PAGE_SIZE else None
+    events = events[:PAGE_SIZE]
+    names = record_text.people(db.session, events)
     return render_template(
         "main/record.html",
         events=events,
         head=record.head(db.session),
         subject=subject,
-        loads=json.loads,
+        subject_types=record_text.SUBJECT_TYPES,
+        chosen_type=subject.partition(":")[0] if subject else "",
+        chosen_id=subject.partition(":")[2] if subject else "",
+        older=older,
+        anchor=_check_anchor(),
+        describe=lambda event: record_text.describe(event, names),
+        subject_label=lambda value: record_text.subject_label(value, names),
+        actor_name=lambda public_id: names.get(public_id, public_id),
     )
