@@ -130,4 +130,6 @@ def message(note: Notification, names: dict[int, str]) -> str:
         return _(
             "The meeting “%(title)s” changed after the convocation.", title=_text(p.get("title"))
         )
+    if kind == "consultation_opened":
+        return _("A consultation is open for you: “%(title)s”.", title=_text(p.get("title")))
     return _("There is news on “%(title)s”.", title=title)

@@ -49,6 +49,7 @@ KIND_SETTING = {
     "amendment_decided": None,
     "convocation": None,  # always: an official notice of a meeting
     "meeting_changed": None,
+    "consultation_opened": None,  # always: its audience is asked to respond
 }
 FLAGS = ("replies", "new_versions", "state_changes", "new_comments", "new_proposals")
 PAGE_SIZE = 30

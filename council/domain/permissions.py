@@ -79,6 +79,9 @@ RULES: dict[str, frozenset[Role]] = {
     "poll.run": frozenset({CHAIR}),  # open and close
     "ballot.cast": frozenset({MEMBER}),  # also: declare a conflict of interest
     "decision.record": frozenset({SECRETARY, CHAIR}),
+    # online consultations (consultazioni online)
+    "consultation.manage": frozenset({SECRETARY, CHAIR}),  # drafts, open, close; sees drafts
+    "consultation.respond": frozenset({MEMBER, STAKEHOLDER}),  # those of its audience
 }
 
 
@@ -113,6 +116,13 @@ def _proposal_author(user: User, obj: Any) -> bool:
     return _is_author(user, _proposal_of(obj))
 
 
+def _in_audience(user: User, consultation: Any) -> bool:
+    """obj is a Consultation: members answer the members', stakeholders the stakeholders'."""
+    audience = str(getattr(consultation, "audience", ""))
+    wanted = {"members": MEMBER, "stakeholders": STAKEHOLDER}.get(audience)
+    return wanted is not None and wanted in user.roles
+
+
 # action -> extra check on the object, applied after the role check when an object is given.
 OBJECT_RULES: dict[str, Callable[[User, Any], bool]] = {
     "proposal.read_draft": _can_read_draft,
@@ -126,6 +136,7 @@ OBJECT_RULES: dict[str, Callable[[User, Any], bool]] = {
     "comment.delete": _is_author,
     "amendment.decide": _proposal_author,
     "amendment.withdraw": _is_author,
+    "consultation.respond": _in_audience,
 }
 
 

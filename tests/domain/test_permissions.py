@@ -55,6 +55,8 @@ EXPECTED = {
     "poll.run": {"chair"},
     "ballot.cast": {"member"},
     "decision.record": {"secretary", "chair"},
+    "consultation.manage": {"secretary", "chair"},
+    "consultation.respond": {"stakeholder", "member"},
 }
 
 
@@ -92,6 +94,22 @@ def test_object_rules_narrow_to_the_author(make_user):
     assert not permissions.can(other, "proposal.read_draft", proposal)
     proposal.cosigners.append(SimpleNamespace(organisation_id=other.organisation_id))
     assert permissions.can(other, "proposal.read_draft", proposal)
+
+
+def test_consultations_are_answered_by_their_audience_only(make_user):
+    from types import SimpleNamespace
+
+    member, stakeholder = make_user("member"), make_user("stakeholder")
+    both = make_user("member", "stakeholder")
+    members_only = SimpleNamespace(audience="members")
+    stakeholders_only = SimpleNamespace(audience="stakeholders")
+    assert permissions.can(member, "consultation.respond", members_only)
+    assert not permissions.can(member, "consultation.respond", stakeholders_only)
+    assert permissions.can(stakeholder, "consultation.respond", stakeholders_only)
+    assert not permissions.can(stakeholder, "consultation.respond", members_only)
+    assert permissions.can(both, "consultation.respond", members_only)
+    assert permissions.can(both, "consultation.respond", stakeholders_only)
+    assert not permissions.can(member, "consultation.respond", SimpleNamespace(audience="x"))
 
 
 def test_unknown_actions_are_a_programming_error(make_user):
