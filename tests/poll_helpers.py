@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from council.domain import agenda, amendments, attendance, live_session, meetings, proxies, voting
+from council.extensions import db
 from council.models.meeting import Meeting
 from council.models.poll import Decision, Poll
 from council.models.proposal import Amendment, Proposal
 from council.models.user import CouncilGroup, User
 from council.unit_of_work import unit_of_work
 from tests.discussion_helpers import BODY, make_proposal
-from tests.meeting_helpers import Council, fresh, new_meeting
+from tests.meeting_helpers import Council, fresh, new_meeting, reread
 
 ADMINISTRATION, THIRD_SECTOR = CouncilGroup.ADMINISTRATION, CouncilGroup.THIRD_SECTOR
 
@@ -155,5 +156,15 @@ def story(council: Council) -> Story:
                                 council.secretary: "abstain", zeno: "against"})  # fmt: skip
     secret, rejected = hold(council, meeting, secret_vote, kind="secret", item=1,
                             rule="absolute_present", question="Nominare Zeno?")  # fmt: skip
-    return Story(council, fresh(meeting), proposal, amendment, amendment_poll, named, approved,
-                 secret, rejected)  # fmt: skip
+    return Story(council, *settle(meeting, proposal, amendment, amendment_poll, named, approved,
+                                  secret, rejected))  # fmt: skip
+
+
+def settle(*rows):
+    """The rows as committed, loaded and detached: usable after HTTP requests (each request
+    ends the thread's session), as tests/meeting_helpers.detach does for people."""
+    reread()
+    for row in rows:
+        db.session.refresh(row)
+        db.session.expunge(row)
+    return rows
