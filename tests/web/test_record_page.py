@@ -105,3 +105,11 @@ def test_tampering_after_the_anchor_fails_the_check(web, council):
         )
     reread()
     assert "Non verificato" in page(web, f"/record?anchor_seq={seq}&anchor_hash={digest}")
+
+
+def test_meeting_and_proposal_pages_link_their_own_events(web, council):
+    meeting = running_meeting(council, present=[council.chair])
+    body = web.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    link = re.search(r'href="([^"]+)">Questa seduta nel registro pubblico', body).group(1)
+    events = page(web, html.unescape(link))
+    assert "La seduta è stata aperta." in events and "È stato creato un account." not in events
