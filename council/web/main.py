@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+import redis
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_datetime
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,6 +30,7 @@ from council.web.common import safe_next
 from council.web.forms import LanguageForm
 
 bp = Blueprint("main", __name__)
+log = logging.getLogger(__name__)
 
 
 @bp.app_template_filter("record_time")
@@ -42,6 +54,37 @@ def language():
             with unit_of_work() as work:
                 work.merge(current_user._get_current_object()).locale = form.locale.data
     return redirect(safe_next(form.next.data, url_for("main.home")))
+
+
+@bp.get("/healthz")
+def healthz():
+    """For the load balancer and the monitoring: the database and (when configured) Redis
+    answer. 200 with what was checked, or 503 naming what failed; no account, no cookie."""
+    checks: dict[str, str] = {}
+    try:
+        db.session.execute(select(1))
+        checks["database"] = "ok"
+    except Exception:  # any failure means "not serving"
+        log.exception("health check: database")
+        db.session.rollback()
+        checks["database"] = "unreachable"
+    redis_url = current_app.config.get("REDIS_URL")
+    if redis_url:
+        try:
+            client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+            client.ping()
+            client.close()
+            checks["redis"] = "ok"
+        except Exception:
+            log.exception("health check: redis")
+            checks["redis"] = "unreachable"
+    else:
+        checks["redis"] = "not configured"
+    healthy = all(value in ("ok", "not configured") for value in checks.values())
+    response = jsonify(status="ok" if healthy else "unavailable", **checks)
+    response.status_code = 200 if healthy else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 PAGE_SIZE = 50
