@@ -10,7 +10,7 @@ import os
 from flask import Flask
 
 from council import config as settings
-from council import mail, meeting_mail, web
+from council import mail, meeting_mail, scheduler, web
 from council.cli import register_cli
 from council.domain.accounts import configure_hashing
 from council.extensions import babel, csrf, db, login_manager, socketio
@@ -42,11 +42,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     meeting_mail.init_app(app)  # convocations with their .ics, after commit
     register_cli(app)
     init_realtime(app)
+    scheduler.init_app(app)  # its jobs; the server starts it below, the CLI never does
     return app
 
 
 if __name__ == "__main__":
     application = create_app()
+    scheduler.start(application)  # closes consultations on time, sends digests
     socketio.run(
         application,
         host=os.environ.get("HOST", "127.0.0.1"),

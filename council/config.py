@@ -85,6 +85,11 @@ def load(overrides: dict | None = None) -> dict:
         "LIVE_BROADCAST_WINDOW": float(os.environ.get("LIVE_BROADCAST_WINDOW", "0.1")),
         "MAX_PROXIES_PER_MEMBER": int(os.environ.get("MAX_PROXIES_PER_MEMBER", "1")),
         "SPEAKING_LIMIT_S": int(os.environ.get("SPEAKING_LIMIT_S", "300")),
+        # seconds between two runs of the scheduled work in each server process (closing
+        # online consultations, e-mail digests); 0 turns it off (cron may run the commands)
+        "SCHEDULER_INTERVAL": float(
+            os.environ.get("SCHEDULER_INTERVAL", "0" if env == "testing" else "30")
+        ),
         "TESTING": env == "testing",
     }
     config.update(overrides)

@@ -22,6 +22,7 @@ from council.web import (
     api,
     auth,
     comments,
+    consultations,
     decisions,
     main,
     meetings,
@@ -57,6 +58,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(notifications.bp)
     app.register_blueprint(amendments.bp)
     app.register_blueprint(meetings.bp)
+    app.register_blueprint(consultations.bp)
     app.register_blueprint(polls.bp)
     app.register_blueprint(decisions.bp)
 
