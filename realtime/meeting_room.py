@@ -188,7 +188,8 @@ def on_join(payload=None):
     live().joined(meeting.id, request.sid, member)
     live().changed(meeting.id)  # the others see one more connection
     snapshot = live().snapshot(meeting)
-    return {"ok": True, "state_version": snapshot["version"], "snapshot": snapshot}
+    mine = polls.mine(db.session, meeting, user) if member else None
+    return {"ok": True, "state_version": snapshot["version"], "snapshot": snapshot, "mine": mine}
 
 
 def on_leave(payload=None):

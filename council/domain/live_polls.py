@@ -24,6 +24,7 @@ from council.models.poll import (
     PollKind,
     PollState,
 )
+from council.models.proposal import Amendment, AmendmentState
 from council.models.user import User
 
 
@@ -56,11 +57,15 @@ def focus(polls: list[Poll], current_item_id: int | None) -> Poll | None:
     return prepared[-1] if prepared else None
 
 
-def _summary(poll: Poll, decisions: dict[int, str]) -> dict[str, Any]:
+def _summary(
+    poll: Poll, decisions: dict[int, str], amendments: dict[int, tuple[int, AmendmentState]]
+) -> dict[str, Any]:
+    number, amendment_state = amendments.get(poll.amendment_id, (None, None))
     return {
         "id": poll.id,
         "item": poll.item_id,
         "amendment": poll.amendment_id,
+        "amendment_number": number,
         "state": str(poll.state),
         "kind": str(poll.kind),
         "rule": str(poll.rule),
@@ -69,6 +74,9 @@ def _summary(poll: Poll, decisions: dict[int, str]) -> dict[str, Any]:
         "approved": poll.approved,
         "valid": poll.valid,
         "decision": decisions.get(poll.id),
+        # what follows the vote is recorded: the decision, or the amendment's outcome
+        "recorded": poll.id in decisions
+        or (poll.amendment_id is not None and amendment_state != AmendmentState.TO_VOTE),
     }
 
 
@@ -118,8 +126,8 @@ def _people(db: Session, table, column, poll: Poll) -> list[dict[str, str]]:
 
 def section(db: Session, meeting: Meeting, represented: int, present: int) -> dict[str, Any]:
     """{"polls": [...], "poll": the focus or None, "versions": sum of the polls' versions}.
-    A fixed handful of queries: the polls, their decisions, and for the focus its ballots
-    (or participation) and conflicts."""
+    A fixed handful of queries: the polls, their decisions and amendments, and for the focus
+    its ballots (or participation) and conflicts."""
     polls = list(db.scalars(select(Poll).where(Poll.meeting_id == meeting.id).order_by(Poll.id)))
     decisions: dict[int, str] = {}
     if polls:
@@ -129,10 +137,19 @@ def section(db: Session, meeting: Meeting, represented: int, present: int) -> di
             )
         ):
             decisions[poll_id] = f"{year}/{seq:03d}"
+    amended = {p.amendment_id for p in polls if p.amendment_id is not None}
+    amendments = {
+        amendment_id: (number, state)
+        for amendment_id, number, state in db.execute(
+            select(Amendment.id, Amendment.number, Amendment.state).where(
+                Amendment.id.in_(amended)
+            )
+        )
+    } if amended else {}  # fmt: skip
     shown = focus(polls, meeting.current_item_id)
     poll = None
     if shown is not None:
-        poll = _summary(shown, decisions)
+        poll = _summary(shown, decisions, amendments)
         conflicts = _people(db, ConflictDeclaration, ConflictDeclaration.member_id, shown)
         ballots: list[dict[str, Any]] = []
         tally: dict[str, int] | None = None
@@ -167,7 +184,7 @@ def section(db: Session, meeting: Meeting, represented: int, present: int) -> di
             "result": _result(shown),
         }
     return {
-        "polls": [_summary(p, decisions) for p in polls],
+        "polls": [_summary(p, decisions, amendments) for p in polls],
         "poll": poll,
         "versions": sum(p.version for p in polls),
     }

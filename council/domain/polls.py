@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from council import events
-from council.domain import attendance, majority, meetings, record
+from council.domain import attendance, live_polls, majority, meetings, record
 from council.errors import NotFound
-from council.models.meeting import Meeting, Proxy
+from council.models.meeting import AgendaItem, Meeting, Proxy
 from council.models.poll import (
     Ballot,
     Choice,
@@ -23,6 +23,7 @@ from council.models.poll import (
     PollKind,
     SecretTally,
 )
+from council.models.proposal import Amendment, AmendmentState
 from council.models.user import CouncilGroup, User
 
 
@@ -269,3 +270,54 @@ def groups_agree(results: list[GroupResult]) -> bool | None:
         return None
     first = voting[0].prevailing
     return first is not None and all(r.prevailing == first for r in voting)
+
+
+# --- reading, for the live room's pages and the join acknowledgement ----------------------------
+
+
+def mine(db: Session, meeting: Meeting, user: Any) -> dict[str, Any] | None:
+    """A member's own part in the poll the room looks at (live_polls.focus), for their phone
+    after a reload or a reconnection: the public ids of the members whose vote is already cast
+    among themself and those whose proxy they hold (a secret poll says who took part, never
+    how), and whether they declared a conflict of interest. None without a member or a poll."""
+    if user is None or not getattr(user, "id", None):
+        return None
+    poll = live_polls.focus(of_meeting_in_order(db, meeting), meeting.current_item_id)
+    if poll is None:
+        return None
+    givers = select(Proxy.from_user_id).where(
+        Proxy.meeting_id == meeting.id, Proxy.to_user_id == user.id, Proxy.revoked_at.is_(None)
+    )
+    table = Participation if poll.kind == PollKind.SECRET else Ballot
+    voted = db.scalars(
+        select(User.public_id)
+        .join(table, table.cast_for_id == User.id)
+        .where(
+            table.poll_id == poll.id,
+            or_(table.cast_for_id == user.id, table.cast_for_id.in_(givers)),
+        )
+        .order_by(User.public_id)
+    )
+    conflict = db.scalar(
+        select(ConflictDeclaration.id).where(
+            ConflictDeclaration.poll_id == poll.id, ConflictDeclaration.member_id == user.id
+        )
+    )
+    return {"poll": poll.id, "voted_for": list(voted), "conflict": conflict is not None}
+
+
+def name_of(db: Session, public_id: str) -> str:
+    """A member's name, for the confirmation of a ballot cast by proxy."""
+    return db.scalar(select(User.name).where(User.public_id == public_id)) or ""
+
+
+def amendments_to_vote(db: Session, meeting: Meeting) -> list[tuple[AgendaItem, Amendment]]:
+    """The amendments waiting for the council's vote on the proposals of the meeting's agenda,
+    by item and number: what the chair may put to the vote before the item itself."""
+    rows = db.execute(
+        select(AgendaItem, Amendment)
+        .join(Amendment, Amendment.proposal_id == AgendaItem.proposal_id)
+        .where(AgendaItem.meeting_id == meeting.id, Amendment.state == AmendmentState.TO_VOTE)
+        .order_by(AgendaItem.position, AgendaItem.id, Amendment.number)
+    )
+    return [(item, amendment) for item, amendment in rows]
