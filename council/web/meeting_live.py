@@ -10,13 +10,26 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from council.domain import attendance, live_session, meetings, permissions, proxies, speakers
+from council.domain import (
+    attendance,
+    live_session,
+    meetings,
+    permissions,
+    polls,
+    proxies,
+    speakers,
+    voting,
+)
 from council.errors import NotAllowed, ValidationError
 from council.extensions import db, login_manager
 from council.models.meeting import Meeting
+from council.models.poll import Choice
+from council.models.user import User
 from council.unit_of_work import unit_of_work
+from council.web import vote_labels
 from council.web.common import render_error, safe_next
 from council.web.forms import ActionForm
+from council.web.polls import CHOICE_LABELS
 
 SESSION_ACTIONS: dict[str, Callable] = {
     "open": live_session.open_session,
@@ -27,7 +40,8 @@ SESSION_ACTIONS: dict[str, Callable] = {
 
 
 def new_client_id() -> str:
-    """The id of one request to speak, carried by its form: a form sent twice is one request."""
+    """The id of one request to speak or one ballot, carried by its form: a form sent twice
+    is one request, a ballot sent twice is counted once."""
     return "f-" + secrets.token_urlsafe(12)
 
 
@@ -53,16 +67,18 @@ def _posted_str(name: str) -> str | None:
     return value[:64] or None
 
 
-def _act(meeting_id: int, operation: Callable, done: str):
+def _act(meeting_id: int, operation: Callable, done: str | Callable[..., str]):
     """A live action from a form: log in first, CSRF, the operation, back where it came from.
-    Refusals (403/404/409/422) are error pages saying why; nothing is changed."""
+    Refusals (403/404/409/422) are error pages saying why; nothing is changed. `done` is the
+    message, or makes it from the operation's result (inside the transaction)."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if not ActionForm().validate_on_submit():
         return bad_form()
     with unit_of_work() as work:
-        operation(work, current_user._get_current_object())
-    flash(done, "success")
+        result = operation(work, current_user._get_current_object())
+        message = done(work, result) if callable(done) else done
+    flash(message, "success")
     back = url_for("meetings.view", meeting_id=meeting_id)
     return redirect(safe_next(request.form.get("next"), back))
 
@@ -73,6 +89,12 @@ def live(meeting_id: int):
     return render_template(
         "meetings/live.html", meeting=meeting, snap=live_session.state(db.session, meeting)
     )
+
+
+def vote_context(meeting: Meeting, me: User | None) -> dict:
+    """What the vote panel of a meeting's pages needs besides the snapshot: the member's own
+    part in the poll on screen, and a fresh id for each ballot form."""
+    return {"mine": polls.mine(db.session, meeting, me), "new_ballot_id": new_client_id}
 
 
 def console(meeting_id: int):
@@ -93,6 +115,7 @@ def console(meeting_id: int):
         action_form=ActionForm(),
         runs=permissions.can(current_user, "session.run"),
         default_limit=speakers.speaking_limit(),
+        amendments=polls.amendments_to_vote(db.session, meeting),
     )
 
 
@@ -173,7 +196,88 @@ def revoke_proxy(meeting_id: int):
                 _("Your proxy is revoked."))  # fmt: skip
 
 
+# --- votes -------------------------------------------------------------------------------------
+
+
+def _on(work, meeting_id: int, poll_id: int) -> int:
+    """The poll, when it belongs to this meeting (another meeting's poll: 404)."""
+    return polls.of_meeting(work, meeting_id, poll_id)
+
+
+def prepare_poll(meeting_id: int):
+    def prepare(work, user):
+        return voting.prepare_poll(
+            work, user, meeting_id, item_id=_posted_int("item"),
+            kind=request.form.get("kind", ""), rule=request.form.get("rule", ""),
+            question=request.form.get("question", ""),
+            amendment_id=_posted_int("amendment", required=False),
+            allow_change=request.form.get("allow_change") == "1",
+        )  # fmt: skip
+
+    return _act(meeting_id, prepare, _("The poll is prepared."))
+
+
+def open_poll(meeting_id: int, poll_id: int):
+    return _act(meeting_id,
+                lambda w, u: voting.open_poll(w, u, _on(w, meeting_id, poll_id)),
+                _("The poll is open: the members can vote."))  # fmt: skip
+
+
+def close_poll(meeting_id: int, poll_id: int):
+    return _act(meeting_id,
+                lambda w, u: voting.close_poll(w, u, _on(w, meeting_id, poll_id)),
+                _("The poll is closed: the result is shown to the room."))  # fmt: skip
+
+
+def _ballot_done(work, result) -> str:
+    """The confirmation a voter reads: their own vote, or the one cast by proxy."""
+    if result.choice is None:
+        mine = result.cast_for == current_user.public_id
+        if mine:
+            return _("Your secret vote has been recorded.")
+        return _("The secret vote by proxy of %(name)s has been recorded.",
+                 name=polls.name_of(work, result.cast_for))  # fmt: skip
+    choice = str(CHOICE_LABELS[Choice(result.choice)])
+    if result.cast_for == current_user.public_id:
+        return _("Your vote has been recorded: %(choice)s.", choice=choice)
+    return _("The vote by proxy of %(name)s has been recorded: %(choice)s.",
+             name=polls.name_of(work, result.cast_for), choice=choice)  # fmt: skip
+
+
+def cast_ballot(meeting_id: int, poll_id: int):
+    def cast(work, user):
+        return voting.cast_ballot(
+            work, user, _on(work, meeting_id, poll_id), request.form.get("choice", ""),
+            request.form.get("client_ballot_id", ""), for_member=_posted_str("for_member"),
+            reason=request.form.get("reason"),
+        )  # fmt: skip
+
+    return _act(meeting_id, cast, _ballot_done)
+
+
+def declare_conflict(meeting_id: int, poll_id: int):
+    return _act(
+        meeting_id,
+        lambda w, u: voting.declare_conflict(w, u, _on(w, meeting_id, poll_id)),
+        _("You declared a conflict of interest: you take no part in this poll."),
+    )
+
+
+def record_decision(meeting_id: int, poll_id: int):
+    def decide(work, user):
+        return voting.record_decision(work, user, _on(work, meeting_id, poll_id),
+                                      request.form.get("text"))  # fmt: skip
+
+    def done(_work, decision) -> str:
+        if decision is None:
+            return _("The amendment's outcome is recorded.")
+        return _("Decision no. %(number)s is recorded.", number=decision.number)
+
+    return _act(meeting_id, decide, done)
+
+
 def register(bp: Blueprint) -> None:
+    bp.context_processor(lambda: {"vote_labels": vote_labels.labels})
     for rule, view, methods in (
         ("/<int:meeting_id>/live", live, ["GET"]),
         ("/<int:meeting_id>/console", console, ["GET"]),
@@ -188,5 +292,11 @@ def register(bp: Blueprint) -> None:
         ("/<int:meeting_id>/speakers/<int:request_id>/move", reorder, ["POST"]),
         ("/<int:meeting_id>/proxy", grant_proxy, ["POST"]),
         ("/<int:meeting_id>/proxy/revoke", revoke_proxy, ["POST"]),
+        ("/<int:meeting_id>/polls", prepare_poll, ["POST"]),
+        ("/<int:meeting_id>/polls/<int:poll_id>/open", open_poll, ["POST"]),
+        ("/<int:meeting_id>/polls/<int:poll_id>/close", close_poll, ["POST"]),
+        ("/<int:meeting_id>/polls/<int:poll_id>/ballot", cast_ballot, ["POST"]),
+        ("/<int:meeting_id>/polls/<int:poll_id>/conflict", declare_conflict, ["POST"]),
+        ("/<int:meeting_id>/polls/<int:poll_id>/decision", record_decision, ["POST"]),
     ):
         bp.add_url_rule(rule, view_func=view, methods=methods)

@@ -81,16 +81,18 @@ def view(meeting_id: int):
     meeting = _load(meeting_id)
     snapshot = live_session.state(db.session, meeting)
     closed = meeting.state == MeetingState.CLOSED
+    me = permissions.as_user(current_user)
     return render_template(
         "meetings/view.html",
         meeting=meeting,
         snap=snapshot,
-        me=permissions.as_user(current_user),
+        me=me,
         action_form=ActionForm(),
         history=attendance.history(db.session, meeting) if closed else [],
         interventions=speakers.interventions(db.session, meeting) if closed else [],
         members=meetings.members(db.session) if closed else [],
         client_id=meeting_live.new_client_id(),
+        **meeting_live.vote_context(meeting, me),
     )
 
 

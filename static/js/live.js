@@ -1,6 +1,8 @@
 // The live session: keeps a meeting page, the chair's console or the public live view in step
 // with the server's versioned snapshots (docs/realtime.md), and sends the forms' actions over
 // the socket. Without this script every form still posts and every page still reads.
+// Parts of a page with their own rendering (the votes: live_polls.js) register a plugin in
+// window.consiglioLive: a function of this page's context returning {joined(ack), render(state)}.
 (function () {
   "use strict";
 
@@ -62,6 +64,10 @@
     }
 
     function badge(text, tone) { return make("span", "badge badge-" + (tone || "neutral"), text); }
+
+    const context = { root, meetingId, mode, me, make, fill, json, badge, announce, showError,
+      newClientId, send: (event, payload, control, done) => send(event, payload, control, done) };
+    const plugins = (window.consiglioLive || []).map((plugin) => plugin(context)).filter(Boolean);
 
     // --- rendering, always from the latest snapshot ---------------------------------------
 
@@ -215,11 +221,14 @@
       renderSpeaker();
       renderLists();
       renderToggles();
+      plugins.forEach((plugin) => plugin.render && plugin.render(state));
     }
 
     // --- actions ----------------------------------------------------------------------------
 
-    function send(event, payload, control) {
+    // done(ack) follows an answer, ok or refused; never a timeout (the action may still arrive:
+    // send it again as it was, docs/realtime.md).
+    function send(event, payload, control, done) {
       const body = Object.assign({ meeting: meetingId }, payload);
       const minutes = root.querySelector("#minutes");
       if (event === "speakers.give_floor" && minutes) body.limit_s = parseInt(minutes.value, 10) * 60;
@@ -227,12 +236,17 @@
       socket.timeout(ACK_TIMEOUT_MS).emit(event, body, (error, ack) => {
         if (control) control.disabled = false;
         if (error) { showError(L.no_answer); return; }
-        if (!ack || !ack.ok) { showError((ack && ack.message) || L.no_answer); return; }
+        if (!ack || !ack.ok) {
+          showError((ack && ack.message) || L.no_answer);
+          if (done) done(ack || {});
+          return;
+        }
         showError("");
         announce(L.done);
         if (event === "speakers.request") {
           root.querySelectorAll("[data-client-id]").forEach((input) => { input.value = newClientId(); });
         }
+        if (done) done(ack);
       });
     }
 
@@ -257,6 +271,7 @@
       if (version >= 0) payload.since_version = version;
       socket.timeout(ACK_TIMEOUT_MS).emit("meeting.join", payload, (error, ack) => {
         if (error || !ack || !ack.ok) { status(L.reconnecting); return; }
+        plugins.forEach((plugin) => plugin.joined && plugin.joined(ack));
         apply(ack.snapshot);
         status("");
       });
