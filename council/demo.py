@@ -9,6 +9,7 @@ from sqlalchemy import select, text
 
 from council.db import Base, Database
 from council.demo_amendments import load_amendments
+from council.demo_consultations import load_consultations
 from council.demo_discussions import discuss
 from council.demo_meetings import load_meetings
 from council.demo_proposals import load_proposals
@@ -199,4 +200,5 @@ def load() -> bool:
         load_proposals(db, discuss)
         load_amendments(db)
         load_meetings(db)
+        load_consultations(db)
     return True

@@ -239,9 +239,9 @@ def response_of(db: Session, user: Any, consultation: Consultation) -> list[int]
     return [answer.option_id for answer in answers]
 
 
-def audience(db: Session, consultation: Consultation) -> list[User]:
-    """The active accounts asked to respond."""
-    role = AUDIENCE_ROLE[consultation.audience]
+def audience(db: Session, who: Audience) -> list[User]:
+    """The active accounts a consultation for `who` asks to respond."""
+    role = AUDIENCE_ROLE[Audience(who)]
     return list(
         db.scalars(
             select(User)

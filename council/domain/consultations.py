@@ -195,7 +195,7 @@ def open_consultation(db: Session, actor: Any, consultation_id: Any) -> Consulta
     record.append(db, kind="consultation.opened", actor=user, subject=subject(consultation),
                   data=_opened_data(consultation))  # fmt: skip
     notifications.notify(
-        db, queries.audience(db, consultation), kind="consultation_opened",
+        db, queries.audience(db, consultation.audience), kind="consultation_opened",
         subject=subject(consultation), url=url(consultation),
         params={"title": consultation.title, "consultation": consultation.id}, actor=user,
     )  # fmt: skip

@@ -332,3 +332,20 @@ def test_the_close_due_command_closes_what_is_due(app, council):
     again = runner.invoke(args=["consultations", "close-due"])
     assert "consultations closed: 0" in again.output
     assert len(events_since(0, "consultation.closed")) == 1
+
+
+def test_the_demo_has_an_open_ranking_and_two_closed_consultations(app):
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    public = app.test_client()
+    listing = text(public.get("/consultations"))
+    opened_part, closed_part = listing.split("Consultazioni chiuse")
+    assert "Priorità del Piano welfare 2027" in opened_part
+    assert "Quali servizi nei Punti di comunità?" in closed_part
+    assert "Data dell'assemblea pubblica di primavera" in closed_part
+    rows = {c.title: c for c in db.session.scalars(select(Consultation))}
+    plan = text(public.get(page_of(rows["Priorità del Piano welfare 2027"])))
+    assert "I risultati sono nascosti fino alla chiusura" in plan
+    services = text(public.get(page_of(rows["Quali servizi nei Punti di comunità?"])))
+    assert "9 persone hanno risposto" in services and "Spesa solidale" in services
+    assert "la loro somma supera il 100%" in services
+    assert rows["Data dell'assemblea pubblica di primavera"].binding is True
