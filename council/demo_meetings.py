@@ -1,5 +1,6 @@
-"""Demo meetings: a past session with its whole history (agenda tied to a proposal, attendance,
-interventions, a proxy, outcomes) and an upcoming one, convened. Everything goes through the
+"""Demo meetings: a past session with its whole history (agenda tied to proposals, attendance,
+interventions, a proxy, the votes and decisions of demo_polls.py, outcomes) and an upcoming
+one, convened. Everything goes through the
 domain operations, so the record tells their story; then the rows' dates are moved back, for
 realism (the record keeps the times the operations really ran)."""
 
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from council import demo_polls
 from council.domain import agenda, attendance, live_session, meetings, proxies, speakers
 from council.models.base import utcnow
 from council.models.meeting import (
@@ -27,6 +29,9 @@ from council.models.user import Role, User, UserRole
 
 ROME = ZoneInfo("Europe/Rome")
 PLACE = "Sala dei Giudici, Palazzo della Loggia, piazza della Loggia 1, Brescia"
+PAST_DAYS = 5  # after the consultation that it votes on closed (demo_polls.prepare)
+OPENED_AFTER = timedelta(minutes=5)
+ITEM_STARTS = [2, 14, 32, 57, 74]  # minutes into the session; the votes are at 50-85
 
 
 def _with_role(db: Session, role: Role) -> User:
@@ -53,6 +58,8 @@ def load_meetings(db: Session) -> None:
 
 
 def _past_meeting(db, secretary, chair, members, proposal) -> None:
+    start = _at((datetime.now(ROME) - timedelta(days=PAST_DAYS)).date(), 17, 30)
+    to_vote = demo_polls.prepare(db, start)
     meeting = meetings.create(
         db, secretary, title="Seduta ordinaria del Consiglio di indirizzo",
         starts_at=utcnow() + timedelta(minutes=20), place=PLACE,
@@ -67,9 +74,17 @@ def _past_meeting(db, secretary, chair, members, proposal) -> None:
             description="Presentazione della proposta e prima discussione.",
             proposal_id=proposal.id if proposal else None,
         ),
-        agenda.add_item(db, secretary, m, title="Calendario dei tavoli zonali del Piano di Zona",
-                        description="Proposta di calendario per i tavoli delle cinque zone."),
     ]  # fmt: skip
+    if to_vote is not None:
+        items += [
+            agenda.add_item(db, secretary, m, title=f"Proposta: {to_vote.transport.title}",
+                            description="Voto sull'emendamento e sulla proposta.",
+                            proposal_id=to_vote.transport.id),
+            agenda.add_item(db, secretary, m, title=f"Proposta: {to_vote.registry.title}",
+                            proposal_id=to_vote.registry.id),
+            agenda.add_item(db, secretary, m, title="Designazione del rappresentante al Tavolo "
+                            "di sistema del Piano di Zona", description="Votazione segreta."),
+        ]  # fmt: skip
     agenda.add_document(db, secretary, m, title="Relazione annuale dei Punti di comunità",
                         link="https://www.comune.brescia.it/", item_id=items[0].id)  # fmt: skip
     meetings.convene(db, secretary, m)
@@ -81,7 +96,7 @@ def _past_meeting(db, secretary, chair, members, proposal) -> None:
     for person in present[12:]:  # the secretary's roll call for those without a phone
         attendance.check_in(db, secretary, m, person.public_id)
     speeches = []
-    for item, speakers_on_item in zip(items, ([chair], present[2:5], present[5:7]), strict=True):
+    for item, speakers_on_item in zip(items, ([chair], present[2:5], present[5:7]), strict=False):
         live_session.move_to(db, chair, m, item.id)
         for n, person in enumerate(speakers_on_item):
             kind = "reply" if n == 2 else "intervention"
@@ -90,18 +105,22 @@ def _past_meeting(db, secretary, chair, members, proposal) -> None:
         for row in list(speeches[-len(speakers_on_item) :]):
             speakers.give_floor(db, chair, m, row.id)
             speakers.end_floor(db, chair, m, row.id)
-    proxies.grant(db, members[20], m, present[3].public_id)
-    attendance.check_out(db, present[10], m)
+    absent = others[16]
+    proxies.grant(db, absent, m, present[3].public_id)
+    outcomes = ["Presa d'atto.", "Discussione avviata; il voto è rinviato alla prossima seduta."]
+    if to_vote is not None:
+        opened = start + OPENED_AFTER
+        room = demo_polls.Room(chair, secretary, m, present, present[3], absent,
+                               lambda minutes: opened + timedelta(minutes=minutes))  # fmt: skip
+        decided = demo_polls.hold(db, room, items, to_vote, leaving=present[10])
+        outcomes += demo_polls.outcomes(decided, to_vote)
+    else:
+        attendance.check_out(db, present[10], m)
     live_session.close(db, chair, m)
-    outcomes = [
-        "Presa d'atto.",
-        "Discussione avviata; il voto è rinviato alla prossima seduta.",
-        "Calendario approvato all'unanimità dei presenti.",
-    ]
     for item, outcome in zip(items, outcomes, strict=True):
         agenda.update_item(db, secretary, m, item.id, outcome=outcome)
     db.flush()
-    _move_back(db, meeting, days=21, left_early={present[10].id})
+    _move_back(db, meeting, start, left_early={present[10].id})
 
 
 def _upcoming_meeting(db, secretary, proposal) -> None:
@@ -123,19 +142,17 @@ def _upcoming_meeting(db, secretary, proposal) -> None:
     meetings.convene(db, secretary, m)
 
 
-def _move_back(db: Session, meeting: Meeting, *, days: int, left_early: set[int]) -> None:
+def _move_back(db: Session, meeting: Meeting, start: datetime, *, left_early: set[int]) -> None:
     """Set the session's rows on a past afternoon, with realistic lengths of speech."""
-    day = (datetime.now(ROME) - timedelta(days=days)).date()
-    start = _at(day, 17, 30)
     meeting.created_at = start - timedelta(days=14)
     meeting.convened_at = start - timedelta(days=10)
     meeting.starts_at, meeting.ends_at = start, start + timedelta(hours=2)
-    meeting.opened_at = start + timedelta(minutes=5)
+    meeting.opened_at = start + OPENED_AFTER
     meeting.closed_at = start + timedelta(minutes=95)
     items = list(db.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)))
     for n, item in enumerate(sorted(items, key=lambda i: i.position)):
         item.created_at = meeting.created_at
-        item.started_at = meeting.opened_at + timedelta(minutes=2 + 30 * n)
+        item.started_at = meeting.opened_at + timedelta(minutes=ITEM_STARTS[n])
     documents = select(MeetingDocument).where(MeetingDocument.meeting_id == meeting.id)
     for document in db.scalars(documents):
         document.added_at = meeting.created_at
