@@ -51,7 +51,7 @@ def labels() -> dict[str, Any]:
         "voted": _("%(voted)s of %(expected)s have voted", voted="VOTED", expected="EXPECTED"),
         "caption": _("Votes by member, in alphabetical order"),
         "member": _("Member"),
-        "vote": _("Vote"),
+        "vote": _("Vote cast"),
         "statement": _("Statement of vote"),
         "by_proxy": _("by proxy: cast by %(name)s", name="NAME"),
         "nobody_voted": _("Nobody has voted yet."),

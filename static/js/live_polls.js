@@ -69,6 +69,9 @@
 
     function ballotsTable(ballots) {
       const wrap = make("div", "table-wrap");
+      wrap.tabIndex = 0; // it may scroll sideways on a phone
+      wrap.setAttribute("role", "region");
+      wrap.setAttribute("aria-label", V.caption);
       const table = make("table", "table vote-table");
       const head = make("tr");
       [V.member, V.vote, V.statement].forEach((text) => {
@@ -148,9 +151,13 @@
       stored.append(make("strong", "", V.what_stored + ":"), " " + V.stored[p.kind]);
       if (p.kind === "named") stored.append(" " + (p.allow_change ? V.change_allowed : V.change_refused));
       const rule = make("p", "vote-rule");
-      rule.append(make("strong", "", capitalize(V.rules[p.rule]) + "."), " " + V.explain[p.rule]);
-      const nodes = [badges, make("p", "vote-question", p.question), stored, rule];
-      nodes.push(p.state === "prepared" ? make("p", "vote-waiting", V.waiting) : tally(p));
+      rule.textContent = V.explain[p.rule];
+      return [badges, make("p", "vote-question", p.question), stored, rule];
+    }
+
+    function numbers(p) {
+      if (!p) return [];
+      const nodes = [p.state === "prepared" ? make("p", "vote-waiting", V.waiting) : tally(p)];
       if (p.result) nodes.push(result(p));
       return nodes;
     }
@@ -428,6 +435,7 @@
         panels.forEach((panel) => { if (panel.dataset.hideEmpty !== undefined) panel.hidden = !p; });
         all("no-poll").forEach((node) => { node.hidden = Boolean(p); });
         all("poll").forEach((node) => node.replaceChildren(...focus(p)));
+        all("poll-numbers").forEach((node) => node.replaceChildren(...numbers(p)));
         announceChange(p);
         renderMine(false);
         renderList();

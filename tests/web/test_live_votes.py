@@ -123,7 +123,7 @@ def test_a_named_vote_through_the_plain_forms(as_, council):
     assert 'class="ballot-form"' not in shown
 
     live = text(as_().get(f"{page}/live"))  # the public view: who voted what, live
-    assert "hanno votato 3 di" in live
+    assert "Hanno votato 3 di" in live
     for person in (a, b, f):
         assert person.name in live
     assert "Serve ai quartieri lontani." in live and f"per delega: espresso da {a.name}" in live
@@ -167,7 +167,7 @@ def test_a_secret_poll_never_shows_a_choice_by_person(as_, council):
     assert "contrario" not in mine.lower()  # the choice is never said back
     run(voting.cast_ballot, b, poll.id, "in_favour", "b-1")
     live = without_labels(as_().get(f"{page}/live"))
-    assert "hanno votato 2 di 7" in live
+    assert "Hanno votato 2 di 7" in live
     assert 'class="vote-numbers"' not in live and "contrario" not in live.lower()
     run(voting.close_poll, council.chair, poll.id)
     live = text(as_().get(f"{page}/live"))
