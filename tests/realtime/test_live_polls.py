@@ -213,3 +213,32 @@ def test_a_poll_named_under_another_meeting_is_not_found(council, connect):
     assert member.call("poll.close", {"meeting": meeting.id, "poll": poll})["error"] == (
         "not_allowed"
     )
+
+
+def test_the_join_tells_a_member_their_own_part_in_the_poll_on_screen(council, connect):
+    """After a reload or a reconnection a phone learns what it already did: whose votes are
+    cast among its own and its proxies', and a conflict declared; never how (secret)."""
+    meeting = convened_meeting(council)
+    a, b, c, *_rest, f = council.members
+    m = meeting.id
+    chair, viewer, phones = voting_room(council, connect, meeting)
+    ok(phones[f.public_id].call("proxy.grant", {"meeting": m, "to": a.public_id}))
+    ok(phones[f.public_id].call("attendance.check_out", {"meeting": m}))
+    assert viewer.join(m)["mine"] is None and phones[a.public_id].join(m)["mine"] is None
+    poll = prepare(chair, meeting, kind="secret")
+    assert phones[a.public_id].join(m)["mine"] == {"poll": poll, "voted_for": [],
+                                                   "conflict": False}  # fmt: skip
+    ok(chair.call("poll.open", {"meeting": m, "poll": poll}))
+    for target, client in ((None, "a-own"), (f.public_id, "a-proxy")):
+        ballot = {"meeting": m, "poll": poll, "choice": YES, "client_ballot_id": client}
+        ok(phones[a.public_id].call("ballot.cast", ballot | ({"for_member": target} if target
+                                                               else {})))  # fmt: skip
+    ok(phones[c.public_id].call("poll.declare_conflict", {"meeting": m, "poll": poll}))
+
+    again = connect(a)
+    mine = again.join(m)["mine"]
+    assert mine == {"poll": poll, "voted_for": sorted([a.public_id, f.public_id]),
+                    "conflict": False}  # fmt: skip
+    assert connect(c).join(m)["mine"] == {"poll": poll, "voted_for": [], "conflict": True}
+    assert connect(b).join(m)["mine"] == {"poll": poll, "voted_for": [], "conflict": False}
+    assert connect().join(m)["mine"] is None
