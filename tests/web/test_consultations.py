@@ -11,9 +11,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from council.domain import consultations
 from council.extensions import db
 from council.models.base import utcnow
 from council.models.consultation import Consultation, ConsultationResponse, ConsultationState
+from council.unit_of_work import unit_of_work
 from council.web.meeting_forms import rome
 from tests.consultation_helpers import OPTIONS, draft, fresh, opened, option_ids, respond
 from tests.consultation_helpers import time_passes as passes
@@ -349,3 +351,16 @@ def test_the_demo_has_an_open_ranking_and_two_closed_consultations(app):
     assert "9 persone hanno risposto" in services and "Spesa solidale" in services
     assert "la loro somma supera il 100%" in services
     assert rows["Data dell'assemblea pubblica di primavera"].binding is True
+
+
+def test_the_record_page_tells_a_consultation_in_words(as_, council):
+    consultation = opened(council.secretary, title="Orari dei Punti di comunità")
+    respond(council.members[0], consultation, 1)
+    passes(consultation)
+    with unit_of_work() as session:
+        consultations.close_due(session, utcnow())
+    body = text(as_("public").get(f"/record?subject=consultation:{consultation.id}"))
+    assert "Si è aperta la consultazione online “Orari dei Punti di comunità”." in body
+    assert "È arrivata una risposta alla consultazione (1 finora)." in body
+    assert "La consultazione online si è chiusa (risposte: 1)." in body
+    assert council.members[0].email not in body
