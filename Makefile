@@ -10,7 +10,7 @@ PORT ?= 5000
 PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup lint format translations chromium test-sqlite test-postgresql clean
+.PHONY: run test setup lint format translations chromium fonts test-sqlite test-postgresql clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,12 +29,20 @@ static/vendor/socket.io.min.js: node_modules/.package-lock.json
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile --use-fuzzy -d council/translations -D messages >/dev/null
 
-setup: $(VENV)/.installed static/vendor/socket.io.min.js translations
+setup: $(VENV)/.installed static/vendor/socket.io.min.js translations fonts
 
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
 		echo "installing Debian's chromium for the browser tests"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+# The minutes' PDF embeds DejaVu Serif (regular, bold, italic) and Sans Mono: Unicode, so
+# accents and typographic quotes print.
+fonts:
+	@if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSerif-Italic.ttf ]; then \
+		echo "installing Debian's DejaVu fonts for the minutes' PDF"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fonts-dejavu-core fonts-dejavu-extra >/dev/null; \
 	fi
 
 run: setup

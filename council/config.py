@@ -81,6 +81,12 @@ def load(overrides: dict | None = None) -> dict:
         "MAIL_IN_BACKGROUND": _bool("MAIL_IN_BACKGROUND", True),
         # The site's address, for links in e-mails sent outside a request (digests).
         "PUBLIC_URL": (os.environ.get("PUBLIC_URL") or "http://localhost:5000").rstrip("/"),
+        # Official documents (the minutes' PDF): the council's name in their header, and the
+        # folder of the DejaVu fonts (Debian's fonts-dejavu-core and -extra: `make fonts`).
+        "COUNCIL_NAME": os.environ.get(
+            "COUNCIL_NAME", "Consiglio di indirizzo del welfare · Comune di Brescia"
+        ),
+        "PDF_FONT_DIR": os.environ.get("PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu"),
         # live sessions: broadcast window (seconds), proxies one may hold, default speaking time
         "LIVE_BROADCAST_WINDOW": float(os.environ.get("LIVE_BROADCAST_WINDOW", "0.1")),
         "MAX_PROXIES_PER_MEMBER": int(os.environ.get("MAX_PROXIES_PER_MEMBER", "1")),

@@ -79,6 +79,9 @@ RULES: dict[str, frozenset[Role]] = {
     "poll.run": frozenset({CHAIR}),  # open and close
     "ballot.cast": frozenset({MEMBER}),  # also: declare a conflict of interest
     "decision.record": frozenset({SECRETARY, CHAIR}),
+    # minutes (verbali): approved ones are public; a vote of the council approves them
+    "minutes.manage": frozenset({SECRETARY}),  # draft, edit, put on an agenda for approval
+    "minutes.read_draft": frozenset({SECRETARY, CHAIR, ADMIN, MEMBER}),  # members: see below
     # online consultations (consultazioni online)
     "consultation.manage": frozenset({SECRETARY, CHAIR}),  # drafts, open, close; sees drafts
     "consultation.respond": frozenset({MEMBER, STAKEHOLDER}),  # those of its audience
@@ -123,6 +126,14 @@ def _in_audience(user: User, consultation: Any) -> bool:
     return wanted is not None and wanted in user.roles
 
 
+def _minutes_draft_reader(user: User, minutes: Any) -> bool:
+    """obj is a Minutes draft: the office reads it at any time; members once it is on the
+    agenda of a meeting for approval (they are to vote on it)."""
+    if user.roles & {SECRETARY, CHAIR, ADMIN}:
+        return True
+    return getattr(minutes, "approval_item_id", None) is not None
+
+
 # action -> extra check on the object, applied after the role check when an object is given.
 OBJECT_RULES: dict[str, Callable[[User, Any], bool]] = {
     "proposal.read_draft": _can_read_draft,
@@ -137,6 +148,7 @@ OBJECT_RULES: dict[str, Callable[[User, Any], bool]] = {
     "amendment.decide": _proposal_author,
     "amendment.withdraw": _is_author,
     "consultation.respond": _in_audience,
+    "minutes.read_draft": _minutes_draft_reader,
 }
 
 

@@ -23,6 +23,7 @@ from council.models.meeting import (
     SpeakerRequest,
     SpeakerState,
 )
+from council.models.minutes import Minutes, MinutesState
 from council.models.notification import EmailFrequency, Notification, NotificationSettings
 from council.models.organisation import CommunityPoint, Organisation, Zone
 from council.models.poll import (
@@ -84,6 +85,8 @@ __all__ = [
     "Meeting",
     "MeetingDocument",
     "MeetingState",
+    "Minutes",
+    "MinutesState",
     "Notification",
     "NotificationSettings",
     "Organisation",

@@ -55,6 +55,8 @@ EXPECTED = {
     "poll.run": {"chair"},
     "ballot.cast": {"member"},
     "decision.record": {"secretary", "chair"},
+    "minutes.manage": {"secretary"},
+    "minutes.read_draft": {"member", "secretary", "chair", "admin"},  # members: narrowed below
     "consultation.manage": {"secretary", "chair"},
     "consultation.respond": {"stakeholder", "member"},
 }
@@ -110,6 +112,19 @@ def test_consultations_are_answered_by_their_audience_only(make_user):
     assert permissions.can(both, "consultation.respond", members_only)
     assert permissions.can(both, "consultation.respond", stakeholders_only)
     assert not permissions.can(member, "consultation.respond", SimpleNamespace(audience="x"))
+
+
+def test_members_read_draft_minutes_only_once_on_an_agenda(make_user):
+    from types import SimpleNamespace
+
+    member, chair, admin = make_user("member"), make_user("chair"), make_user("admin")
+    private, on_agenda = SimpleNamespace(approval_item_id=None), SimpleNamespace(approval_item_id=7)
+    assert not permissions.can(member, "minutes.read_draft", private)
+    assert permissions.can(member, "minutes.read_draft", on_agenda)
+    assert permissions.can(chair, "minutes.read_draft", private)
+    assert permissions.can(admin, "minutes.read_draft", private)
+    assert not permissions.can(make_user("stakeholder"), "minutes.read_draft", on_agenda)
+    assert not permissions.can(AnonymousUserMixin(), "minutes.read_draft", on_agenda)
 
 
 def test_unknown_actions_are_a_programming_error(make_user):
