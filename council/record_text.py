@@ -56,6 +56,9 @@ SENTENCES: dict[str, Any] = {
     "comment.unhidden": _l("A hidden comment on proposal %(proposal)s was shown again."),
     "amendment.proposed": _l("Amendment %(number)s to proposal %(proposal)s was proposed."),
     "amendment.accepted": _l("Amendment %(number)s was accepted: the proposal has a new version."),
+    "amendment.approved": _l(
+        "Amendment %(number)s was approved by the council: the proposal has a new version."
+    ),
     "amendment.rejected": _l("Amendment %(number)s was rejected."),
     "amendment.sent_to_vote": _l("Amendment %(number)s was sent to the council's vote."),
     "amendment.withdrawn": _l("Amendment %(number)s was withdrawn."),
@@ -93,6 +96,9 @@ SENTENCES: dict[str, Any] = {
         "abstaining — %(outcome)s."
     ),
     "decision.recorded": _l("Decision %(number)s was recorded."),
+    "consultation.opened": _l("The online consultation “%(title)s” opened."),
+    "consultation.responded": _l("A response to the consultation arrived (%(count)s so far)."),
+    "consultation.closed": _l("The online consultation closed (responses: %(respondents)s)."),
 }
 PROXY_BALLOT = _l("%(voter)s voted %(choice)s on behalf of %(for)s.")
 
@@ -167,6 +173,7 @@ SUBJECT_TYPES: dict[str, Any] = {
     "zone": _l("Zone"),
     "community_point": _l("Community point"),
     "topic": _l("Topic"),
+    "consultation": _l("Online consultation"),
 }
 
 
