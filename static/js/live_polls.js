@@ -373,6 +373,14 @@
 
     function pollOf(form) { return parseInt(form.dataset.poll, 10); }
 
+    // A refusal is also said beside the votes, where the finger is (live.js says it on top).
+    function answered(ack) {
+      all("vote-error").forEach((node) => {
+        node.textContent = ack.ok ? "" : ack.message || "";
+        node.hidden = Boolean(ack.ok) || !ack.message;
+      });
+    }
+
     function castBallot(form, submitter) {
       if (!submitter || submitter.name !== "choice") return;
       const payload = { poll: pollOf(form), choice: submitter.value,
@@ -381,6 +389,7 @@
       const reason = form.elements.reason ? form.elements.reason.value.trim() : "";
       if (reason) payload.reason = reason;
       ctx.send("ballot.cast", payload, form.querySelector("fieldset"), (ack) => {
+        answered(ack);
         form.elements.client_ballot_id.value = ctx.newClientId(); // a new ballot from now on
         if (!ack.ok || !ack.ballot) return;
         const ballot = ack.ballot;
@@ -397,6 +406,7 @@
         question: f.question.value, allow_change: f.allow_change.checked };
       if (f.amendment.value) payload.amendment = parseInt(f.amendment.value, 10);
       ctx.send("poll.prepare", payload, submitter, (ack) => {
+        answered(ack);
         if (!ack.ok) return;
         f.question.value = "";
         ctx.announce(V.prepared);
@@ -420,6 +430,7 @@
         payload.text = form.elements.text.value;
       }
       ctx.send(action, payload, submitter, (ack) => {
+        answered(ack);
         if (ack.ok && action === "poll.declare_conflict") {
           conflicts[payload.poll] = true;
           renderMine(true);

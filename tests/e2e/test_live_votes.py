@@ -205,3 +205,18 @@ def test_a_secret_poll_never_shows_a_choice_by_person(new_context, council):
         expect(screen.locator(".vote-people-box summary")).to_have_text("Chi ha partecipato (2)")
         accessible(screen)
     assert count(Participation, poll) == 2
+
+
+def test_a_poll_without_quorum_does_not_open_and_the_chair_reads_why(new_context, council):
+    meeting = running_meeting(council, present=council.all_members[:2])
+    poll = poll_on(council, meeting, open_=False)
+    chair = new_context(DESKTOP).new_page()
+    log_in(chair, council.chair.email)
+    chair.goto(f"/meetings/{meeting.id}/console")
+    wait_live(chair)
+    chair.get_by_role("button", name="Apri la votazione").click()
+    refusal = chair.locator('[data-live="vote-error"]')
+    expect(refusal).to_have_text("Manca il numero legale: la votazione non può essere aperta.")
+    reread()
+    assert db.session.get(Poll, poll).state == "prepared"
+    accessible(chair)
