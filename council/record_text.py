@@ -99,6 +99,20 @@ SENTENCES: dict[str, Any] = {
     "consultation.opened": _l("The online consultation “%(title)s” opened."),
     "consultation.responded": _l("A response to the consultation arrived (%(count)s so far)."),
     "consultation.closed": _l("The online consultation closed (responses: %(respondents)s)."),
+    "minutes.drafted": _l("The minutes of meeting %(meeting)s were drafted from its record."),
+    "minutes.edited": _l("The secretary corrected the draft minutes of meeting %(meeting)s."),
+    "minutes.scheduled": _l(
+        "The minutes of meeting %(meeting)s were put on the agenda of meeting "
+        "%(agenda_meeting)s for approval."
+    ),
+    "minutes.approved": _l(
+        "The council approved the minutes of meeting %(meeting)s (decision %(decision)s); "
+        "they quote the record up to event %(anchor_seq)s."
+    ),
+    "minutes.rejected": _l(
+        "The council did not approve the minutes of meeting %(meeting)s (decision "
+        "%(decision)s): they go back to the secretary."
+    ),
 }
 PROXY_BALLOT = _l("%(voter)s voted %(choice)s on behalf of %(for)s.")
 
@@ -174,6 +188,7 @@ SUBJECT_TYPES: dict[str, Any] = {
     "community_point": _l("Community point"),
     "topic": _l("Topic"),
     "consultation": _l("Online consultation"),
+    "minutes": _l("Minutes"),
 }
 
 

@@ -1,9 +1,9 @@
 """Polls (votazioni) in a meeting: prepare, open, close, and the decision that follows.
 Ballots and conflicts of interest are in council.domain.ballots (re-exported here).
 
-Locks, always in this order: the meeting (prepare, open, close), then the poll, then the
-record's head; a ballot locks the poll only. See docs/voting.md for the rules, exactly-once
-and the secret poll's threat model.
+Locks, always in this order: the meeting (prepare, open, close), then the poll, then (to
+record a decision) the minutes its item approves, then the record's head; a ballot locks the
+poll only. See docs/voting.md for the rules, exactly-once and the secret poll's threat model.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from council.domain import (
     attendance,
     majority,
     meetings,
+    minutes,
     permissions,
     polls,
     proposals,
@@ -218,6 +219,7 @@ def record_decision(db: Session, actor: User, poll_id: int, text: Any = None) ->
     None. Raises NotAllowed, NotFound, InvalidState, ValidationError."""
     user = permissions.require(actor, "decision.record")
     meeting, poll = polls.locked(db, poll_id)
+    tied = minutes.lock_tied(db, poll)  # the minutes the item approves, before the record
     if poll.state != PollState.CLOSED:
         raise InvalidState(_("The poll is not closed yet."))
     if not poll.valid:
@@ -260,4 +262,6 @@ def record_decision(db: Session, actor: User, poll_id: int, text: Any = None) ->
         data["proposal"] = proposal.id
     record.append(db, kind="decision.recorded", actor=user, subject=f"decision:{decision.id}",
                   data=data)  # fmt: skip
+    if tied is not None:
+        minutes.vote_recorded(db, tied, poll, decision)
     return decision
