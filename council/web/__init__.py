@@ -27,6 +27,7 @@ from council.web import (
     main,
     meetings,
     notifications,
+    open_data,
     polls,
     proposals,
 )
@@ -61,6 +62,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(consultations.bp)
     app.register_blueprint(polls.bp)
     app.register_blueprint(decisions.bp)
+    app.register_blueprint(open_data.bp)
+    app.register_blueprint(open_data.feeds)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Log in to continue.")

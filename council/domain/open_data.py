@@ -1,0 +1,354 @@
+"""What the open data publishes (council/web/open_data.py, docs/open-data.md), read as the
+public reads it whoever asks: decisions, convened meetings, submitted proposals, closed polls.
+
+A draft proposal or meeting is never read here, a secret poll yields who took part and its
+totals only, and nothing here reads an e-mail address or a comment. Lists are loaded in a
+fixed handful of queries per page, whatever its size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, aliased, selectinload
+
+from council.domain.polls import GroupResult
+from council.errors import NotFound
+from council.models.meeting import PUBLIC_STATES, AgendaItem, Attendance, Meeting
+from council.models.poll import (
+    Ballot,
+    Choice,
+    ConflictDeclaration,
+    Decision,
+    Participation,
+    Poll,
+    PollKind,
+    PollState,
+)
+from council.models.proposal import Proposal, ProposalCosigner, ProposalState, Support
+from council.models.user import CouncilGroup, User
+
+PUBLIC_MEETING = Meeting.state.in_(PUBLIC_STATES)
+# The states a published proposal can be in (a draft is never published).
+PROPOSAL_STATES = tuple(state for state in ProposalState if state != ProposalState.DRAFT)
+
+
+@dataclass
+class Page:
+    rows: list[Any] = field(default_factory=list)
+    total: int = 0
+
+
+def _page(db: Session, query: Select, page: int, per_page: int) -> Page:
+    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = list(db.scalars(query.offset((page - 1) * per_page).limit(per_page)))
+    return Page(rows, total)
+
+
+def _valid_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# --- decisions --------------------------------------------------------------------------------
+
+
+def _decisions() -> Select:
+    return (
+        select(Decision)
+        .join(Poll, Poll.id == Decision.poll_id)
+        .join(Meeting, Meeting.id == Poll.meeting_id)
+        .where(PUBLIC_MEETING)
+        .options(
+            selectinload(Decision.proposal),
+            selectinload(Decision.poll).selectinload(Poll.meeting),
+            selectinload(Decision.poll).selectinload(Poll.item),
+        )
+    )
+
+
+def decisions(db: Session, page: int, per_page: int) -> Page:
+    """Decisions, newest first (by number)."""
+    query = _decisions().order_by(Decision.year.desc(), Decision.seq.desc())
+    return _page(db, query, page, per_page)
+
+
+def all_decisions(db: Session) -> list[Decision]:
+    """Every decision, oldest first (by number): the CSV download."""
+    return list(db.scalars(_decisions().order_by(Decision.year, Decision.seq)))
+
+
+def decision(db: Session, decision_id: Any) -> Decision:
+    found = (
+        db.scalar(_decisions().where(Decision.id == decision_id))
+        if _valid_id(decision_id)
+        else None
+    )
+    if found is None:
+        raise NotFound(_("This decision does not exist."))
+    return found
+
+
+def decisions_of_polls(db: Session, poll_ids: list[int]) -> dict[int, Decision]:
+    if not poll_ids:
+        return {}
+    rows = db.scalars(select(Decision).where(Decision.poll_id.in_(poll_ids)))
+    return {row.poll_id: row for row in rows}
+
+
+# --- what a closed poll publishes -------------------------------------------------------------
+
+
+@dataclass
+class PollFacts:
+    """A closed poll's published details: a named poll's ballots (by the member's name) and
+    its results by group; a secret poll's participants by name, never a choice; conflicts."""
+
+    ballots: list[Ballot] = field(default_factory=list)
+    participants: list[User] = field(default_factory=list)
+    conflicts: list[User] = field(default_factory=list)
+    groups: list[GroupResult] = field(default_factory=list)
+
+
+def _by_name(user: User) -> tuple[str, int]:
+    return (user.name, user.id)
+
+
+def group_results(ballots: list[Ballot]) -> list[GroupResult]:
+    """As council.domain.polls.group_results, from ballots already loaded: both groups of the
+    council, then members without a group when they voted."""
+    found: dict[CouncilGroup | None, dict[Choice, int]] = {
+        group: dict.fromkeys(Choice, 0) for group in CouncilGroup
+    }
+    for ballot in ballots:
+        group = ballot.cast_for.council_group
+        found.setdefault(group, dict.fromkeys(Choice, 0))[Choice(ballot.choice)] += 1
+    return [
+        GroupResult(group, c[Choice.IN_FAVOUR], c[Choice.AGAINST], c[Choice.ABSTAIN])
+        for group, c in found.items()
+        if group is not None or sum(c.values())
+    ]
+
+
+def poll_facts(db: Session, polls: list[Poll]) -> dict[int, PollFacts]:
+    """The published details of the closed polls among these, in three queries; a prepared or
+    open poll publishes none (the live room shows only how many have voted)."""
+    closed = [poll for poll in polls if poll.state == PollState.CLOSED]
+    facts = {poll.id: PollFacts() for poll in closed}
+    named = [poll.id for poll in closed if poll.kind == PollKind.NAMED]
+    secret = [poll.id for poll in closed if poll.kind == PollKind.SECRET]
+    if named:
+        ballots = db.scalars(
+            select(Ballot)
+            .where(Ballot.poll_id.in_(named))
+            .options(selectinload(Ballot.voter), selectinload(Ballot.cast_for))
+        )
+        for ballot in ballots:
+            facts[ballot.poll_id].ballots.append(ballot)
+    if secret:
+        rows = db.execute(
+            select(Participation.poll_id, User)
+            .join(User, User.id == Participation.cast_for_id)
+            .where(Participation.poll_id.in_(secret))
+        )
+        for poll_id, user in rows:
+            facts[poll_id].participants.append(user)
+    if closed:
+        rows = db.execute(
+            select(ConflictDeclaration.poll_id, User)
+            .join(User, User.id == ConflictDeclaration.member_id)
+            .where(ConflictDeclaration.poll_id.in_(list(facts)))
+        )
+        for poll_id, user in rows:
+            facts[poll_id].conflicts.append(user)
+    for found in facts.values():
+        found.ballots.sort(key=lambda ballot: _by_name(ballot.cast_for))
+        found.participants.sort(key=_by_name)
+        found.conflicts.sort(key=_by_name)
+        if found.ballots:
+            found.groups = group_results(found.ballots)
+    return facts
+
+
+def closed_polls(db: Session, page: int, per_page: int) -> Page:
+    """Closed polls of public meetings, the latest closed first: the Popolo vote events."""
+    query = (
+        select(Poll)
+        .join(Meeting, Meeting.id == Poll.meeting_id)
+        .where(PUBLIC_MEETING, Poll.state == PollState.CLOSED)
+        .order_by(Poll.closed_at.desc(), Poll.id.desc())
+        .options(selectinload(Poll.meeting), selectinload(Poll.item), selectinload(Poll.amendment))
+    )
+    return _page(db, query, page, per_page)
+
+
+@dataclass(frozen=True)
+class BallotRow:
+    """One named ballot, for the votes CSV (fields in the order of the query's columns)."""
+
+    poll_id: int
+    question: str
+    closed_at: datetime
+    meeting_id: int
+    item_title: str
+    amendment_id: int | None
+    year: int | None
+    seq: int | None
+    member_id: str
+    member_name: str
+    group: CouncilGroup | None
+    choice: Choice
+    proxy_for_id: int | None
+    voter_id: str
+    voter_name: str
+    statement: str
+
+    @property
+    def decision(self) -> str:
+        return f"{self.year}/{self.seq:03d}" if self.year is not None else ""
+
+    @property
+    def by_proxy(self) -> bool:
+        return self.proxy_for_id is not None
+
+
+def named_ballots(db: Session) -> Iterator[BallotRow]:
+    """Every ballot of the closed named polls of public meetings, poll by poll (in the order
+    they closed), by the member's name; read in batches, for a streamed download."""
+    member, voter = aliased(User), aliased(User)
+    columns = [
+        Poll.id, Poll.question, Poll.closed_at, Poll.meeting_id, AgendaItem.title,
+        Poll.amendment_id, Decision.year, Decision.seq, member.public_id, member.name,
+        member.council_group, Ballot.choice, Ballot.proxy_for_id, voter.public_id, voter.name,
+        Ballot.reason,
+    ]  # fmt: skip
+    query = (
+        select(*columns)
+        .join(Poll, Poll.id == Ballot.poll_id)
+        .join(Meeting, Meeting.id == Poll.meeting_id)
+        .join(AgendaItem, AgendaItem.id == Poll.item_id)
+        .join(member, member.id == Ballot.cast_for_id)
+        .join(voter, voter.id == Ballot.voter_id)
+        .outerjoin(Decision, Decision.poll_id == Poll.id)
+        .where(PUBLIC_MEETING, Poll.state == PollState.CLOSED, Poll.kind == PollKind.NAMED)
+        .order_by(Poll.closed_at, Poll.id, member.name, member.id)
+        .execution_options(yield_per=500)
+    )
+    for row in db.execute(query):
+        yield BallotRow(*row)
+
+
+# --- meetings ---------------------------------------------------------------------------------
+
+
+def _meetings() -> Select:
+    return (
+        select(Meeting)
+        .where(PUBLIC_MEETING)
+        .options(
+            selectinload(Meeting.items).selectinload(AgendaItem.proposal),
+            selectinload(Meeting.documents),
+        )
+    )
+
+
+def meetings(db: Session, page: int, per_page: int) -> Page:
+    """Convened (public) meetings, the latest first."""
+    query = _meetings().order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+    return _page(db, query, page, per_page)
+
+
+def meeting(db: Session, meeting_id: Any) -> Meeting:
+    found = (
+        db.scalar(_meetings().where(Meeting.id == meeting_id)) if _valid_id(meeting_id) else None
+    )
+    if found is None:
+        raise NotFound(_("This meeting does not exist."))
+    return found
+
+
+@dataclass
+class MeetingFacts:
+    attended: int = 0  # members present at some time
+    present: int = 0  # members present now (while the session runs)
+    polls: list[Poll] = field(default_factory=list)
+    decisions: dict[int, Decision] = field(default_factory=dict)  # by poll id
+
+
+def meeting_facts(db: Session, rows: list[Meeting]) -> dict[int, MeetingFacts]:
+    facts = {row.id: MeetingFacts() for row in rows}
+    if not facts:
+        return facts
+    ids = list(facts)
+    counts = db.execute(
+        select(Attendance.meeting_id, func.count(Attendance.id), func.count(Attendance.id)
+               .filter(Attendance.present.is_(True)))
+        .where(Attendance.meeting_id.in_(ids))
+        .group_by(Attendance.meeting_id)
+    )  # fmt: skip
+    for meeting_id, attended, present in counts:
+        facts[meeting_id].attended, facts[meeting_id].present = attended, present
+    for poll in db.scalars(select(Poll).where(Poll.meeting_id.in_(ids)).order_by(Poll.id)):
+        facts[poll.meeting_id].polls.append(poll)
+    found = db.execute(
+        select(Poll.meeting_id, Decision)
+        .join(Poll, Poll.id == Decision.poll_id)
+        .where(Poll.meeting_id.in_(ids))
+    )
+    for meeting_id, decision in found:
+        facts[meeting_id].decisions[decision.poll_id] = decision
+    return facts
+
+
+# --- proposals --------------------------------------------------------------------------------
+
+
+def _proposals() -> Select:
+    return (
+        select(Proposal)
+        .where(Proposal.submitted_at.is_not(None))
+        .options(
+            selectinload(Proposal.author),
+            selectinload(Proposal.organisation),
+            selectinload(Proposal.topic),
+            selectinload(Proposal.zones),
+            selectinload(Proposal.cosigners).selectinload(ProposalCosigner.organisation),
+            selectinload(Proposal.supports).selectinload(Support.organisation),
+        )
+    )
+
+
+def proposals(db: Session, page: int, per_page: int, state: ProposalState | None = None) -> Page:
+    """Submitted proposals (a draft is private), the latest submitted first."""
+    query = _proposals().order_by(Proposal.submitted_at.desc(), Proposal.id.desc())
+    if state is not None:
+        query = query.where(Proposal.state == state)
+    return _page(db, query, page, per_page)
+
+
+def proposal(db: Session, proposal_id: Any) -> Proposal:
+    """A submitted proposal with its versions. A draft is NotFound, as on its page."""
+    found = (
+        db.scalar(
+            _proposals().where(Proposal.id == proposal_id).options(selectinload(Proposal.versions))
+        )
+        if _valid_id(proposal_id)
+        else None
+    )
+    if found is None:
+        raise NotFound(_("This proposal does not exist."))
+    return found
+
+
+def decisions_of_proposals(db: Session, proposal_ids: list[int]) -> dict[int, Decision]:
+    """The decision on each proposal that has one."""
+    if not proposal_ids:
+        return {}
+    rows = db.scalars(
+        select(Decision).where(Decision.proposal_id.in_(proposal_ids)).order_by(Decision.id)
+    )
+    return {row.proposal_id: row for row in rows}
