@@ -10,7 +10,7 @@ import os
 from flask import Flask
 
 from council import config as settings
-from council import mail, meeting_mail, scheduler, web
+from council import logs, mail, meeting_mail, scheduler, web
 from council.cli import register_cli
 from council.domain.accounts import configure_hashing
 from council.extensions import babel, csrf, db, login_manager, socketio
@@ -27,6 +27,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(settings.load(overrides))
 
+    logs.configure(app)  # before anything logs
     configure_hashing(fast=app.config.get("PASSWORD_HASH_FAST", False))
     db.init_app(app)
     csrf.init_app(app)

@@ -78,6 +78,9 @@ def load(overrides: dict | None = None) -> dict:
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "consiglio@localhost"),
         "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX") or str(INSTANCE / "outbox"),
+        # json: one JSON object per line (for a log collector); text: for a terminal
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text" if development else "json"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
         "MAIL_IN_BACKGROUND": _bool("MAIL_IN_BACKGROUND", True),
         # The site's address, for links in e-mails sent outside a request (digests).
         "PUBLIC_URL": (os.environ.get("PUBLIC_URL") or "http://localhost:5000").rstrip("/"),

@@ -8,6 +8,7 @@ an acknowledgement. The protocol is documented in docs/realtime.md (keep both in
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room, leave_room
 
-from council import events
+from council import events, logs
 from council.domain import (
     attendance,
     ballots,
@@ -157,6 +158,17 @@ def _answer(meeting_id: int, **extra) -> dict[str, Any]:
 
 def act(payload: Any, required: dict, optional: dict | None, operation: Callable) -> dict:
     """Parse, run the operation in its own transaction, acknowledge (or say why not)."""
+    started = time.perf_counter()
+    ack = _act(payload, required, optional, operation)
+    logs.socket_event(_event_name(), started, "ok" if ack.get("ok") else ack["error"])
+    return ack
+
+
+def _event_name() -> str:
+    return str(getattr(request, "event", {}).get("message", "?"))
+
+
+def _act(payload: Any, required: dict, optional: dict | None, operation: Callable) -> dict:
     try:
         args = parse(payload, {"meeting": int, **required}, optional)
         with unit_of_work() as work:
@@ -165,7 +177,7 @@ def act(payload: Any, required: dict, optional: dict | None, operation: Callable
     except DomainError as refused:
         return error(refused.code, refused.message)
     except Exception:
-        log.exception("socket event %s failed", getattr(request, "event", {}).get("message"))
+        log.exception("socket event %s failed", _event_name())
         db.session.rollback()
         return error("error", _("An unexpected error occurred. Nothing was changed."))
 

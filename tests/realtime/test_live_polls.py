@@ -4,6 +4,8 @@ the poll's kind allows, and refused or malformed ballots change nothing."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from sqlalchemy import func, select
 
@@ -242,3 +244,20 @@ def test_the_join_tells_a_member_their_own_part_in_the_poll_on_screen(council, c
     assert connect(c).join(m)["mine"] == {"poll": poll, "voted_for": [], "conflict": True}
     assert connect(b).join(m)["mine"] == {"poll": poll, "voted_for": [], "conflict": False}
     assert connect().join(m)["mine"] is None
+
+
+def test_socket_events_are_logged_without_their_payload(council, connect, caplog):
+    caplog.set_level(logging.INFO, logger="consiglio.access")
+    meeting = convened_meeting(council)
+    chair, _viewer, phones = voting_room(council, connect, meeting)
+    poll = prepare(chair, meeting, kind="secret")
+    ok(chair.call("poll.open", {"meeting": meeting.id, "poll": poll}))
+    ballot = {"meeting": meeting.id, "poll": poll, "choice": NO, "client_ballot_id": "log-1"}
+    ok(phones[council.members[0].public_id].call("ballot.cast", ballot))
+    refused = phones[council.members[0].public_id].call("ballot.cast", ballot | {"poll": 0})
+    assert refused["ok"] is False
+    lines = [r for r in caplog.records if getattr(r, "event", None) == "ballot.cast"]
+    assert [r.outcome for r in lines] == ["ok", "invalid"]
+    assert lines[0].user == council.members[0].public_id
+    for record in caplog.records:
+        assert NO not in record.getMessage() and NO not in str(vars(record))
