@@ -9,6 +9,7 @@ from sqlalchemy import engine_from_config, pool
 
 import council.models  # noqa: F401 - registers every table on the metadata
 from council.db import Base
+from council.models.archive import outside_models
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or os.environ.get("DATABASE_URL")
@@ -38,6 +39,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=True,
             render_item=render_item,
+            include_name=outside_models,  # the search index is made per database
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from council.domain import (
     amendments,
+    archive,
     attendance,
     majority,
     meetings,
@@ -262,6 +263,7 @@ def record_decision(db: Session, actor: User, poll_id: int, text: Any = None) ->
         data["proposal"] = proposal.id
     record.append(db, kind="decision.recorded", actor=user, subject=f"decision:{decision.id}",
                   data=data)  # fmt: skip
+    archive.index_decision(db, decision)
     if tied is not None:
         minutes.vote_recorded(db, tied, poll, decision)
     return decision

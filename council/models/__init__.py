@@ -1,6 +1,12 @@
 """SQLAlchemy models, one module per aggregate; importing this package registers them all."""
 
 from council.db import Base
+from council.models.archive import (
+    DecisionDocument,
+    Implementation,
+    ImplementationState,
+    ImplementationUpdate,
+)
 from council.models.comment import Comment, CommentRevision, CommentState, Stance
 from council.models.consultation import (
     Audience,
@@ -78,9 +84,13 @@ __all__ = [
     "ConsultationState",
     "CosignState",
     "Decision",
+    "DecisionDocument",
     "EmailFrequency",
     "Follow",
     "FollowTarget",
+    "Implementation",
+    "ImplementationState",
+    "ImplementationUpdate",
     "LoginFailure",
     "Meeting",
     "MeetingDocument",
