@@ -227,7 +227,11 @@ def test_the_decision_page_shows_the_trail_that_led_to_it(told, make_web):
         select(RecordEvent).where(RecordEvent.subject == f"decision:{told.approved.id}")
     )
     trail = section(page, "trail-title")
-    assert f'href="/record?subject=decision:{told.approved.id}#event-{event.seq}"' in trail
+    links = [html.unescape(href) for href in re.findall(r'href="([^"]+)"', trail)]
+    assert f"/record?subject=decision:{told.approved.id}&before={event.seq + 1}" in links[-1]
+    for link in links:  # each opens the record on its event
+        path, _hash, anchor = link.partition("#")
+        assert f'id="{anchor}"' in read(web, path).get_data(as_text=True)
     assert event.hash[:12] in trail and "decision.recorded" in trail
     assert words_of(trail).count("poll.") == 3  # prepared, opened, closed: not every ballot
     assert words(read(web, f"/decisions/{year}/1")) == seen  # the same decision
