@@ -164,11 +164,16 @@ def _attendance(db: Session, meeting: Meeting, opened: RecordEvent | None) -> It
     ]  # fmt: skip
     yield "## " + _("Attendance")
     yield ""
-    yield ngettext(
-        "At the opening (%(time)s) %(num)d of the %(members)d members was present: %(names)s.",
-        "At the opening (%(time)s) %(num)d of the %(members)d members were present: %(names)s.",
-        len(at_opening), time=_time(start), members=members, names=_names(at_opening),
-    )  # fmt: skip
+    if at_opening:
+        yield ngettext(
+            "At the opening (%(time)s) %(num)d of the %(members)d members was present: "
+            "%(names)s.",
+            "At the opening (%(time)s) %(num)d of the %(members)d members were present: "
+            "%(names)s.",
+            len(at_opening), time=_time(start), members=members, names=_names(at_opening),
+        )  # fmt: skip
+    else:
+        yield _("At the opening (%(time)s) no member was checked in yet.", time=_time(start))
     yield ""
     reached = _quorum_reached(history, quorum, start, end)
     if reached is None:

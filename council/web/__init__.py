@@ -26,6 +26,7 @@ from council.web import (
     decisions,
     main,
     meetings,
+    minutes,
     notifications,
     open_data,
     polls,
@@ -62,6 +63,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(consultations.bp)
     app.register_blueprint(polls.bp)
     app.register_blueprint(decisions.bp)
+    app.register_blueprint(minutes.bp)
     app.register_blueprint(open_data.bp)
     app.register_blueprint(open_data.feeds)
 
