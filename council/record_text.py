@@ -22,6 +22,13 @@ from council.models.user import User
 PERSON_FIELDS = ("member", "from", "to", "voter", "for")
 
 CHOICES = {"in_favour": _l("in favour"), "against": _l("against"), "abstain": _l("abstain")}
+# the states of an implementation (stato di attuazione), as the sentence reads them
+IMPLEMENTATION_STATES = {
+    "not_started": _l("not yet started"),
+    "in_progress": _l("in progress"),
+    "completed": _l("completed"),
+    "suspended": _l("suspended"),
+}
 
 SENTENCES: dict[str, Any] = {
     "account.created": _l("An account was created."),
@@ -96,6 +103,9 @@ SENTENCES: dict[str, Any] = {
         "abstaining — %(outcome)s."
     ),
     "decision.recorded": _l("Decision %(number)s was recorded."),
+    "implementation.updated": _l(
+        "Implementation of decision %(number)s: %(state)s, %(progress)s%% done."
+    ),
     "consultation.opened": _l("The online consultation “%(title)s” opened."),
     "consultation.responded": _l("A response to the consultation arrived (%(count)s so far)."),
     "consultation.closed": _l("The online consultation closed (responses: %(respondents)s)."),
@@ -172,6 +182,8 @@ def describe(event: RecordEvent, names: dict[str, str]) -> str:
         values["to_state"] = str(STATE_LABELS.get(data.get("to"), data.get("to", "—")))
     if event.kind == "poll.closed":
         values["outcome"] = _outcome(data)
+    if event.kind == "implementation.updated":
+        values["state"] = str(IMPLEMENTATION_STATES.get(data.get("state"), "—"))
     return str(template) % values
 
 

@@ -79,6 +79,8 @@ RULES: dict[str, frozenset[Role]] = {
     "poll.run": frozenset({CHAIR}),  # open and close
     "ballot.cast": frozenset({MEMBER}),  # also: declare a conflict of interest
     "decision.record": frozenset({SECRETARY, CHAIR}),
+    # the implementation status (stato di attuazione) of approved decisions: dated updates
+    "implementation.update": frozenset({SECRETARY, ADMIN}),
     # minutes (verbali): approved ones are public; a vote of the council approves them
     "minutes.manage": frozenset({SECRETARY}),  # draft, edit, put on an agenda for approval
     "minutes.read_draft": frozenset({SECRETARY, CHAIR, ADMIN, MEMBER}),  # members: see below

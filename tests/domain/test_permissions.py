@@ -55,6 +55,7 @@ EXPECTED = {
     "poll.run": {"chair"},
     "ballot.cast": {"member"},
     "decision.record": {"secretary", "chair"},
+    "implementation.update": {"secretary", "admin"},
     "minutes.manage": {"secretary"},
     "minutes.read_draft": {"member", "secretary", "chair", "admin"},  # members: narrowed below
     "consultation.manage": {"secretary", "chair"},
