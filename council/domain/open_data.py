@@ -103,30 +103,56 @@ def decisions_of_polls(db: Session, poll_ids: list[int]) -> dict[int, Decision]:
 # --- what a closed poll publishes -------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Person:
+    """A person as published: public id, name, council group (never an e-mail address)."""
+
+    id: int
+    public_id: str
+    name: str
+    council_group: CouncilGroup | None
+
+
+def _person(columns: Any) -> list[Any]:
+    return [columns.id, columns.public_id, columns.name, columns.council_group]
+
+
+@dataclass(frozen=True)
+class BallotFact:
+    """A named ballot: the member whose vote it is, who cast it (the same, or the holder of
+    their proxy), the choice and the statement of vote."""
+
+    member: Person
+    voter: Person
+    choice: Choice
+    statement: str
+    by_proxy: bool
+
+
 @dataclass
 class PollFacts:
     """A closed poll's published details: a named poll's ballots (by the member's name) and
     its results by group; a secret poll's participants by name, never a choice; conflicts."""
 
-    ballots: list[Ballot] = field(default_factory=list)
-    participants: list[User] = field(default_factory=list)
-    conflicts: list[User] = field(default_factory=list)
+    ballots: list[BallotFact] = field(default_factory=list)
+    participants: list[Person] = field(default_factory=list)
+    conflicts: list[Person] = field(default_factory=list)
     groups: list[GroupResult] = field(default_factory=list)
 
 
-def _by_name(user: User) -> tuple[str, int]:
-    return (user.name, user.id)
+def _by_name(person: Person) -> tuple[str, int]:
+    return (person.name, person.id)
 
 
-def group_results(ballots: list[Ballot]) -> list[GroupResult]:
-    """As council.domain.polls.group_results, from ballots already loaded: both groups of the
+def group_results(ballots: list[BallotFact]) -> list[GroupResult]:
+    """As council.domain.polls.group_results, from ballots already read: both groups of the
     council, then members without a group when they voted."""
     found: dict[CouncilGroup | None, dict[Choice, int]] = {
         group: dict.fromkeys(Choice, 0) for group in CouncilGroup
     }
     for ballot in ballots:
-        group = ballot.cast_for.council_group
-        found.setdefault(group, dict.fromkeys(Choice, 0))[Choice(ballot.choice)] += 1
+        group = ballot.member.council_group
+        found.setdefault(group, dict.fromkeys(Choice, 0))[ballot.choice] += 1
     return [
         GroupResult(group, c[Choice.IN_FAVOUR], c[Choice.AGAINST], c[Choice.ABSTAIN])
         for group, c in found.items()
@@ -135,38 +161,42 @@ def group_results(ballots: list[Ballot]) -> list[GroupResult]:
 
 
 def poll_facts(db: Session, polls: list[Poll]) -> dict[int, PollFacts]:
-    """The published details of the closed polls among these, in three queries; a prepared or
-    open poll publishes none (the live room shows only how many have voted)."""
+    """The published details of the closed polls among these, in three queries (columns, not
+    accounts); a prepared or open poll publishes none (the live room shows only how many have
+    voted)."""
     closed = [poll for poll in polls if poll.state == PollState.CLOSED]
     facts = {poll.id: PollFacts() for poll in closed}
     named = [poll.id for poll in closed if poll.kind == PollKind.NAMED]
     secret = [poll.id for poll in closed if poll.kind == PollKind.SECRET]
     if named:
-        ballots = db.scalars(
-            select(Ballot)
+        member, voter = aliased(User), aliased(User)
+        rows = db.execute(
+            select(Ballot.poll_id, Ballot.choice, Ballot.reason, *_person(member),
+                   *_person(voter))
+            .join(member, member.id == Ballot.cast_for_id)
+            .join(voter, voter.id == Ballot.voter_id)
             .where(Ballot.poll_id.in_(named))
-            .options(selectinload(Ballot.voter), selectinload(Ballot.cast_for))
-        )
-        for ballot in ballots:
-            facts[ballot.poll_id].ballots.append(ballot)
-    if secret:
+        )  # fmt: skip
+        for poll_id, choice, reason, *people in rows:
+            cast_for, cast_by = Person(*people[:4]), Person(*people[4:])
+            facts[poll_id].ballots.append(
+                BallotFact(cast_for, cast_by, Choice(choice), reason or "", cast_by != cast_for)
+            )
+    for table, column, ids, attribute in (
+        (Participation, Participation.cast_for_id, secret, "participants"),
+        (ConflictDeclaration, ConflictDeclaration.member_id, list(facts), "conflicts"),
+    ):
+        if not ids:
+            continue
         rows = db.execute(
-            select(Participation.poll_id, User)
-            .join(User, User.id == Participation.cast_for_id)
-            .where(Participation.poll_id.in_(secret))
+            select(table.poll_id, *_person(User))
+            .join(User, User.id == column)
+            .where(table.poll_id.in_(ids))
         )
-        for poll_id, user in rows:
-            facts[poll_id].participants.append(user)
-    if closed:
-        rows = db.execute(
-            select(ConflictDeclaration.poll_id, User)
-            .join(User, User.id == ConflictDeclaration.member_id)
-            .where(ConflictDeclaration.poll_id.in_(list(facts)))
-        )
-        for poll_id, user in rows:
-            facts[poll_id].conflicts.append(user)
+        for poll_id, *person in rows:
+            getattr(facts[poll_id], attribute).append(Person(*person))
     for found in facts.values():
-        found.ballots.sort(key=lambda ballot: _by_name(ballot.cast_for))
+        found.ballots.sort(key=lambda ballot: _by_name(ballot.member))
         found.participants.sort(key=_by_name)
         found.conflicts.sort(key=_by_name)
         if found.ballots:

@@ -78,6 +78,9 @@ def _headers(response: Response) -> Response:
     """Any origin may read (no cookie is needed, none is used); caches revalidate."""
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified"
+    if request.method == "OPTIONS":  # a script's preflight, before a conditional request
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD"
+        response.headers["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since"
     response.headers["Cache-Control"] = "no-cache"
     response.vary.add("Cookie")  # the language may come from the session
     validators = request.environ.get("consiglio.validators")

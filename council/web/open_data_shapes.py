@@ -16,10 +16,10 @@ from flask import current_app, url_for
 
 from council import markdown
 from council.domain import record
-from council.domain.open_data import MeetingFacts, PollFacts
+from council.domain.open_data import BallotFact, MeetingFacts, Person, PollFacts
 from council.domain.polls import GroupResult
 from council.models.meeting import AgendaItem, Meeting
-from council.models.poll import Ballot, Choice, Decision, Poll, PollKind, PollState
+from council.models.poll import Choice, Decision, Poll, PollKind, PollState
 from council.models.proposal import CosignState, Proposal
 from council.models.user import CouncilGroup, User
 from council.web.polls import GROUP_LABELS
@@ -48,7 +48,7 @@ def record_link(subject: str) -> JSON:
     return {"subject": subject, "url": absolute("main.record_page", subject=subject)}
 
 
-def person(user: User) -> JSON:
+def person(user: User | Person) -> JSON:
     return {
         "id": user.public_id,
         "name": user.name,
@@ -112,14 +112,13 @@ def proposal_ref(proposal: Proposal | None) -> JSON | None:
     }
 
 
-def ballot(row: Ballot) -> JSON:
-    by_proxy = row.proxy_for_id is not None
+def ballot(row: BallotFact) -> JSON:
     return {
-        "member": person(row.cast_for),
+        "member": person(row.member),
         "choice": str(row.choice),
-        "by_proxy": by_proxy,
-        "cast_by": person(row.voter) if by_proxy else None,
-        "statement": row.reason or None,
+        "by_proxy": row.by_proxy,
+        "cast_by": person(row.voter) if row.by_proxy else None,
+        "statement": row.statement or None,
     }
 
 
@@ -177,7 +176,7 @@ def poll(row: Poll, facts: PollFacts | None, decision: Decision | None) -> JSON:
     }
     data["conflicts"] = [person(user) for user in facts.conflicts]
     if row.kind == PollKind.NAMED:
-        data["participants"] = [person(b.cast_for) for b in facts.ballots]
+        data["participants"] = [person(b.member) for b in facts.ballots]
         data["ballots"] = [ballot(b) for b in facts.ballots]
         data["groups"] = [group_result(g) for g in facts.groups]
     else:
@@ -387,10 +386,10 @@ def vote_event(row: Poll, facts: PollFacts, decision: Decision | None) -> JSON:
     ]
     data["votes"] = [
         {
-            "voter_id": b.cast_for.public_id,
-            "voter": {"id": b.cast_for.public_id, "name": b.cast_for.name},
-            "option": POPOLO_OPTIONS[Choice(b.choice)],
-            "group_id": group_id(b.cast_for.council_group) if b.cast_for.council_group else None,
+            "voter_id": b.member.public_id,
+            "voter": {"id": b.member.public_id, "name": b.member.name},
+            "option": POPOLO_OPTIONS[b.choice],
+            "group_id": group_id(b.member.council_group) if b.member.council_group else None,
         }
         for b in facts.ballots
     ]

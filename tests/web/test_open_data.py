@@ -8,17 +8,21 @@ import csv
 import io
 import json
 import re
+import threading
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
 import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
+from sqlalchemy import event, inspect
 
-from council.domain import comments, proposals
+from council.domain import comments, live_session, proposals
+from council.extensions import db
+from council.models.user import User
 from council.web.open_data import OPENAPI
 from tests.discussion_helpers import make_proposal
-from tests.meeting_helpers import detach, new_meeting
+from tests.meeting_helpers import Council, detach, new_meeting, reread
 from tests.poll_helpers import Vote, group_council, hold, run, story, voting_meeting
 
 DOC = json.loads(OPENAPI.read_text())
@@ -367,6 +371,64 @@ def test_an_answer_is_revalidated_against_the_records_head(told, client):
     run(comments.post_comment, told.council.stakeholder, with_comment, "Un commento nuovo.")
     changed = client.get("/api/v1/decisions", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+def test_a_script_on_another_site_may_ask_conditionally(app, client):
+    preflight = client.options(
+        "/api/v1/decisions",
+        headers={"Origin": "https://dati.example.net", "Access-Control-Request-Method": "GET",
+                 "Access-Control-Request-Headers": "if-none-match"},
+    )  # fmt: skip
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "If-None-Match" in preflight.headers["Access-Control-Allow-Headers"]
+    assert "ETag" in fetch(client, "/api/v1/meetings").headers["Access-Control-Expose-Headers"]
+
+
+def queries(client, path: str) -> int:
+    """How many SQL queries answering this request takes (in this thread: the live room's own
+    work after each commit runs in others)."""
+    count = 0
+    mine = threading.get_ident()
+
+    def counted(_connection, _cursor, statement, *_args):
+        nonlocal count
+        count += threading.get_ident() == mine and statement.startswith("SELECT")
+
+    event.listen(db.engine, "before_cursor_execute", counted)
+    try:
+        fetch(client, path)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counted)
+    return count
+
+
+def loaded(council: Council) -> Council:
+    """The council's people read again in the test's session, for operations after requests
+    (each request ends the thread's session, leaving the rows it had expired unusable)."""
+    reread()
+    get = lambda person: db.session.get(User, inspect(person).identity)  # noqa: E731
+    return Council(get(council.chair), get(council.secretary), list(map(get, council.members)),
+                   get(council.stakeholder), get(council.admin))  # fmt: skip
+
+
+LISTS = ["/api/v1/decisions?per_page=100", "/api/v1/meetings?per_page=100",
+         "/api/v1/proposals?per_page=100", "/api/v1/popolo/vote-events?per_page=100"]  # fmt: skip
+
+
+def test_a_longer_list_takes_no_more_queries(told, client):
+    before = {path: queries(client, path) for path in LISTS}
+    council = loaded(told.council)  # the story's people, as the requests left them
+    for n in (1, 2):
+        proposal = make_proposal(council.stakeholder, title=f"Proposta in più {n}")
+        meeting = voting_meeting(council, proposal=proposal, second_item=True)
+        everyone = Vote(choices=dict.fromkeys(council.all_members, "in_favour"))
+        hold(council, meeting, everyone)
+        run(live_session.move_to, council.chair, meeting.id, meeting.items[1].id)
+        hold(council, meeting, everyone, kind="secret", item=1)
+    after = {path: queries(client, path) for path in LISTS}
+    assert fetch(client, LISTS[0]).get_json()["total"] == 6
+    assert after == before
 
 
 # --- privacy --------------------------------------------------------------------------------
