@@ -12,6 +12,7 @@ from council.demo_amendments import load_amendments
 from council.demo_consultations import load_consultations
 from council.demo_discussions import discuss
 from council.demo_meetings import load_meetings
+from council.demo_minutes import load_minutes
 from council.demo_proposals import load_proposals
 from council.domain import accounts, organisations
 from council.models.organisation import Organisation
@@ -201,4 +202,5 @@ def load() -> bool:
         load_amendments(db)
         load_meetings(db)
         load_consultations(db)
+        load_minutes(db)
     return True

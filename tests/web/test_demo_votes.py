@@ -21,7 +21,9 @@ from tests.meeting_helpers import reread
 def test_the_demo_meeting_voted_and_decided(app, make_web):
     assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
     reread()
-    past = db.session.scalar(select(Meeting).where(Meeting.state == MeetingState.CLOSED))
+    past = db.session.scalars(  # the first closed meeting: the next one approves its minutes
+        select(Meeting).where(Meeting.state == MeetingState.CLOSED).order_by(Meeting.starts_at)
+    ).first()
     held = list(
         db.session.scalars(select(Poll).where(Poll.meeting_id == past.id).order_by(Poll.id))
     )
@@ -39,7 +41,11 @@ def test_the_demo_meeting_voted_and_decided(app, make_web):
     registry = item_polls[1]
     assert polls.groups_agree(polls.group_results(db.session, registry)) is False
 
-    numbered = list(db.session.scalars(select(Decision).order_by(Decision.seq)))
+    numbered = list(
+        db.session.scalars(
+            select(Decision).join(Poll).where(Poll.meeting_id == past.id).order_by(Decision.seq)
+        )
+    )
     assert [d.seq for d in numbered] == [1, 2, 3]
     assert [d.poll.approved for d in numbered] == [True, False, True]
     assert numbered[0].proposal.state == ProposalState.APPROVED

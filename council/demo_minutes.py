@@ -1,0 +1,133 @@
+"""Demo minutes (verbali): the past meeting's minutes drafted from its rows and approved two days
+ago by a short extraordinary session's named vote (so the public can open an approved PDF with
+its record anchor); that session's own minutes drafted and tied to the upcoming meeting's item
+"Approvazione del verbale della seduta precedente". Everything goes through the domain
+operations; only the rows' times are then set on that afternoon (the record keeps the times the
+operations really ran), before each draft is written, so that the text tells those times."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from council.domain import agenda, attendance, live_session, meetings, minutes, voting
+from council.models.base import utcnow
+from council.models.meeting import AgendaItem, Attendance, AttendanceInterval, Meeting, MeetingState
+from council.models.minutes import Minutes
+from council.models.poll import Ballot, Poll
+from council.models.user import Role, User, UserRole
+
+ROME = ZoneInfo("Europe/Rome")
+PLACE = "Sala dei Giudici, Palazzo della Loggia, piazza della Loggia 1, Brescia"
+DAYS_AGO = 2
+ABSTENTION = "Mi astengo: ho lasciato la seduta prima della sua conclusione."
+
+
+def _with_role(db: Session, role: Role) -> User:
+    return db.scalars(select(User).join(UserRole).where(UserRole.role == role)).first()
+
+
+def _meeting_where(db: Session, *where) -> Meeting | None:
+    return db.scalars(select(Meeting).where(*where).order_by(Meeting.starts_at.desc())).first()
+
+
+def load_minutes(db: Session) -> None:
+    """Runs inside the demo's transaction, after the meetings (demo_meetings.py)."""
+    past = _meeting_where(db, Meeting.state == MeetingState.CLOSED)
+    upcoming = _meeting_where(db, Meeting.state == MeetingState.CONVENED)
+    if past is None:
+        return
+    secretary, chair = _with_role(db, Role.SECRETARY), _with_role(db, Role.CHAIR)
+    done = minutes.draft(db, secretary, past.id)
+    done.generated_at = past.closed_at + timedelta(hours=20)
+    session = _approving_session(db, secretary, chair, past)
+    draft = minutes.draft(db, secretary, session.id)
+    draft.generated_at = session.closed_at + timedelta(hours=3)
+    if upcoming is not None:
+        item = next((i for i in upcoming.items if "verbale" in i.title.lower()), None)
+        minutes.put_on_agenda(db, secretary, session.id, target_meeting_id=upcoming.id,
+                              item_id=item.id if item else None)  # fmt: skip
+    db.flush()
+
+
+def _approving_session(db: Session, secretary: User, chair: User, past: Meeting) -> Meeting:
+    """A short extraordinary session, DAYS_AGO days ago, whose named vote approves the past
+    meeting's minutes; then closed and dated on that afternoon."""
+    day = (datetime.now(ROME) - timedelta(days=DAYS_AGO)).date()
+    start = datetime.combine(day, time(18, 0), tzinfo=ROME).astimezone(UTC)
+    session = meetings.create(
+        db, secretary, title="Seduta straordinaria del Consiglio di indirizzo",
+        starts_at=utcnow() + timedelta(minutes=20), place=PLACE,
+        description="Approvazione del verbale e calendario dei lavori.",
+    )  # fmt: skip
+    approval = minutes.put_on_agenda(db, secretary, past.id, target_meeting_id=session.id)
+    calendar = agenda.add_item(db, secretary, session.id,
+                               title="Calendario delle sedute del primo semestre")  # fmt: skip
+    meetings.convene(db, secretary, session.id)
+    live_session.open_session(db, chair, session.id)
+    others = [p for p in meetings.members(db) if p.id not in (chair.id, secretary.id)]
+    present = [chair, secretary, *others[:14]]
+    for person in present:
+        attendance.check_in(db, person, session.id)
+    live_session.move_to(db, chair, session.id, approval.id)
+    day_of_past = past.starts_at.astimezone(ROME)
+    poll = voting.prepare_poll(
+        db, chair, session.id, item_id=approval.id, kind="named", rule="simple",
+        question=f"Approvare il verbale della seduta del {day_of_past:%d/%m/%Y}?",
+    )  # fmt: skip
+    voting.open_poll(db, chair, poll.id)
+    leaving_early = others[8]  # left the past meeting before its end (demo_meetings.py)
+    for n, person in enumerate(present):
+        choice, reason = ("abstain", ABSTENTION) if person is leaving_early else ("in_favour", None)
+        voting.cast_ballot(db, person, poll.id, choice, f"demo-minutes-{n}", reason=reason)
+    voting.close_poll(db, chair, poll.id)
+    closed_at = start + timedelta(minutes=14)
+    _backdate_poll(db, poll, closed_at)
+    decision = voting.record_decision(
+        db, secretary, poll.id,
+        f"Il Consiglio di indirizzo del welfare approva il verbale della seduta del "
+        f"{day_of_past:%d/%m/%Y} nel testo depositato dalla segreteria.",
+    )  # fmt: skip
+    decision.recorded_at = closed_at + timedelta(minutes=1)
+    approved = db.scalar(select(Minutes).where(Minutes.meeting_id == past.id))
+    approved.approved_at = decision.recorded_at
+    live_session.move_to(db, chair, session.id, calendar.id)
+    live_session.close(db, chair, session.id)
+    outcome = f"Verbale approvato (deliberazione n. {decision.number})."
+    agenda.update_item(db, secretary, session.id, approval.id, outcome=outcome)
+    agenda.update_item(db, secretary, session.id, calendar.id, outcome="Presa d'atto.")
+    _backdate_session(db, session, start)
+    return session
+
+
+def _backdate_poll(db: Session, poll: Poll, closed_at: datetime) -> None:
+    poll.created_at = closed_at - timedelta(minutes=6)
+    poll.opened_at = closed_at - timedelta(minutes=5)
+    poll.closed_at = closed_at
+    ballots = db.scalars(select(Ballot).where(Ballot.poll_id == poll.id).order_by(Ballot.id))
+    for k, ballot in enumerate(ballots):
+        ballot.cast_at = poll.opened_at + timedelta(seconds=15 + 7 * k)
+    db.flush()
+
+
+def _backdate_session(db: Session, session: Meeting, start: datetime) -> None:
+    session.created_at = start - timedelta(days=7)
+    session.convened_at = start - timedelta(days=6)
+    session.starts_at, session.ends_at = start, start + timedelta(hours=1)
+    session.opened_at = start + timedelta(minutes=3)
+    session.closed_at = start + timedelta(minutes=25)
+    items = db.scalars(select(AgendaItem).where(AgendaItem.meeting_id == session.id)
+                       .order_by(AgendaItem.position))  # fmt: skip
+    for n, item in enumerate(items):
+        item.created_at = session.created_at
+        item.started_at = session.opened_at + timedelta(minutes=2 + 15 * n)
+    rows = db.scalars(select(Attendance).where(Attendance.meeting_id == session.id))
+    for k, row in enumerate(rows):
+        row.first_in_at = start - timedelta(minutes=10) + timedelta(seconds=25 * k)
+        spans = select(AttendanceInterval).where(AttendanceInterval.attendance_id == row.id)
+        for span in db.scalars(spans):
+            span.checked_in_at, span.checked_out_at = row.first_in_at, session.closed_at
+    db.flush()
