@@ -9,7 +9,7 @@ import hashlib
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -126,3 +126,16 @@ def _current(db: Session, decision: Decision, state, progress) -> Implementation
         if found is None:
             raise InvalidState(_("The update could not be saved: try again.")) from None
     return found
+
+
+def latest_updates(db: Session, decision_ids: list[int]) -> dict[int, ImplementationUpdate]:
+    """The latest update of each of these decisions that has one."""
+    if not decision_ids:
+        return {}
+    latest = (
+        select(func.max(ImplementationUpdate.id))
+        .where(ImplementationUpdate.decision_id.in_(decision_ids))
+        .group_by(ImplementationUpdate.decision_id)
+    )
+    rows = db.scalars(select(ImplementationUpdate).where(ImplementationUpdate.id.in_(latest)))
+    return {row.decision_id: row for row in rows}

@@ -1,20 +1,61 @@
-"""Decisions (deliberazioni), public: the list, newest first, and a decision's page with the
-trail that led to it (proposal and version voted, amendments and their votes, the poll,
-attendance, the record's events). Issue 6 adds search and filters to the list."""
+"""Decisions (deliberazioni), public, no account and no script needed: the archive (full-text
+search and filters as GET parameters), the implementation list (what was decided and what was
+done since), and a decision's page with the whole trail that led to it and its implementation
+status, where the secretariat posts dated updates."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from dataclasses import replace
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange
 
 from council import markdown
-from council.domain import amendments, decisions
-from council.errors import ValidationError
+from council.domain import (
+    amendments,
+    archive,
+    decision_trail,
+    decisions,
+    implementation,
+    permissions,
+)
+from council.domain import organisations as organisations_domain
+from council.domain.archive import ArchiveFilters
+from council.domain.topics import topics
+from council.errors import DomainError, ValidationError
 from council.extensions import db
-from council.web.common import IdConverter
+from council.models.archive import ImplementationState
+from council.models.poll import Decision
+from council.unit_of_work import unit_of_work
+from council.web.comment_forms import STANCE_LABELS, STANCE_TONES
+from council.web.common import IdConverter, form_error
+from council.web.meetings import KIND_LABELS as SPEAKER_KINDS
 
 bp = Blueprint("decisions", __name__, url_prefix="/decisions")
+
+IMPLEMENTATION_LABELS = {
+    ImplementationState.NOT_STARTED: _l("not yet started"),
+    ImplementationState.IN_PROGRESS: _l("in progress"),
+    ImplementationState.COMPLETED: _l("completed"),
+    ImplementationState.SUSPENDED: _l("suspended"),
+}
+IMPLEMENTATION_TONES = {
+    ImplementationState.NOT_STARTED: "neutral",
+    ImplementationState.IN_PROGRESS: "info",
+    ImplementationState.COMPLETED: "success",
+    ImplementationState.SUSPENDED: "warning",
+}
+OUTCOME_LABELS = {"approved": _l("Approved"), "rejected": _l("Rejected")}
+SORT_LABELS = {
+    "relevance": _l("Most relevant first"),
+    "newest": _l("Newest first"),
+    "updated": _l("Latest implementation updates first"),
+}
 
 
 class SeqConverter(IdConverter):
@@ -25,32 +66,165 @@ class SeqConverter(IdConverter):
         return f"{int(value):03d}"
 
 
+class ImplementationForm(FlaskForm):
+    state = SelectField(
+        _l("State"),
+        choices=[SelectChoice(s.value, IMPLEMENTATION_LABELS[s]) for s in ImplementationState],
+    )
+    progress = IntegerField(
+        _l("Progress (%)"),
+        validators=[InputRequired(), NumberRange(min=0, max=100)],
+        description=_l("From 0 to 100: 0 when not yet started, 100 when completed."),
+    )
+    text = TextAreaField(
+        _l("What was done"),
+        validators=[InputRequired(), Length(min=implementation.MIN_TEXT,
+                                            max=implementation.MAX_TEXT)],
+        description=_l("Facts and dates, for the public. Markdown is allowed."),
+    )  # fmt: skip
+
+
 @bp.app_context_processor
 def _helpers():
-    """For the proposal page's link to its decision."""
-    return {"decision_of": lambda proposal: decisions.of_proposal(db.session, proposal)}
+    """For the proposal page's link to its decision, and the implementation badges."""
+    return {
+        "decision_of": lambda proposal: decisions.of_proposal(db.session, proposal),
+        "implementation_labels": IMPLEMENTATION_LABELS,
+        "implementation_tones": IMPLEMENTATION_TONES,
+    }
 
 
-def _page_arg() -> int:
-    value = request.args.get("page", "")
+# --- the archive ------------------------------------------------------------------------------
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
     if value == "":
-        return 1
+        return None
     if not value.isdigit() or len(value) > 9:
-        raise ValidationError(_("The filter %(name)s is not valid.", name="page"), field="page")
+        raise ValidationError(_("The filter %(name)s is not valid.", name=name), field=name)
     return int(value)
+
+
+def _choice_arg(name: str, allowed) -> str | None:
+    value = request.args.get(name, "")
+    if value == "":
+        return None
+    if value not in allowed:
+        raise ValidationError(_("The filter %(name)s is not valid.", name=name), field=name)
+    return value
+
+
+def _filters(**fixed) -> ArchiveFilters:
+    status = _choice_arg("status", {s.value for s in ImplementationState})
+    values = dict(
+        words=archive.clean(request.args.get("q", "")),
+        year=_int_arg("year"),
+        zone_id=_int_arg("zone"),
+        topic_id=_int_arg("topic"),
+        organisation_id=_int_arg("organisation"),
+        outcome=_choice_arg("outcome", archive.OUTCOMES),
+        meeting_id=_int_arg("meeting"),
+        status=ImplementationState(status) if status else None,
+        sort=_choice_arg("sort", archive.SORTS),
+        page=_int_arg("page") or 1,
+    )
+    values.update(fixed)
+    return ArchiveFilters(**values)
+
+
+ARG_OF = {"words": "q", "year": "year", "zone_id": "zone", "topic_id": "topic",
+          "organisation_id": "organisation", "outcome": "outcome", "meeting_id": "meeting",
+          "status": "status", "sort": "sort"}  # fmt: skip
+
+
+def _args(filters: ArchiveFilters, *fixed: str) -> dict[str, str]:
+    """The filters as query parameters (without the page, nor those a page fixes)."""
+    found = {}
+    for name, arg in ARG_OF.items():
+        value = getattr(filters, name)
+        if value not in (None, "") and arg not in fixed:
+            found[arg] = str(value)
+    return found
+
+
+def _active(filters: ArchiveFilters, args: dict[str, str], endpoint: str) -> list[tuple]:
+    """Each active filter: (what, value, the same search without it)."""
+    names = {
+        "zone": ({z.id: z.name for z in organisations_domain.zones(db.session)}, _("Zone")),
+        "topic": ({t.id: t.name for t in topics(db.session)}, _("Topic")),
+        "organisation": (
+            {o.id: o.name for o in organisations_domain.organisations(db.session)},
+            _("Organisation"),
+        ),
+    }
+    found = []
+    for arg, value in args.items():
+        if arg == "q":
+            label, shown = _("Words"), value
+        elif arg == "year":
+            label, shown = _("Year"), value
+        elif arg in names:
+            label, shown = names[arg][1], names[arg][0].get(int(value), value)
+        elif arg == "outcome":
+            label, shown = _("Outcome"), OUTCOME_LABELS[value]
+        elif arg == "meeting":
+            label = _("Meeting")
+            shown = archive.meeting_title(db.session, current_user, int(value)) or value
+        elif arg == "status":
+            label, shown = _("Implementation"), IMPLEMENTATION_LABELS[ImplementationState(value)]
+        else:
+            continue
+        rest = {k: v for k, v in args.items() if k != arg}
+        found.append((label, shown, url_for(endpoint, **rest)))
+    return found
+
+
+def _listing(template: str, endpoint: str, filters: ArchiveFilters, *fixed: str,
+             default_sort: str | None = None):  # fmt: skip
+    searched = replace(filters, sort=filters.sort or default_sort)
+    results = archive.search(db.session, current_user, searched)
+    args = _args(filters, *fixed)
+    return render_template(
+        template,
+        results=results,
+        filters=filters,
+        args=args,
+        active=_active(filters, args, endpoint),
+        endpoint=endpoint,
+        fixed_args=fixed,
+        years=archive.years(db.session, current_user),
+        zones=organisations_domain.zones(db.session),
+        topics=topics(db.session),
+        organisations=organisations_domain.organisations(db.session),
+        outcome_labels=OUTCOME_LABELS,
+        sort_labels=SORT_LABELS,
+        excerpts={d.id: markdown.plain(d.text, 200) for d in results.rows},
+        latest={u.decision_id: markdown.plain(u.text, 200) for u in (
+            implementation.latest_updates(db.session, [d.id for d in results.rows]).values()
+            if "outcome" in fixed else ())},
+    )  # fmt: skip
 
 
 @bp.get("")
 def index():
-    results = decisions.listing(db.session, _page_arg())
-    return render_template("decisions/list.html", results=results)
+    return _listing("decisions/list.html", "decisions.index", _filters())
 
 
-@bp.get("/<int:year>/<seq:seq>")
-def view(year: int, seq: int):
-    decision = decisions.by_number(db.session, current_user, year, seq)
+@bp.get("/implementation")
+def implementation_list():
+    """What was decided and what was done since: approved decisions, latest updates first."""
+    return _listing("decisions/implementation.html", "decisions.implementation_list",
+                    _filters(outcome="approved"), "outcome", default_sort="updated")  # fmt: skip
+
+
+# --- one decision -----------------------------------------------------------------------------
+
+
+def _page(decision: Decision, form: ImplementationForm | None = None, status: int = 200):
     poll = decision.poll
     proposal = decision.proposal
+    trail = decision_trail.read(db.session, current_user, decision)
     return render_template(
         "decisions/view.html",
         decision=decision,
@@ -63,4 +237,46 @@ def view(year: int, seq: int):
         amendment_polls=decisions.amendment_polls(db.session, proposal) if proposal else {},
         trail=decisions.trail(db.session, decision),
         text=markdown.render(decision.text),
-    )
+        path=trail,
+        minutes_extract=markdown.render(trail.minutes_extract) if trail.minutes_extract else None,
+        implementable=implementation.can_have(decision),
+        stance_labels=STANCE_LABELS,
+        stance_tones=STANCE_TONES,
+        speaker_kinds=SPEAKER_KINDS,
+        markdown_render=markdown.render,
+        plain_text=markdown.plain,
+        form=form or _form(trail),
+    ), status
+
+
+def _form(trail: decision_trail.Trail) -> ImplementationForm:
+    current = trail.implementation
+    state = current.state if current else ImplementationState.NOT_STARTED
+    return ImplementationForm(data={"state": str(state), "progress": current.progress if current
+                                    else 0})  # fmt: skip
+
+
+@bp.get("/<int:year>/<seq:seq>")
+def view(year: int, seq: int):
+    return _page(decisions.by_number(db.session, current_user, year, seq))
+
+
+@bp.post("/<int:year>/<seq:seq>/implementation")
+def post_update(year: int, seq: int):
+    decision = decisions.by_number(db.session, current_user, year, seq)
+    permissions.require(current_user, "implementation.update")
+    form = ImplementationForm()
+    if not form.validate_on_submit():
+        return _page(decision, form, 400 if form.csrf_token.errors else 422)
+    try:
+        with unit_of_work() as work:
+            implementation.post_update(work, current_user, decision.id, state=form.state.data,
+                                       progress=form.progress.data,
+                                       text=form.text.data)  # fmt: skip
+    except DomainError as error:
+        if error.status in (403, 404) or not implementation.can_have(decision):
+            raise
+        form_error(form, error)
+        return _page(decision, form, error.status)
+    flash(_("The implementation status is updated."), "success")
+    return redirect(url_for("decisions.view", year=year, seq=seq) + "#implementation")
