@@ -10,7 +10,7 @@ PORT ?= 5000
 PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup lint format translations chromium fonts test-sqlite test-postgresql clean
+.PHONY: run serve test setup lint format translations chromium fonts test-sqlite test-postgresql clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ run: setup
 	CONSIGLIO_ENV=development $(FLASK) demo
 	@echo "Consiglio on http://$(HOST):$(PORT)  (demo accounts in README.md)"
 	CONSIGLIO_ENV=development HOST=$(HOST) PORT=$(PORT) $(PY) app.py
+
+# The production server (gunicorn.conf.py) on the database and settings of the environment:
+# docs/deployment.md. It migrates nothing: run `flask --app app db upgrade` first.
+serve: setup
+	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

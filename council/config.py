@@ -14,6 +14,31 @@ class ConfigError(RuntimeError):
     """The environment does not describe a deployable configuration."""
 
 
+# How the server waits: threads (simple-websocket) or gevent's greenlets. Not eventlet:
+# unmaintained, and gone from current gunicorn. Chosen by measurement: docs/deployment.md.
+ASYNC_MODES = ("threading", "gevent")
+
+
+def _check_async_mode(mode: str, database_url: str) -> None:
+    """Refuse a server mode that cannot work, with what to set instead.
+
+    Under gevent every wait must go through gevent's loop. psycopg 3 (3.1.14 on) and redis-py
+    do once the standard library is patched; SQLite does not: its calls, and the busy handler
+    that waits for the write lock (BEGIN IMMEDIATE), sleep inside C and stop every greenlet of
+    the process, including the one that holds the lock.
+    """
+    if mode not in ASYNC_MODES:
+        raise ConfigError(
+            f"SOCKETIO_ASYNC_MODE={mode!r} is not supported: use 'threading' or 'gevent'."
+        )
+    if mode == "gevent" and database_url.startswith("sqlite"):
+        raise ConfigError(
+            "SOCKETIO_ASYNC_MODE=gevent needs PostgreSQL (DATABASE_URL=postgresql://...): "
+            "SQLite blocks gevent's loop while it waits for its write lock. "
+            "With SQLite use SOCKETIO_ASYNC_MODE=threading."
+        )
+
+
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -49,13 +74,23 @@ def load(overrides: dict | None = None) -> dict:
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
 
+    async_mode = (
+        overrides.get("SOCKETIO_ASYNC_MODE") or os.environ.get("SOCKETIO_ASYNC_MODE") or "threading"
+    )
+    _check_async_mode(async_mode, overrides.get("DATABASE_URL") or database_url)
+
     secure_cookies = _bool("COOKIE_SECURE", not development)
     config = {
         "ENV_NAME": env,
         "SECRET_KEY": secret,
         "DATABASE_URL": database_url,
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
-        "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE", "threading"),
+        "SOCKETIO_ASYNC_MODE": async_mode,
+        # the Redis channel of the Socket.IO queue: one per site sharing a Redis server
+        "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL", "consiglio-socketio"),
+        # proxies in front of the server whose X-Forwarded-For/-Proto/-Host are trusted
+        # (1 behind nginx); 0 ignores those headers
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookies,

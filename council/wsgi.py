@@ -1,0 +1,41 @@
+"""The production entry point: `gunicorn -c gunicorn.conf.py` (or `make serve`) loads
+`council.wsgi:application` in its one worker process.
+
+The worker class follows SOCKETIO_ASYNC_MODE (gunicorn.conf.py): gevent's worker patches the
+standard library before this module is imported, which is what the gevent mode needs; the
+threading mode runs in gunicorn's gthread worker. Each process starts its own scheduler: its
+jobs claim their rows once, so several processes can run them side by side.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app import create_app
+from council import scheduler
+from council.config import ConfigError
+
+
+def _gevent_patched() -> bool:
+    monkey = sys.modules.get("gevent.monkey")
+    return bool(monkey and monkey.is_module_patched("socket"))
+
+
+def build():
+    app = create_app()
+    mode = app.config["SOCKETIO_ASYNC_MODE"]
+    if (mode == "gevent") != _gevent_patched():
+        raise ConfigError(
+            f"SOCKETIO_ASYNC_MODE={mode} does not match the server's worker: start it with "
+            "`gunicorn -c gunicorn.conf.py`, which picks the worker from that setting."
+        )
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    scheduler.start(app)
+    return app
+
+
+application = build()
