@@ -9,6 +9,7 @@ from sqlalchemy import select, text
 
 from council.db import Base, Database
 from council.demo_amendments import load_amendments
+from council.demo_archive import load_archive
 from council.demo_consultations import load_consultations
 from council.demo_discussions import discuss
 from council.demo_meetings import load_meetings
@@ -203,4 +204,5 @@ def load() -> bool:
         load_meetings(db)
         load_consultations(db)
         load_minutes(db)
+        load_archive(db)
     return True

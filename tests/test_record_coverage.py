@@ -26,7 +26,7 @@ EXPECTED_KINDS = {
     "attendance.checked_out", "speakers.requested", "speakers.floor_given", "proxy.granted",
     "poll.prepared", "poll.opened", "ballot.cast", "poll.participated",
     "poll.conflict_declared", "poll.closed", "decision.recorded", "consultation.opened",
-    "consultation.responded", "consultation.closed",
+    "consultation.responded", "consultation.closed", "implementation.updated",
 }  # fmt: skip
 FREE_TEXT = {"question", "title", "reason", "change_note", "options", "name"}
 
