@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from council.domain import permissions, record
+from council.domain import notifications, permissions, record
 from council.errors import InvalidState, NotFound, ValidationError
 from council.models.archive import Implementation, ImplementationState, ImplementationUpdate
 from council.models.base import utcnow
 from council.models.poll import Decision
+from council.models.proposal import FollowTarget
 from council.models.user import User
 
 MIN_TEXT, MAX_TEXT = 5, 5_000
@@ -107,6 +108,15 @@ def post_update(
         data={"number": decision.number, "state": str(state), "progress": progress,
               "text_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()},
     )  # fmt: skip
+    if decision.proposal is not None:
+        proposal = decision.proposal
+        notifications.notify(
+            db, notifications.followers(db, FollowTarget.PROPOSAL, proposal.id),
+            kind="implementation_updated", subject=f"decision:{decision.id}",
+            url=f"/decisions/{decision.year}/{decision.seq:03d}#implementation",
+            params={"title": proposal.title, "state": str(state), "progress": progress},
+            actor=user,
+        )  # fmt: skip
     return update
 
 

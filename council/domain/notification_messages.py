@@ -24,6 +24,13 @@ STATE_LABELS = {
     "referred_back": _l("referred back"),
 }
 
+IMPLEMENTATION_STATES = {
+    "not_started": _l("not yet started"),
+    "in_progress": _l("in progress"),
+    "completed": _l("completed"),
+    "suspended": _l("suspended"),
+}
+
 # Labels of the preferences: the NotificationSettings flags and the e-mail frequencies.
 FLAG_LABELS = {
     "replies": _l("Replies to my comments"),
@@ -76,6 +83,11 @@ def message(note: Notification, names: dict[int, str]) -> str:
         if state is None:
             return _("“%(title)s” changed state.", title=title)
         return _("“%(title)s” is now %(state)s.", title=title, state=state)
+    if kind == "implementation_updated":
+        state = IMPLEMENTATION_STATES.get(_text(p.get("state")))
+        if state is None:
+            return _("The implementation of “%(title)s” was updated.", title=title)
+        return _("Implementation of “%(title)s”: %(state)s.", title=title, state=state)
     if kind == "new_comment":
         return _("%(actor)s commented on “%(title)s”.", actor=actor, title=title)
     if kind == "new_proposal":

@@ -11,10 +11,11 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import func, select
 
 from council import record_text
-from council.domain import implementation
+from council.domain import follows, implementation, notification_messages
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from council.extensions import db
 from council.models.archive import Implementation, ImplementationUpdate
+from council.models.notification import Notification
 from council.models.poll import Decision
 from council.models.record import RecordEvent
 from council.unit_of_work import unit_of_work
@@ -128,3 +129,19 @@ def test_a_rejected_or_missing_decision_takes_no_update(secretary, make_user):
 def test_control_characters_are_dropped_from_the_text(secretary, decision):
     update = post(secretary, decision.decision_id, text="Prime\x00 corse\x07 effettuate.\r\nOk")
     assert update.text == "Prime corse effettuate.\nOk"
+
+
+def test_followers_of_the_proposal_are_told(secretary, make_user, decision):
+    follower, other = make_user("stakeholder"), make_user("stakeholder")
+    with unit_of_work() as session:
+        follows.follow(session, follower, "proposal", decision.proposal_id)
+    post(secretary, decision.decision_id, "in_progress", 20, "Prime corse prenotate.")
+    mine = db.session.scalars(select(Notification).where(Notification.user_id == follower.id))
+    [note] = list(mine)
+    assert note.url == f"/decisions/{decision.year}/{decision.seq:03d}#implementation"
+    assert notification_messages.message(note, {}) == (
+        "Attuazione di “Trasporto sociale”: in corso."
+    )
+    assert (
+        db.session.scalars(select(Notification).where(Notification.user_id == other.id)).all() == []
+    )
