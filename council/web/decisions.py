@@ -6,6 +6,7 @@ status, where the secretariat posts dated updates."""
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -56,6 +57,12 @@ SORT_LABELS = {
     "newest": _l("Newest first"),
     "updated": _l("Latest implementation updates first"),
 }
+
+
+@lru_cache(maxsize=4096)
+def excerpt(text: str) -> str:
+    """A plain-text start of a decision or an update, for lists (cached: texts never change)."""
+    return markdown.plain(text, 200)
 
 
 class SeqConverter(IdConverter):
@@ -148,15 +155,12 @@ def _args(filters: ArchiveFilters, *fixed: str) -> dict[str, str]:
     return found
 
 
-def _active(filters: ArchiveFilters, args: dict[str, str], endpoint: str) -> list[tuple]:
+def _active(args: dict[str, str], endpoint: str, choices: dict[str, list]) -> list[tuple]:
     """Each active filter: (what, value, the same search without it)."""
     names = {
-        "zone": ({z.id: z.name for z in organisations_domain.zones(db.session)}, _("Zone")),
-        "topic": ({t.id: t.name for t in topics(db.session)}, _("Topic")),
-        "organisation": (
-            {o.id: o.name for o in organisations_domain.organisations(db.session)},
-            _("Organisation"),
-        ),
+        "zone": ({z.id: z.name for z in choices["zones"]}, _("Zone")),
+        "topic": ({t.id: t.name for t in choices["topics"]}, _("Topic")),
+        "organisation": ({o.id: o.name for o in choices["organisations"]}, _("Organisation")),
     }
     found = []
     for arg, value in args.items():
@@ -185,22 +189,25 @@ def _listing(template: str, endpoint: str, filters: ArchiveFilters, *fixed: str,
     searched = replace(filters, sort=filters.sort or default_sort)
     results = archive.search(db.session, current_user, searched)
     args = _args(filters, *fixed)
+    choices = {
+        "zones": organisations_domain.zones(db.session),
+        "topics": topics(db.session),
+        "organisations": organisations_domain.organisations(db.session),
+    }
     return render_template(
         template,
         results=results,
         filters=filters,
         args=args,
-        active=_active(filters, args, endpoint),
+        active=_active(args, endpoint, choices),
         endpoint=endpoint,
         fixed_args=fixed,
         years=archive.years(db.session, current_user),
-        zones=organisations_domain.zones(db.session),
-        topics=topics(db.session),
-        organisations=organisations_domain.organisations(db.session),
+        **choices,
         outcome_labels=OUTCOME_LABELS,
         sort_labels=SORT_LABELS,
-        excerpts={d.id: markdown.plain(d.text, 200) for d in results.rows},
-        latest={u.decision_id: markdown.plain(u.text, 200) for u in (
+        excerpts={d.id: excerpt(d.text) for d in results.rows},
+        latest={u.decision_id: excerpt(u.text) for u in (
             implementation.latest_updates(db.session, [d.id for d in results.rows]).values()
             if "outcome" in fixed else ())},
     )  # fmt: skip
