@@ -69,9 +69,7 @@ def _not_modified():
     check.set_etag(etag)
     check.last_modified = modified
     check.make_conditional(request)
-    if check.status_code == 304:
-        return _headers(check)
-    return None
+    return check if check.status_code == 304 else None
 
 
 def _headers(response: Response) -> Response:
