@@ -39,7 +39,11 @@ def start(instance, server: str) -> None:
         [str(gunicorn), "-c", "gunicorn.conf.py"], env=env, cwd=harness.ROOT,
         start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    ready(f"{instance.url}/healthz")
+    try:
+        ready(f"{instance.url}/healthz")
+    except BaseException:
+        instance.stop()
+        raise
 
 
 def ready(url: str, seconds: float = 90) -> None:
