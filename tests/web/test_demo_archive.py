@@ -26,7 +26,7 @@ def test_the_demo_archive_says_what_was_decided_and_done(app, client):
     }
     assert {ImplementationState.NOT_STARTED, ImplementationState.IN_PROGRESS,
             ImplementationState.COMPLETED} <= states  # fmt: skip
-    transport = archive.search(db.session, public, ArchiveFilters(words="trasporti ospedali"))
+    transport = archive.search(db.session, public, ArchiveFilters(words="trasporti visita medica"))
     assert transport.total == 1 and transport.rows[0].proposal is not None
     assert archive.search(db.session, public, ArchiveFilters(words="volontari")).total >= 1
 
