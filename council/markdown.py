@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html as html_lib
+import queue
 import re
-import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 import markdown as md
@@ -23,16 +25,24 @@ EXTENSIONS = ["fenced_code", "tables", "sane_lists", "nl2br"]
 _FENCE = re.compile(r"^(```|~~~)")
 
 
-_local = threading.local()
+_idle: queue.SimpleQueue[md.Markdown] = queue.SimpleQueue()
 
 
-def _converter() -> md.Markdown:
-    """One Markdown converter per thread: building one (loading its extensions) costs far
-    more than converting a comment, and a converter must not be shared between threads."""
-    converter = getattr(_local, "converter", None)
-    if converter is None:
-        converter = _local.converter = md.Markdown(extensions=EXTENSIONS, output_format="html")
-    return converter
+@contextmanager
+def _converter() -> Iterator[md.Markdown]:
+    """A Markdown converter to oneself, taken from the idle ones and given back reset:
+    building one (loading its extensions) costs more than converting a comment, and one must
+    not be shared by two conversions at once. A pool rather than one per thread: under gevent
+    every request is a new greenlet, which would build a converter each time."""
+    try:
+        converter = _idle.get_nowait()
+    except queue.Empty:
+        converter = md.Markdown(extensions=EXTENSIONS, output_format="html")
+    try:
+        yield converter
+    finally:
+        converter.reset()
+        _idle.put(converter)
 
 
 def render(text: str) -> Markup:
@@ -47,11 +57,8 @@ def render(text: str) -> Markup:
 
 @lru_cache(maxsize=4096)
 def _render(text: str) -> str:
-    converter = _converter()
-    try:
+    with _converter() as converter:
         html = converter.convert(text)
-    finally:
-        converter.reset()
     html = re.sub(r"<(/?)h1>", r"<\1h2>", html)
     clean = nh3.clean(
         html,
@@ -86,10 +93,7 @@ def paragraphs(text: str) -> list[str]:
 
 def plain(text: str, limit: int = 240) -> str:
     """A plain-text excerpt (for lists, notifications, feeds)."""
-    converter = _converter()
-    try:
+    with _converter() as converter:
         html = converter.convert(text or "")
-    finally:
-        converter.reset()
     words = " ".join(html_lib.unescape(nh3.clean(html, tags=set())).split())
     return words if len(words) <= limit else words[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -145,3 +145,19 @@ def test_paragraph_blocks_and_plain_excerpts():
     ]
     assert "<" not in plain("**Forte** <script>alert(1)</script> testo")
     assert len(plain("parola " * 100, limit=50)) <= 50
+
+
+def test_conversions_at_once_each_get_their_own_converter():
+    """Converters are reused from a pool; two conversions at once must never share one
+    (its state would mix two texts)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [
+        f"Testo {n}\n\n" + "\n\n".join(f"- voce {n}.{k} **forte** e `codice`" for k in range(40))
+        for n in range(24)
+    ]
+    alone = [plain(text, limit=100_000) for text in texts]
+    with ThreadPoolExecutor(12) as pool:
+        together = list(pool.map(lambda text: plain(text, limit=100_000), texts * 4))
+    assert together == alone * 4
+    assert all(f"voce {n}.39" in alone[n] and f"voce {n + 1}." not in alone[n] for n in range(23))
