@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from council.demo_polls import _backdate as backdate_poll
 from council.domain import agenda, attendance, live_session, meetings, minutes, voting
 from council.models.base import utcnow
 from council.models.meeting import AgendaItem, Attendance, AttendanceInterval, Meeting, MeetingState
 from council.models.minutes import Minutes
-from council.models.poll import Ballot, Poll
 from council.models.user import Role, User, UserRole
 
 ROME = ZoneInfo("Europe/Rome")
@@ -85,7 +85,7 @@ def _approving_session(db: Session, secretary: User, chair: User, past: Meeting)
         voting.cast_ballot(db, person, poll.id, choice, f"demo-minutes-{n}", reason=reason)
     voting.close_poll(db, chair, poll.id)
     closed_at = start + timedelta(minutes=14)
-    _backdate_poll(db, poll, closed_at)
+    backdate_poll(db, poll, closed_at)  # before the decision, which takes the poll's day
     decision = voting.record_decision(
         db, secretary, poll.id,
         f"Il Consiglio di indirizzo del welfare approva il verbale della seduta del "
@@ -101,16 +101,6 @@ def _approving_session(db: Session, secretary: User, chair: User, past: Meeting)
     agenda.update_item(db, secretary, session.id, calendar.id, outcome="Presa d'atto.")
     _backdate_session(db, session, start)
     return session
-
-
-def _backdate_poll(db: Session, poll: Poll, closed_at: datetime) -> None:
-    poll.created_at = closed_at - timedelta(minutes=6)
-    poll.opened_at = closed_at - timedelta(minutes=5)
-    poll.closed_at = closed_at
-    ballots = db.scalars(select(Ballot).where(Ballot.poll_id == poll.id).order_by(Ballot.id))
-    for k, ballot in enumerate(ballots):
-        ballot.cast_at = poll.opened_at + timedelta(seconds=15 + 7 * k)
-    db.flush()
 
 
 def _backdate_session(db: Session, session: Meeting, start: datetime) -> None:

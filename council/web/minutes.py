@@ -153,6 +153,15 @@ def draft(meeting_id: int):
     return redirect(url_for("minutes.view", meeting_id=meeting.id))
 
 
+def _drafted(meeting_id: int) -> tuple[Meeting, Minutes]:
+    """The meeting and its minutes, for the secretary's forms. Raises NotFound."""
+    meeting = meeting_reads.get(db.session, current_user, meeting_id)
+    found = minutes.of_meeting(db.session, meeting.id)
+    if found is None:
+        raise NotFound(_("The minutes of this meeting have not been drafted yet."))
+    return meeting, found
+
+
 def _revision(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 10 else None
 
@@ -161,10 +170,7 @@ def _revision(value: str | None) -> int | None:
 def edit(meeting_id: int):
     if (refused := _office()) is not None:
         return refused
-    meeting = meeting_reads.get(db.session, current_user, meeting_id)
-    found = minutes.of_meeting(db.session, meeting.id)
-    if found is None:
-        raise NotFound(_("The minutes of this meeting have not been drafted yet."))
+    meeting, found = _drafted(meeting_id)
     if found.approved:
         raise InvalidState(_("These minutes are approved: they can no longer change."))
     form = EditForm()
@@ -198,10 +204,7 @@ def edit(meeting_id: int):
 def agenda(meeting_id: int):
     if (refused := _office()) is not None:
         return refused
-    meeting = meeting_reads.get(db.session, current_user, meeting_id)
-    found = minutes.of_meeting(db.session, meeting.id)
-    if found is None:
-        raise NotFound(_("The minutes of this meeting have not been drafted yet."))
+    meeting, found = _drafted(meeting_id)
     form = AgendaForm()
     form.target.choices = _target_choices(found)
     if not form.validate_on_submit():

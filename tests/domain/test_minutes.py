@@ -13,7 +13,7 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
 from council import markdown
-from council.domain import minutes, minutes_text, record, voting
+from council.domain import agenda, minutes, minutes_text, record, voting
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from council.extensions import db
 from council.models.minutes import MinutesState
@@ -307,3 +307,14 @@ def test_the_public_reads_approved_minutes(closed):
     _meeting, found = minutes.readable(db.session, AnonymousUserMixin(), meeting.id)
     assert found.state == MinutesState.APPROVED
     assert minutes.on_agenda(db.session, later) == {item.id: found}
+
+
+def test_an_approval_item_taken_off_the_agenda_leaves_the_minutes_unscheduled(closed):
+    council, meeting = closed.council, closed.meeting
+    found = drafted(closed)
+    later = new_meeting(council.secretary, items=1, title="Seduta successiva")
+    item = run(minutes.put_on_agenda, council.secretary, meeting.id, target_meeting_id=later.id)
+    assert reload(found).approval_item_id == item.id
+    run(agenda.remove_item, council.secretary, later.id, item.id)
+    assert reload(found).approval_item_id is None
+    assert minutes.vote_under_way(db.session, reload(found)) is False
