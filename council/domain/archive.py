@@ -341,7 +341,8 @@ def search(db: Session, actor: Any, filters: ArchiveFilters) -> ArchivePage:
     order += [Decision.year.desc(), Decision.seq.desc()]
 
     per_page = max(1, min(filters.per_page, 100))
-    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    # one row per decision whatever the joins: counted without selecting its columns
+    total = db.scalar(query.with_only_columns(func.count(Decision.id)).order_by(None)) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(1, filters.page), pages)
     rows = list(
