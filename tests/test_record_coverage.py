@@ -27,6 +27,7 @@ EXPECTED_KINDS = {
     "poll.prepared", "poll.opened", "ballot.cast", "poll.participated",
     "poll.conflict_declared", "poll.closed", "decision.recorded", "consultation.opened",
     "consultation.responded", "consultation.closed", "implementation.updated",
+    "minutes.drafted", "minutes.scheduled", "minutes.approved",
 }  # fmt: skip
 FREE_TEXT = {"question", "title", "reason", "change_note", "options", "name"}
 
