@@ -15,70 +15,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import requests  # noqa: E402
-import socketio  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+import socketio
+from harness import AGENT, Instance, login_all, session_in_progress
+from sqlalchemy import func, select
 
-from app import create_app  # noqa: E402
-from council.cli import upgrade_database  # noqa: E402
-from council.domain import accounts, agenda, live_session, meetings  # noqa: E402
-from council.extensions import db  # noqa: E402
-from council.models.base import utcnow  # noqa: E402
-from council.models.meeting import Attendance  # noqa: E402
-from council.models.record import RecordEvent  # noqa: E402
-from council.models.user import Role  # noqa: E402
-from council.unit_of_work import unit_of_work  # noqa: E402
-
-PASSWORD = "password-del-bench"
-AGENT = "consiglio-bench/1.0"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def prepare(members: int):
-    with unit_of_work() as work:
-
-        def person(email, roles):
-            return accounts.create_user(work, None, email=email, name=email.split("@")[0],
-                                        password=PASSWORD, roles=roles)  # fmt: skip
-
-        chair = person("chair@bench.example", {Role.CHAIR, Role.MEMBER})
-        secretary = person("secretary@bench.example", {Role.SECRETARY, Role.MEMBER})
-        crowd = [person(f"m{n}@bench.example", {Role.MEMBER}) for n in range(members)]
-        soon = utcnow() + timedelta(minutes=10)
-        meeting = meetings.create(work, secretary, title="Prova", starts_at=soon, place="Sala")
-        item = agenda.add_item(work, secretary, meeting.id, title="Punto unico")
-        meetings.convene(work, secretary, meeting.id)
-        live_session.open_session(work, chair, meeting.id)
-        live_session.move_to(work, chair, meeting.id, item.id)
-    return meeting.id, [p.email for p in crowd]
-
-
-def login(url: str, email: str) -> str:
-    http = requests.Session()
-    http.headers["User-Agent"] = AGENT
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', http.get(f"{url}/login").text)
-    http.post(f"{url}/login", data={"email": email, "password": PASSWORD,
-              "csrf_token": token.group(1)}, allow_redirects=False)  # fmt: skip
-    return "; ".join(f"{c.name}={c.value}" for c in http.cookies)
+from council.extensions import db
+from council.models.meeting import Attendance
+from council.models.record import RecordEvent
 
 
 def main() -> None:
@@ -88,32 +39,14 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=0.1)
     args = parser.parse_args()
 
-    folder = tempfile.mkdtemp(prefix="bench-live-")
-    url_db = os.environ.get("DATABASE_URL") or f"sqlite:///{folder}/bench.db"
-    os.environ["CONSIGLIO_INSTANCE"] = folder
-    upgrade_database(url_db)
-    app = create_app({"ENV_NAME": "testing", "SECRET_KEY": "bench", "DATABASE_URL": url_db,
-                      "PASSWORD_HASH_FAST": True, "SESSION_COOKIE_SECURE": False,
-                      "LIVE_BROADCAST_WINDOW": args.window, "MAIL_OUTBOX": f"{folder}/outbox",
-                      "REDIS_URL": os.environ.get("REDIS_URL")})  # fmt: skip
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with app.app_context():
-        meeting_id, emails = prepare(args.members)
+    instance = Instance(database_url=os.environ.get("DATABASE_URL"), window=args.window,
+                        redis_url=os.environ.get("REDIS_URL"))  # fmt: skip
+    with instance.app.app_context():
+        meeting_id, _item, _chair, emails = session_in_progress(args.members)
         db.session.remove()
-    # The server runs in its own process, as in production: the clients' threads here do not
-    # compete with it for the interpreter.
-    env = dict(os.environ, CONSIGLIO_ENV="development", CONSIGLIO_INSTANCE=folder,
-               SECRET_KEY="bench", DATABASE_URL=url_db, HOST="127.0.0.1", PORT=str(port),
-               LIVE_BROADCAST_WINDOW=str(args.window), MAIL_OUTBOX=f"{folder}/outbox")  # fmt: skip
-    process = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=env, cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    for _ in range(100):
-        try:
-            requests.get(f"{base}/login", timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
+    instance.start()
+    base = instance.url
+    app = instance.app
 
     final = threading.Event()
     seen: dict[int, float] = {}
@@ -134,10 +67,10 @@ def main() -> None:
         client.call("meeting.join", {"meeting": meeting_id}, timeout=30)
         viewers.append(client)
     phones = []
-    for email in emails:
+    for cookie in login_all(base, emails):
         phone = socketio.Client()
         phone.connect(base, transports=["websocket"],
-                      headers={"User-Agent": AGENT, "Cookie": login(base, email)})  # fmt: skip
+                      headers={"User-Agent": AGENT, "Cookie": cookie})  # fmt: skip
         phones.append(phone)
     time.sleep(1)
     counts[:] = [0] * args.viewers
@@ -165,7 +98,7 @@ def main() -> None:
         recorded = db.session.scalar(select(func.count(RecordEvent.seq)).where(checked_in))
     print(json.dumps({
         "members": args.members, "viewers": args.viewers, "window_s": args.window,
-        "database": url_db.split(":")[0], "redis": bool(os.environ.get("REDIS_URL")),
+        "database": instance.database, "redis": bool(instance.redis_url),
         "burst_s": round(burst, 3),
         "ack_p50_ms": round(statistics.median(latencies) * 1000, 1),
         "ack_max_ms": round(max(latencies) * 1000, 1),
@@ -175,7 +108,7 @@ def main() -> None:
         "snapshots_per_viewer_max": max(counts),
         "attendance_rows": rows, "checked_in_events": recorded,
     }, indent=2))  # fmt: skip
-    process.terminate()
+    instance.stop()
     os._exit(0)
 
 

@@ -1,0 +1,335 @@
+"""Bench: a live poll, V members voting at once while N viewers watch (PERFORMANCE.md), on the
+real app and, in the same run, on the coalesced bare ceiling of shared/bench-reference.
+
+    .venv/bin/python bench/live_poll.py [--viewers 500] [--voters 60] [--rounds 5]
+        [--kind named|secret] [--postgresql] [--naive] [--window 0.1] [--py-spy FILE]
+
+One server process each (`python app.py`, threading mode, SQLite in a temporary folder; with
+--postgresql a new PostgreSQL database and the Redis queue), the clients in this process on
+one asyncio loop. Each round the chair prepares and opens a poll, then every voter casts a
+ballot at once from their own logged-in socket, and the chair closes it. Rounds alternate
+with rounds of the same burst against the reference server (`burst_server_coalesced.py`, and
+`burst_server.py` with --naive), so both see the same machine. Prints, for each: the time
+until every viewer has the final tally, the acknowledgements' p50 and p99, the ballots
+accepted per second, the snapshots per viewer, and our figure as a ratio to the ceiling's;
+then checks every ballot was stored and recorded once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import (
+    ROOT,
+    Instance,
+    Profile,
+    crowd,
+    free_port,
+    login_all,
+    session_in_progress,
+    wait_for,
+)
+from sqlalchemy import func, select
+
+from council.extensions import db
+from council.models.poll import Ballot, Participation, Poll
+from council.models.record import RecordEvent
+
+CHOICES = ["in_favour", "against", "abstain"]
+REFERENCE = ROOT.parent / "shared" / "bench-reference"
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+class Audience:
+    """The viewers' side of a round: when each first saw the state `final` waits for."""
+
+    def __init__(self, viewers: int) -> None:
+        self.viewers = viewers
+        self.final = lambda payload: False
+        self.seen: dict[int, float] = {}
+        self.received = [0] * viewers
+        self.size = 0
+        self.done = asyncio.Event()
+
+    def expect(self, final) -> None:
+        self.final, self.seen, self.received = final, {}, [0] * self.viewers
+        self.done = asyncio.Event()
+
+    def handler(self, n: int):
+        async def on_state(payload):
+            self.received[n] += 1
+            if n not in self.seen and self.final(payload):
+                self.seen[n] = time.monotonic()
+                if n == 0:
+                    self.size = len(json.dumps(payload, separators=(",", ":")))
+                if len(self.seen) == self.viewers:
+                    self.done.set()
+
+        return on_state
+
+    async def until_final(self, start: float, timeout: float = 60) -> float | None:
+        try:
+            await asyncio.wait_for(self.done.wait(), timeout)
+        except TimeoutError:
+            return None
+        return max(self.seen.values()) - start
+
+
+async def burst(voters: list, cast) -> tuple[float, list[float], float]:
+    """Every voter at once; (start, acknowledgement latencies, time of the last one)."""
+    latencies: list[float] = []
+
+    async def one(n, client):
+        sent = time.monotonic()
+        ack = await client.call(*cast(n), timeout=60)
+        assert ack is not None and (not isinstance(ack, dict) or ack.get("ok")), ack
+        latencies.append(time.monotonic() - sent)
+
+    start = time.monotonic()
+    await asyncio.gather(*(one(n, c) for n, c in enumerate(voters)))
+    return start, latencies, time.monotonic()
+
+
+class Ours:
+    """The real app: the chair prepares, opens and closes; members vote over their sockets."""
+
+    name = "consiglio"
+
+    def __init__(self, instance: Instance, meeting: int, item: int, cookies, args) -> None:
+        self.instance = instance
+        self.url, self.meeting, self.item, self.args = instance.url, meeting, item, args
+        self.cookies = cookies  # the chair's first, then the voters'
+        self.audience = Audience(args.viewers)
+        self.polls: list[int] = []
+        self.round = 0
+
+    async def start(self) -> None:
+        join = {"meeting": self.meeting}
+        handlers = lambda n: {"meeting.snapshot": self.audience.handler(n)}  # noqa: E731
+        self.viewers = await crowd(self.url, self.args.viewers, handlers)
+        people = await crowd(self.url, len(self.cookies), lambda n: {}, self.cookies)
+        self.chair, self.voters = people[0], people[1:]
+        for group in (self.viewers, people):
+            acks = await asyncio.gather(*(c.call("meeting.join", join, timeout=60) for c in group))
+            assert all(a["ok"] for a in acks), acks[0]
+
+    async def chair_does(self, event: str, **fields) -> dict:
+        ack = await self.chair.call(event, {"meeting": self.meeting, **fields}, timeout=60)
+        assert ack["ok"], ack
+        return ack
+
+    async def run_round(self) -> dict:
+        self.round += 1
+        prepared = await self.chair_does("poll.prepare", item=self.item, kind=self.args.kind,
+                                         rule="simple", question=f"Voto {self.round}")  # fmt: skip
+        poll = prepared["poll"]
+        self.polls.append(poll)
+        await self.chair_does("poll.open", poll=poll)
+        await asyncio.sleep(0.5)  # the opening's snapshot reaches everyone first
+        count = len(self.voters)
+        self.audience.expect(lambda s: (s["poll"] or {}).get("id") == poll
+                             and s["poll"]["voted"] == count)  # fmt: skip
+
+        def cast(n):
+            return "ballot.cast", {"meeting": self.meeting, "poll": poll, "choice": CHOICES[n % 3],
+                                   "client_ballot_id": f"r{self.round}-{n}"}  # fmt: skip
+
+        cpu = self.instance.cpu_seconds()
+        start, latencies, acked = await burst(self.voters, cast)
+        final = await self.audience.until_final(start)
+        cpu = self.instance.cpu_seconds() - cpu
+        figures = {"final_s": final, "latencies": latencies, "acked_s": acked - start,
+                   "server_cpu_s": cpu,
+                   "snapshots": statistics.mean(self.audience.received),
+                   "payload_bytes": self.audience.size}  # fmt: skip
+        self.audience.expect(lambda s: (s["poll"] or {}).get("id") == poll
+                             and s["poll"]["state"] == "closed")  # fmt: skip
+        closing = time.monotonic()
+        await self.chair_does("poll.close", poll=poll)
+        figures["close_s"] = await self.audience.until_final(closing)
+        await asyncio.sleep(0.3)
+        return figures
+
+    async def stop(self) -> None:
+        await asyncio.gather(*(c.disconnect() for c in [*self.viewers, self.chair, *self.voters]))
+
+
+class Reference:
+    """A bare server of shared/bench-reference: join, reset, vote, the `tally` broadcast."""
+
+    def __init__(self, script: str, args) -> None:
+        self.name = script.removesuffix(".py")
+        self.args = args
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        command = [sys.executable, str(args.reference / script), "threading", str(port)]
+        if "coalesced" in script:
+            command.append(str(args.window))
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)  # fmt: skip
+        wait_for(self.url + "/socket.io/?EIO=4&transport=polling")
+        self.audience = Audience(args.viewers)
+
+    async def start(self) -> None:
+        handlers = lambda n: {"tally": self.audience.handler(n)}  # noqa: E731
+        self.viewers = await crowd(self.url, self.args.viewers, handlers)
+        self.voters = await crowd(self.url, self.args.voters, lambda n: {})
+        await asyncio.gather(*(c.call("join", "meeting:1") for c in self.viewers + self.voters))
+
+    async def run_round(self) -> dict:
+        await self.voters[0].call("reset")
+        await asyncio.sleep(0.5)
+        count = len(self.voters)
+        self.audience.expect(lambda data: data["count"] == count)
+        start, latencies, acked = await burst(self.voters, lambda n: ("vote", n))
+        final = await self.audience.until_final(start)
+        await asyncio.sleep(0.3)
+        return {"final_s": final, "latencies": latencies, "acked_s": acked - start,
+                "snapshots": statistics.mean(self.audience.received),
+                "payload_bytes": self.audience.size}  # fmt: skip
+
+    async def stop(self) -> None:
+        await asyncio.gather(*(c.disconnect() for c in [*self.viewers, *self.voters]))
+        self.process.terminate()
+
+
+def summary(rounds: list[dict], voters: int) -> dict:
+    finals = [r["final_s"] for r in rounds]
+    latencies = [x for r in rounds for x in r["latencies"]]
+    out = {
+        "final_all_viewers_s_p50": round(statistics.median(f or float("inf") for f in finals), 3),
+        "final_all_viewers_s_max": round(max(f or float("inf") for f in finals), 3),
+        "ack_p50_ms": round(percentile(latencies, 50) * 1000, 1),
+        "ack_p99_ms": round(percentile(latencies, 99) * 1000, 1),
+        "ballots_per_s": round(voters / statistics.median(r["acked_s"] for r in rounds), 1),
+        "snapshots_per_viewer": round(statistics.mean(r["snapshots"] for r in rounds), 1),
+        "payload_bytes": rounds[-1]["payload_bytes"],
+    }
+    if "server_cpu_s" in rounds[0]:
+        out["server_cpu_s_per_burst"] = round(
+            statistics.median(r["server_cpu_s"] for r in rounds), 2
+        )
+    if "close_s" in rounds[0]:
+        closes = [r["close_s"] or float("inf") for r in rounds]
+        out["close_to_all_viewers_s_p50"] = round(statistics.median(closes), 3)
+    return out
+
+
+async def measure(targets: list, rounds: int, warm=None) -> dict[str, list[dict]]:
+    for target in targets:
+        await target.start()
+        say(f"{target.name}: {len(target.viewers)} viewers connected and joined")
+    results: dict[str, list[dict]] = {t.name: [] for t in targets}
+    for n in range(rounds + 1):  # the first round of each warms up and is not counted
+        for target in targets:
+            found = await target.run_round()
+            results[target.name].append(found)
+            say(f"{target.name} round {n}: final at every viewer {found['final_s']} s")
+        if n == 0 and warm:
+            warm()
+    for target in targets:
+        await target.stop()
+    return {name: found[1:] for name, found in results.items()}
+
+
+def stored(instance: Instance, polls: list[int]) -> dict:
+    with instance.app.app_context():
+        ballots = {
+            poll: db.session.scalar(select(func.count(table.id)).where(table.poll_id == poll))
+            for poll in polls
+            for table in [Ballot if db.session.get(Poll, poll).kind == "named" else Participation]
+        }
+        kinds = ("ballot.cast", "poll.participated")
+        recorded = db.session.scalar(
+            select(func.count(RecordEvent.seq)).where(RecordEvent.kind.in_(kinds))
+        )
+        db.session.remove()
+    return {"ballots_per_poll": sorted(set(ballots.values())), "ballot_events": recorded}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--viewers", type=int, default=500)
+    parser.add_argument("--voters", type=int, default=60)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--kind", choices=["named", "secret"], default="named")
+    parser.add_argument("--window", type=float, default=0.1)
+    parser.add_argument("--postgresql", action="store_true",
+                        help="a new PostgreSQL database and the Redis queue")  # fmt: skip
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/3")
+    parser.add_argument("--naive", action="store_true", help="also the naive reference")
+    parser.add_argument("--no-reference", action="store_true")
+    parser.add_argument("--reference", type=Path, default=REFERENCE)
+    parser.add_argument("--py-spy", metavar="FILE",
+                        help="sample the server with py-spy in the measured rounds")  # fmt: skip
+    parser.add_argument("--switch-interval", type=float,
+                        help="an experiment: the server's sys.setswitchinterval")  # fmt: skip
+    args = parser.parse_args()
+
+    instance = Instance(postgresql=args.postgresql, window=args.window,
+                        redis_url=args.redis_url if args.postgresql else None)  # fmt: skip
+    with instance.app.app_context():
+        # the chair and the secretary run the meeting; the voters are the other members
+        meeting, item, chair, emails = session_in_progress(args.voters, check_in=True)
+        db.session.remove()
+    instance.start(args.switch_interval)
+    cookies = login_all(instance.url, [chair, *emails])
+    ours = Ours(instance, meeting, item, cookies, args)
+    targets: list = [ours]
+    if not args.no_reference:
+        targets.append(Reference("burst_server_coalesced.py", args))
+        if args.naive:
+            targets.append(Reference("burst_server.py", args))
+    profile: list[Profile] = []
+
+    def warm():
+        if args.py_spy:
+            profile.append(Profile(instance.process.pid, args.py_spy))
+
+    try:
+        results = asyncio.run(measure(targets, args.rounds, warm))
+    finally:
+        for spy in profile:
+            spy.stop()
+        instance.stop()
+        for target in targets[1:]:
+            target.process.terminate()
+    report = {
+        "viewers": args.viewers, "voters": args.voters, "rounds": args.rounds,
+        "kind": args.kind, "window_s": args.window, "database": instance.database,
+        "redis": bool(instance.redis_url), "server_log": instance.log,
+        "switch_interval_s": args.switch_interval,
+    }  # fmt: skip
+    for name, rounds in results.items():
+        report[name] = summary(rounds, args.voters)
+    if "burst_server_coalesced" in report:
+        ceiling = report["burst_server_coalesced"]["final_all_viewers_s_p50"]
+        report["ratio_to_coalesced_ceiling"] = round(
+            report["consiglio"]["final_all_viewers_s_p50"] / ceiling, 2
+        )
+    report["stored"] = stored(instance, ours.polls)
+    instance.drop()
+    print(json.dumps(report, indent=2))
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
