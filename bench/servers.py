@@ -28,6 +28,7 @@ def start(instance, server: str) -> None:
     if server == "dev":
         harness.Instance.start(instance)
         return
+    instance.log = f"{instance.folder}/server.log"
     env = dict(os.environ, CONSIGLIO_ENV="production", CONSIGLIO_INSTANCE=instance.folder,
                SECRET_KEY="bench", DATABASE_URL=instance.database_url, HOST="127.0.0.1",
                PORT=str(instance.port), LIVE_BROADCAST_WINDOW=str(instance.window),
@@ -35,10 +36,11 @@ def start(instance, server: str) -> None:
                REDIS_URL=instance.redis_url or "", SOCKETIO_ASYNC_MODE=server,
                COOKIE_SECURE="0")  # fmt: skip
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    instance.process = subprocess.Popen(
-        [str(gunicorn), "-c", "gunicorn.conf.py"], env=env, cwd=harness.ROOT,
-        start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    with open(instance.log, "ab") as log:
+        instance.process = subprocess.Popen(
+            [str(gunicorn), "-c", "gunicorn.conf.py"], env=env, cwd=harness.ROOT,
+            start_new_session=True, stdout=log, stderr=log,
+        )  # fmt: skip
     try:
         ready(f"{instance.url}/healthz")
     except BaseException:
@@ -61,8 +63,8 @@ def ready(url: str, seconds: float = 90) -> None:
 def use(server: str) -> None:
     """Make every harness.Instance of this process start `server`."""
     original = harness.Instance.start
-    harness.Instance.start = (
-        original if server == "dev" else lambda instance: start(instance, server)
+    harness.Instance.start = (  # a bench's own arguments for `python app.py` do not apply
+        original if server == "dev" else lambda instance, *_args, **_kw: start(instance, server)
     )
 
 
