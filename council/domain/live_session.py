@@ -121,6 +121,11 @@ def _person(public_id: str, name: str) -> dict[str, str]:
     return {"id": public_id, "name": name}
 
 
+# Made once: a new alias per snapshot costs SQLAlchemy ~2 ms to adapt its columns, every time
+# (bench/README.md, live_poll.py).
+_GIVER, _HOLDER = aliased(User, name="giver"), aliased(User, name="holder")
+
+
 def state(db: Session, meeting: Meeting) -> dict[str, Any]:
     """The full live state of a meeting (everything but presence, which the realtime layer
     adds), versioned by live_polls.version (the meeting's counter plus its polls'). A fixed
@@ -183,7 +188,7 @@ def state(db: Session, meeting: Meeting) -> dict[str, Any]:
             waiting.append(
                 {"request": row.id, "user": _person(public_id, name), "kind": str(row.kind)}
             )
-    giver, holder = aliased(User), aliased(User)
+    giver, holder = _GIVER, _HOLDER
     proxies = [
         {"from": _person(f_id, f_name), "to": _person(t_id, t_name)}
         for f_id, f_name, t_id, t_name in db.execute(
