@@ -171,8 +171,9 @@ def _event_name() -> str:
 def _act(payload: Any, required: dict, optional: dict | None, operation: Callable) -> dict:
     try:
         args = parse(payload, {"meeting": int, **required}, optional)
+        actor = _actor()  # loaded before the unit of work: not while holding the write lock
         with unit_of_work() as work:
-            result = operation(work, _actor(), args)
+            result = operation(work, actor, args)
         return _answer(args["meeting"], **(result if isinstance(result, dict) else {}))
     except DomainError as refused:
         return error(refused.code, refused.message)

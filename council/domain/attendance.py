@@ -48,6 +48,20 @@ def present_ids(db: Session, meeting: Meeting) -> set[int]:
     )
 
 
+def is_present(db: Session, meeting_id: int, user_id: int) -> bool:
+    """Whether this person is checked in now (one indexed lookup, for the ballot's path)."""
+    return (
+        db.scalar(
+            select(Attendance.id).where(
+                Attendance.meeting_id == meeting_id,
+                Attendance.user_id == user_id,
+                Attendance.present.is_(True),
+            )
+        )
+        is not None
+    )
+
+
 def _row(db: Session, meeting: Meeting, user: User) -> Attendance | None:
     return db.scalar(
         select(Attendance).where(Attendance.meeting_id == meeting.id, Attendance.user_id == user.id)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from council.domain import attendance, permissions, polls, proposals
 from council.errors import InvalidState, NotAllowed, ValidationError
 from council.models.base import utcnow
-from council.models.meeting import Meeting, Proxy
+from council.models.meeting import Proxy
 from council.models.poll import (
     Ballot,
     BallotSubmission,
@@ -73,7 +73,7 @@ def _parse_ballot(poll_kind: PollKind | None, choice: Any, client_id: Any, reaso
     return choice, client_id, reason
 
 
-def _target(db: Session, user: User, meeting: Meeting, for_member: Any) -> User:
+def _target(db: Session, user: User, meeting_id: int, for_member: Any) -> User:
     """Whose vote this is: the voter's own, or that of a member whose proxy the voter holds."""
     if for_member in (None, "", user.public_id):
         return user
@@ -82,7 +82,7 @@ def _target(db: Session, user: User, meeting: Meeting, for_member: Any) -> User:
     ) else None  # fmt: skip
     held = target is not None and db.scalar(
         select(Proxy.id).where(
-            Proxy.meeting_id == meeting.id,
+            Proxy.meeting_id == meeting_id,
             Proxy.from_user_id == target.id,
             Proxy.to_user_id == user.id,
             Proxy.revoked_at.is_(None),
@@ -90,7 +90,7 @@ def _target(db: Session, user: User, meeting: Meeting, for_member: Any) -> User:
     )
     if not held:
         raise NotAllowed(_("You do not hold this member's proxy."))
-    if target.id in attendance.present_ids(db, meeting):
+    if attendance.is_present(db, meeting_id, target.id):
         raise InvalidState(_("This member is present and votes in person."))
     return target
 
@@ -148,10 +148,9 @@ def cast_ballot(
         if poll.state == PollState.CLOSED:
             raise InvalidState(_("The poll is closed: the ballot was not counted."))
         raise InvalidState(_("The poll is not open yet."))
-    meeting = poll.meeting
-    if user.id not in attendance.present_ids(db, meeting):
+    if not attendance.is_present(db, poll.meeting_id, user.id):
         raise InvalidState(_("Only members present at the meeting can vote."))
-    target = _target(db, user, meeting, for_member)
+    target = _target(db, user, poll.meeting_id, for_member)
     if db.scalar(
         select(ConflictDeclaration.id).where(
             ConflictDeclaration.poll_id == poll.id, ConflictDeclaration.member_id == target.id

@@ -72,7 +72,10 @@ def append(
     """
     _check_plain(data)
     _lock_head(db)
-    last = head(db)
+    # the head's number and hash only (every ballot appends: no need for the whole row)
+    last = db.execute(
+        select(RecordEvent.seq, RecordEvent.hash).order_by(RecordEvent.seq.desc()).limit(1)
+    ).first()
     seq = 1 if last is None else last.seq + 1
     prev = GENESIS if last is None else last.hash
     at = format_at(datetime.now(UTC))
