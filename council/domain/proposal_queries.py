@@ -229,6 +229,16 @@ def word_diff(old: str, new: str) -> list[Piece]:
     """Word-level difference of two markdown sources; whitespace is kept as its own token."""
     a = _TOKEN.findall((old or "").replace("\r\n", "\n"))
     b = _TOKEN.findall((new or "").replace("\r\n", "\n"))
+    # The common start and end are set aside first: a new version usually changes a part of
+    # the text, and the matcher's cost grows much faster than the length it is given.
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    head, tail = a[:start], a[len(a) - end :]
+    a, b = a[start : len(a) - end], b[start : len(b) - end]
     matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
     pieces: list[Piece] = []
 
@@ -241,10 +251,12 @@ def word_diff(old: str, new: str) -> list[Piece]:
         else:
             pieces.append(Piece(op, text))
 
+    add("same", head)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             add("same", a[i1:i2])
         else:
             add("removed", a[i1:i2])
             add("added", b[j1:j2])
+    add("same", tail)
     return pieces

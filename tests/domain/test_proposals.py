@@ -4,7 +4,9 @@ co-signing organisations, supports, what is recorded and who is notified."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -613,3 +615,22 @@ def test_word_diff():
         ("same", "\n\nFine."),
     ]
     assert proposal_queries.word_diff("", "Nuovo") == [proposal_queries.Piece("added", "Nuovo")]
+
+
+def test_word_diff_rebuilds_both_texts():
+    """Whatever the change (the common start and end are set aside before matching), the
+    unchanged and removed pieces give the old text, the unchanged and added ones the new."""
+    rng = random.Random(3)
+    words = ["il", "servizio", "di", "custodia", "\n\n", "San Polo", "apre", "alle", "9."]
+    for _ in range(200):
+        old = " ".join(rng.choice(words) for _ in range(rng.randint(0, 30)))
+        new = list(old.split(" "))
+        for _ in range(rng.randint(0, 4)):
+            new.insert(rng.randint(0, len(new)), rng.choice(words))
+            if new and rng.random() < 0.5:
+                new.pop(rng.randrange(len(new)))
+        new = " ".join(new)
+        pieces = proposal_queries.word_diff(old, new)
+        assert "".join(p.text for p in pieces if p.op != "added") == old
+        assert "".join(p.text for p in pieces if p.op != "removed") == new
+        assert all(a.op != b.op for a, b in itertools.pairwise(pieces))
