@@ -160,6 +160,9 @@ def main() -> None:
 
     instance = Instance(postgresql=args.postgresql,
                         redis_url=args.redis_url if args.postgresql else None)  # fmt: skip
+    # the build's e-mails in its own thread: a background sender would wait for SQLite's
+    # write lock behind the build's long transactions
+    instance.app.config["MAIL_IN_BACKGROUND"] = False
     began = time.monotonic()
     with instance.app.app_context():
         pages = build(args.comments, args.decisions)
