@@ -108,7 +108,7 @@ SEARCHES = [
     ("one word", "/decisions?q=servizi"),
     ("two words", "/decisions?q=trasporto+anziani"),
     ("a phrase", "/decisions?q=%22centro+diurno%22"),
-    ("word, excluded word", "/decisions?q=casa+-giovani"),
+    ("word, excluded word", "/decisions?q=sociale+-giovani"),
     ("no word matches", "/decisions?q=xyzzy"),
     ("filters: year + zone", "/decisions?year=2022&zone=2"),
     ("words + year + outcome + topic", "/decisions?q=servizi&year=2024&outcome=approved&topic=3"),

@@ -43,6 +43,9 @@ MAX_QUERY = 200  # characters of the query that are read
 MAX_TERMS = 8
 OUTCOMES = ("approved", "rejected")
 SORTS = ("relevance", "newest", "updated")
+# Past this many matches the relevance of every one is not computed (both databases would
+# score them all to find the first page): newest first, and the page says so.
+RANKED_AT_MOST = 1000
 # Keep in step with migrations/versions/0009_archive.py (the PostgreSQL document's folding).
 ACCENTED = "àáâãäåèéêëìíîïòóôõöùúûüýÿñçÀÁÂÃÄÅÈÉÊËÌÍÎÏÒÓÔÕÖÙÚÛÜÝÑÇ"
 UNACCENTED = "aaaaaaeeeeiiiiooooouuuuyyncAAAAAAEEEEIIIIOOOOOUUUUYNC"
@@ -247,6 +250,7 @@ class ArchivePage:
     page: int = 1
     pages: int = 1
     implementations: dict[int, Implementation] = field(default_factory=dict)
+    unranked: bool = False  # too many matches to order by relevance: newest first instead
 
 
 _fts = table("decision_search", column("rowid"))
@@ -327,22 +331,25 @@ def search(db: Session, actor: Any, filters: ArchiveFilters) -> ArchivePage:
     puts the latest implementation updates first. A page past the last shows the last."""
     query = _filtered(db, actor, filters)
     parsed = parse(filters.words)
-    order: list[Any] = []
+    rank = None
     if parsed.typed:
         matched = None if parsed.empty else _matches(db, parsed)
         if matched is None:
             return ArchivePage()
         found, rank = matched
         query = query.join(found, found.c.id == Decision.id)
-        if (filters.sort or "relevance") == "relevance":
-            order.append(rank.desc())
+    # one row per decision whatever the joins: counted without selecting its columns
+    total = db.scalar(query.with_only_columns(func.count(Decision.id)).order_by(None)) or 0
+    order: list[Any] = []
+    relevance = rank is not None and (filters.sort or "relevance") == "relevance"
+    unranked = relevance and total > RANKED_AT_MOST
+    if relevance and not unranked:
+        order.append(rank.desc())
     if filters.sort == "updated":
         order.append(Implementation.updated_at.desc().nulls_last())
     order += [Decision.year.desc(), Decision.seq.desc()]
 
     per_page = max(1, min(filters.per_page, 100))
-    # one row per decision whatever the joins: counted without selecting its columns
-    total = db.scalar(query.with_only_columns(func.count(Decision.id)).order_by(None)) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(1, filters.page), pages)
     rows = list(
@@ -357,7 +364,7 @@ def search(db: Session, actor: Any, filters: ArchiveFilters) -> ArchivePage:
             )
         )
     )
-    return ArchivePage(rows, total, page, pages, implementations_of(db, rows))
+    return ArchivePage(rows, total, page, pages, implementations_of(db, rows), unranked)
 
 
 def implementations_of(db: Session, rows: list[Decision]) -> dict[int, Implementation]:

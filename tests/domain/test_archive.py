@@ -198,3 +198,15 @@ def test_a_decision_recorded_by_a_vote_is_found_at_once(make_user):
     assert found("punti ascolto") == [told.approved.number]
     assert found("nominare zeno") == [told.rejected.number]  # the question, no proposal
     assert found("rappresentante tavoli zona") == [told.rejected.number]  # the item's title
+
+
+def test_too_many_matches_are_shown_newest_first(author, monkeypatch):
+    in_body = archived(author, title="Altro", body="Trasporto sociale.").number
+    in_title = archived(author, title="Trasporto sociale").number
+    older_title = archived(author, year=2025, title="Trasporto sociale").number
+    assert numbers(words="trasporto") == [in_title, older_title, in_body]
+    assert not archive.search(db.session, PUBLIC, ArchiveFilters(words="trasporto")).unranked
+    monkeypatch.setattr(archive, "RANKED_AT_MOST", 2)
+    page = archive.search(db.session, PUBLIC, ArchiveFilters(words="trasporto"))
+    assert page.unranked and page.total == 3
+    assert [d.number for d in page.rows] == [in_title, in_body, older_title]

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
-from council.domain import implementation, organisations
+from council.domain import archive, implementation, organisations
 from council.extensions import db
 from council.models.archive import ImplementationUpdate
 from council.models.comment import Comment
@@ -277,3 +277,10 @@ def test_updates_need_the_role_and_the_token(council, make_web):
     assert refused.status_code == 409 and "nulla da attuare" in words(refused)
     assert db.session.scalars(select(ImplementationUpdate)).all() == []
     assert run(implementation.latest_updates, [told.approved.id]) == {}
+
+
+def test_the_page_says_when_matches_are_too_many_to_rank(client, author, monkeypatch):
+    archived(author, title="Trasporto sociale")
+    assert "ordinarle per pertinenza" not in words(client.get("/decisions?q=trasporto"))
+    monkeypatch.setattr(archive, "RANKED_AT_MOST", 0)
+    assert "sono mostrate dalla più recente" in words(client.get("/decisions?q=trasporto"))
