@@ -5,14 +5,21 @@ dirty room builds the state and emits it, then waits a window; if the room chang
 it builds and emits again, else it ends. So a burst of N changes costs about one broadcast per
 window instead of N, the latest state always wins, and each broadcast is built once and
 emitted once to the whole room (python-socketio encodes one packet for all its members).
+
+While requests that change state are still running in this process (`busy`: a burst of
+ballots), a broadcast waits for them, up to `hold` seconds: sending a snapshot to every
+socket of a large room takes the process from those requests, which then last longer and
+cause more broadcasts (bench/README.md, live_poll.py).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
@@ -23,15 +30,39 @@ log = logging.getLogger(__name__)
 Builder = Callable[[str], Any]  # room -> payload, or None to send nothing
 
 
+class InFlight:
+    """How many requests that change state this process is running; true while any is."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        with self._lock:
+            self.count += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.count -= 1
+
+    def __call__(self) -> bool:
+        return self.count > 0
+
+
 class Coalescer:
     def __init__(
-        self, socketio: SocketIO, app: Flask, build: Builder, *, event: str, window: float = 0.1
-    ) -> None:
+        self, socketio: SocketIO, app: Flask, build: Builder, *, event: str, window: float = 0.1,
+        busy: Callable[[], bool] | None = None, hold: float = 0.0,
+    ) -> None:  # fmt: skip
         self.socketio = socketio
         self.app = app
         self.build = build
         self.event = event
         self.window = window
+        self.busy = busy
+        self.hold = hold
         self._lock = threading.Lock()
         self._dirty: set[str] = set()
         self._running: set[str] = set()
@@ -46,8 +77,16 @@ class Coalescer:
             self._running.add(room)
         self.socketio.start_background_task(self._run, room)
 
+    def _wait_while_busy(self) -> None:
+        if self.busy is None:
+            return
+        deadline = time.monotonic() + self.hold
+        while self.busy() and time.monotonic() < deadline:
+            self.socketio.sleep(self.window / 5)
+
     def _run(self, room: str) -> None:
         while True:
+            self._wait_while_busy()
             with self._lock:
                 if room not in self._dirty:
                     self._running.discard(room)

@@ -34,12 +34,13 @@ from council.extensions import db
 from council.models.meeting import Meeting
 from council.models.user import Role
 from council.unit_of_work import unit_of_work
-from realtime.coalesce import Coalescer
+from realtime.coalesce import Coalescer, InFlight
 from realtime.presence import Presence
 
 log = logging.getLogger(__name__)
 
 SNAPSHOT = "meeting.snapshot"
+ACTIONS_IN_FLIGHT = InFlight()  # the socket actions this process is running
 MAX_INT = 2**31 - 1
 MAX_STR = 64
 
@@ -53,9 +54,11 @@ class Live:
         self.presence = Presence(
             app.config.get("REDIS_URL"), prefix=app.config.get("SOCKETIO_CHANNEL", "consiglio")
         )
+        window = float(app.config.get("LIVE_BROADCAST_WINDOW", 0.1))
+        # a snapshot waits for the requests in flight, up to five windows (coalesce.py)
         self.coalescer = Coalescer(
             socketio, app, self.snapshot_for_room, event=SNAPSHOT,
-            window=float(app.config.get("LIVE_BROADCAST_WINDOW", 0.1)),
+            window=window, busy=ACTIONS_IN_FLIGHT, hold=5 * window,
         )  # fmt: skip
 
     def snapshot(self, meeting: Meeting) -> dict[str, Any]:
@@ -159,7 +162,8 @@ def _answer(meeting_id: int, **extra) -> dict[str, Any]:
 def act(payload: Any, required: dict, optional: dict | None, operation: Callable) -> dict:
     """Parse, run the operation in its own transaction, acknowledge (or say why not)."""
     started = time.perf_counter()
-    ack = _act(payload, required, optional, operation)
+    with ACTIONS_IN_FLIGHT.running():
+        ack = _act(payload, required, optional, operation)
     logs.socket_event(_event_name(), started, "ok" if ack.get("ok") else ack["error"])
     return ack
 
