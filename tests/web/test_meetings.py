@@ -19,39 +19,14 @@ from council.unit_of_work import unit_of_work
 from council.web.meeting_forms import rome
 from tests.meeting_helpers import (
     convened_meeting,
-    detach,
     events_since,
     fresh,
     head,
-    make_council,
     new_meeting,
     reread,
     running_meeting,
 )
 from tests.notification_helpers import make_proposal
-
-
-@pytest.fixture
-def council(make_user):
-    return detach(make_council(make_user))
-
-
-@pytest.fixture
-def as_(make_web, council):
-    """as_("chair") -> a browser logged in as that person ("public": nobody)."""
-
-    def factory(who: str):
-        web = make_web()
-        person = {
-            "chair": council.chair, "secretary": council.secretary,
-            "member": council.members[0], "member2": council.members[1],
-            "stakeholder": council.stakeholder, "admin": council.admin,
-        }.get(who)  # fmt: skip
-        if person is not None:
-            web.login(person.email)
-        return web
-
-    return factory
 
 
 def text(response) -> str:
