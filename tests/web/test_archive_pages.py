@@ -24,12 +24,7 @@ from tests.archive_helpers import archived
 from tests.meeting_helpers import detach
 from tests.minutes_helpers import closed_story, drafted, later_meeting, vote_on_minutes
 from tests.poll_helpers import group_council, run, story
-
-
-def words(response) -> str:
-    body = response.get_data(as_text=True)
-    main = body[body.index("<main") : body.index("</main>")]
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", main)))
+from tests.web.test_poll_pages import words
 
 
 def section(response, heading_id: str) -> str:
