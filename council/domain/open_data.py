@@ -36,6 +36,7 @@ from council.models.user import CouncilGroup, User
 PUBLIC_MEETING = Meeting.state.in_(PUBLIC_STATES)
 # The states a published proposal can be in (a draft is never published).
 PROPOSAL_STATES = tuple(state for state in ProposalState if state != ProposalState.DRAFT)
+_MEMBER, _VOTER = aliased(User, name="member"), aliased(User, name="voter")
 
 
 @dataclass
@@ -169,12 +170,11 @@ def poll_facts(db: Session, polls: list[Poll]) -> dict[int, PollFacts]:
     named = [poll.id for poll in closed if poll.kind == PollKind.NAMED]
     secret = [poll.id for poll in closed if poll.kind == PollKind.SECRET]
     if named:
-        member, voter = aliased(User), aliased(User)
         rows = db.execute(
-            select(Ballot.poll_id, Ballot.choice, Ballot.reason, *_person(member),
-                   *_person(voter))
-            .join(member, member.id == Ballot.cast_for_id)
-            .join(voter, voter.id == Ballot.voter_id)
+            select(Ballot.poll_id, Ballot.choice, Ballot.reason, *_person(_MEMBER),
+                   *_person(_VOTER))
+            .join(_MEMBER, _MEMBER.id == Ballot.cast_for_id)
+            .join(_VOTER, _VOTER.id == Ballot.voter_id)
             .where(Ballot.poll_id.in_(named))
         )  # fmt: skip
         for poll_id, choice, reason, *people in rows:
@@ -249,23 +249,22 @@ class BallotRow:
 def named_ballots(db: Session) -> Iterator[BallotRow]:
     """Every ballot of the closed named polls of public meetings, poll by poll (in the order
     they closed), by the member's name; read in batches, for a streamed download."""
-    member, voter = aliased(User), aliased(User)
     columns = [
         Poll.id, Poll.question, Poll.closed_at, Poll.meeting_id, AgendaItem.title,
-        Poll.amendment_id, Decision.year, Decision.seq, member.public_id, member.name,
-        member.council_group, Ballot.choice, Ballot.proxy_for_id, voter.public_id, voter.name,
-        Ballot.reason,
+        Poll.amendment_id, Decision.year, Decision.seq, _MEMBER.public_id, _MEMBER.name,
+        _MEMBER.council_group, Ballot.choice, Ballot.proxy_for_id, _VOTER.public_id,
+        _VOTER.name, Ballot.reason,
     ]  # fmt: skip
     query = (
         select(*columns)
         .join(Poll, Poll.id == Ballot.poll_id)
         .join(Meeting, Meeting.id == Poll.meeting_id)
         .join(AgendaItem, AgendaItem.id == Poll.item_id)
-        .join(member, member.id == Ballot.cast_for_id)
-        .join(voter, voter.id == Ballot.voter_id)
+        .join(_MEMBER, _MEMBER.id == Ballot.cast_for_id)
+        .join(_VOTER, _VOTER.id == Ballot.voter_id)
         .outerjoin(Decision, Decision.poll_id == Poll.id)
         .where(PUBLIC_MEETING, Poll.state == PollState.CLOSED, Poll.kind == PollKind.NAMED)
-        .order_by(Poll.closed_at, Poll.id, member.name, member.id)
+        .order_by(Poll.closed_at, Poll.id, _MEMBER.name, _MEMBER.id)
         .execution_options(yield_per=500)
     )
     for row in db.execute(query):
