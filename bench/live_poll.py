@@ -2,7 +2,8 @@
 real app and, in the same run, on the coalesced bare ceiling of shared/bench-reference.
 
     .venv/bin/python bench/live_poll.py [--viewers 500] [--voters 60] [--rounds 5]
-        [--kind named|secret] [--postgresql] [--naive] [--window 0.1] [--py-spy FILE]
+        [--kind named|secret] [--postgresql [--processes 2]] [--naive] [--window 0.1]
+        [--reference-mode threading|gevent] [--py-spy FILE [--py-spy-rate 20]]
 
 One server process each (`python app.py`, threading mode, SQLite in a temporary folder; with
 --postgresql a new PostgreSQL database and the Redis queue), the clients in this process on
@@ -108,28 +109,59 @@ async def burst(voters: list, cast) -> tuple[float, list[float], float]:
     return start, latencies, time.monotonic()
 
 
+async def spread(instances: list[Instance], count: int, make_handlers, cookies=None) -> list:
+    """`count` clients, the n-th connected to process n modulo their number."""
+    every = len(instances)
+    clients: list = [None] * count
+    for first, instance in enumerate(instances):
+        mine = list(range(first, count, every))
+        handlers = lambda k, mine=mine: make_handlers(mine[k])  # noqa: E731
+        some = [cookies[n] for n in mine] if cookies else None
+        connected = await crowd(instance.url, len(mine), handlers, some)
+        for n, client in zip(mine, connected, strict=True):
+            clients[n] = client
+    return clients
+
+
 class Ours:
-    """The real app: the chair prepares, opens and closes; members vote over their sockets."""
+    """The real app: the chair prepares, opens and closes; members vote over their sockets.
+    With several server processes, viewers and voters are spread over them."""
 
     name = "consiglio"
 
-    def __init__(self, instance: Instance, meeting: int, item: int, cookies, args) -> None:
-        self.instance = instance
-        self.url, self.meeting, self.item, self.args = instance.url, meeting, item, args
+    def __init__(self, instances: list[Instance], meeting: int, item: int, cookies, args):
+        self.instances = instances
+        self.meeting, self.item, self.args = meeting, item, args
         self.cookies = cookies  # the chair's first, then the voters'
         self.audience = Audience(args.viewers)
         self.polls: list[int] = []
         self.round = 0
+        self.memory: dict = {}
+
+    def cpu_seconds(self) -> float:
+        return sum(instance.cpu_seconds() for instance in self.instances)
+
+    def memory_bytes(self) -> int:
+        return sum(instance.memory_bytes() for instance in self.instances)
 
     async def start(self) -> None:
         join = {"meeting": self.meeting}
         handlers = lambda n: {"meeting.snapshot": self.audience.handler(n)}  # noqa: E731
-        self.viewers = await crowd(self.url, self.args.viewers, handlers)
-        people = await crowd(self.url, len(self.cookies), lambda n: {}, self.cookies)
+        before = self.memory_bytes()
+        self.viewers = await spread(self.instances, self.args.viewers, handlers)
+        people = await spread(self.instances, len(self.cookies), lambda n: {}, self.cookies)
         self.chair, self.voters = people[0], people[1:]
         for group in (self.viewers, people):
             acks = await asyncio.gather(*(c.call("meeting.join", join, timeout=60) for c in group))
             assert all(a["ok"] for a in acks), acks[0]
+        await asyncio.sleep(1)
+        after = self.memory_bytes()
+        connections = len(self.viewers) + len(people)
+        self.memory = {
+            "server_rss_mib_before": round(before / 2**20, 1),
+            "server_rss_mib_connected": round(after / 2**20, 1),
+            "kib_per_connection": round((after - before) / connections / 1024, 1),
+        }
 
     async def chair_does(self, event: str, **fields) -> dict:
         ack = await self.chair.call(event, {"meeting": self.meeting, **fields}, timeout=60)
@@ -152,10 +184,10 @@ class Ours:
             return "ballot.cast", {"meeting": self.meeting, "poll": poll, "choice": CHOICES[n % 3],
                                    "client_ballot_id": f"r{self.round}-{n}"}  # fmt: skip
 
-        cpu = self.instance.cpu_seconds()
+        cpu = self.cpu_seconds()
         start, latencies, acked = await burst(self.voters, cast)
         final = await self.audience.until_final(start)
-        cpu = self.instance.cpu_seconds() - cpu
+        cpu = self.cpu_seconds() - cpu
         figures = {"final_s": final, "latencies": latencies, "acked_s": acked - start,
                    "server_cpu_s": cpu,
                    "snapshots": statistics.mean(self.audience.received),
@@ -180,7 +212,7 @@ class Reference:
         self.args = args
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
-        command = [sys.executable, str(args.reference / script), "threading", str(port)]
+        command = [sys.executable, str(args.reference / script), args.reference_mode, str(port)]
         if "coalesced" in script:
             command.append(str(args.window))
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
@@ -276,13 +308,20 @@ def main() -> None:
                         help="a new PostgreSQL database and the Redis queue")  # fmt: skip
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/3")
     parser.add_argument("--naive", action="store_true", help="also the naive reference")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="server processes sharing the Redis queue (--postgresql)")  # fmt: skip
+    parser.add_argument("--reference-mode", choices=["threading", "gevent"], default="threading")
     parser.add_argument("--no-reference", action="store_true")
     parser.add_argument("--reference", type=Path, default=REFERENCE)
     parser.add_argument("--py-spy", metavar="FILE",
                         help="sample the server with py-spy in the measured rounds")  # fmt: skip
+    parser.add_argument("--py-spy-rate", type=int, default=20,
+                        help="samples a second (20 for ~1,000 threads; 100 for a few)")  # fmt: skip
     parser.add_argument("--switch-interval", type=float,
                         help="an experiment: the server's sys.setswitchinterval")  # fmt: skip
     args = parser.parse_args()
+    if args.processes > 1 and not args.postgresql:
+        parser.error("several processes share PostgreSQL and the Redis queue: add --postgresql")
 
     instance = Instance(postgresql=args.postgresql, window=args.window,
                         redis_url=args.redis_url if args.postgresql else None)  # fmt: skip
@@ -290,9 +329,14 @@ def main() -> None:
         # the chair and the secretary run the meeting; the voters are the other members
         meeting, item, chair, emails = session_in_progress(args.voters, check_in=True)
         db.session.remove()
-    instance.start(args.switch_interval)
+    same = {"database_url": instance.database_url, "redis_url": instance.redis_url}
+    instances = [instance] + [
+        Instance(**same, window=args.window) for _ in range(args.processes - 1)
+    ]
+    for one in instances:
+        one.start(args.switch_interval)
     cookies = login_all(instance.url, [chair, *emails])
-    ours = Ours(instance, meeting, item, cookies, args)
+    ours = Ours(instances, meeting, item, cookies, args)
     targets: list = [ours]
     if not args.no_reference:
         targets.append(Reference("burst_server_coalesced.py", args))
@@ -302,21 +346,23 @@ def main() -> None:
 
     def warm():
         if args.py_spy:
-            profile.append(Profile(instance.process.pid, args.py_spy))
+            profile.append(Profile(instance.process.pid, args.py_spy, args.py_spy_rate))
 
     try:
         results = asyncio.run(measure(targets, args.rounds, warm))
     finally:
         for spy in profile:
             spy.stop()
-        instance.stop()
+        for one in instances:
+            one.stop()
         for target in targets[1:]:
             target.process.terminate()
     report = {
         "viewers": args.viewers, "voters": args.voters, "rounds": args.rounds,
         "kind": args.kind, "window_s": args.window, "database": instance.database,
         "redis": bool(instance.redis_url), "server_log": instance.log,
-        "switch_interval_s": args.switch_interval,
+        "switch_interval_s": args.switch_interval, "processes": args.processes,
+        "reference_mode": args.reference_mode, "memory": ours.memory,
     }  # fmt: skip
     for name, rounds in results.items():
         report[name] = summary(rounds, args.voters)
