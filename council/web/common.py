@@ -1,10 +1,11 @@
-"""Helpers shared by the blueprints: safe redirects, error pages, domain errors on forms."""
+"""Helpers shared by the blueprints: safe redirects, error pages, domain errors on forms, filters
+read from the query string."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import render_template
+from flask import render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from werkzeug.routing import IntegerConverter
@@ -78,3 +79,23 @@ def form_error(form, error: DomainError) -> None:
         field.errors = [*list(field.errors), error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def int_arg(name: str) -> int | None:
+    """A whole number filter from the query string; None when absent, ValidationError else."""
+    value = request.args.get(name, "")
+    if value == "":
+        return None
+    if not value.isdigit() or len(value) > 9:
+        raise ValidationError(_("The filter %(name)s is not valid.", name=name), field=name)
+    return int(value)
+
+
+def choice_arg(name: str, allowed) -> str | None:
+    """A filter from the query string, one of allowed; None when absent, ValidationError else."""
+    value = request.args.get(name, "")
+    if value == "":
+        return None
+    if value not in allowed:
+        raise ValidationError(_("The filter %(name)s is not valid.", name=name), field=name)
+    return value

@@ -28,13 +28,13 @@ from council.domain import (
 from council.domain import organisations as organisations_domain
 from council.domain.archive import ArchiveFilters
 from council.domain.topics import topics
-from council.errors import DomainError, ValidationError
+from council.errors import DomainError
 from council.extensions import db
 from council.models.archive import ImplementationState
 from council.models.poll import Decision
 from council.unit_of_work import unit_of_work
 from council.web.comment_forms import STANCE_LABELS, STANCE_TONES
-from council.web.common import IdConverter, form_error
+from council.web.common import IdConverter, choice_arg, form_error, int_arg
 from council.web.meetings import KIND_LABELS as SPEAKER_KINDS
 
 bp = Blueprint("decisions", __name__, url_prefix="/decisions")
@@ -104,37 +104,19 @@ def _helpers():
 # --- the archive ------------------------------------------------------------------------------
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    if value == "":
-        return None
-    if not value.isdigit() or len(value) > 9:
-        raise ValidationError(_("The filter %(name)s is not valid.", name=name), field=name)
-    return int(value)
-
-
-def _choice_arg(name: str, allowed) -> str | None:
-    value = request.args.get(name, "")
-    if value == "":
-        return None
-    if value not in allowed:
-        raise ValidationError(_("The filter %(name)s is not valid.", name=name), field=name)
-    return value
-
-
 def _filters(**fixed) -> ArchiveFilters:
-    status = _choice_arg("status", {s.value for s in ImplementationState})
+    status = choice_arg("status", {s.value for s in ImplementationState})
     values = dict(
         words=archive.clean(request.args.get("q", "")),
-        year=_int_arg("year"),
-        zone_id=_int_arg("zone"),
-        topic_id=_int_arg("topic"),
-        organisation_id=_int_arg("organisation"),
-        outcome=_choice_arg("outcome", archive.OUTCOMES),
-        meeting_id=_int_arg("meeting"),
+        year=int_arg("year"),
+        zone_id=int_arg("zone"),
+        topic_id=int_arg("topic"),
+        organisation_id=int_arg("organisation"),
+        outcome=choice_arg("outcome", archive.OUTCOMES),
+        meeting_id=int_arg("meeting"),
         status=ImplementationState(status) if status else None,
-        sort=_choice_arg("sort", archive.SORTS),
-        page=_int_arg("page") or 1,
+        sort=choice_arg("sort", archive.SORTS),
+        page=int_arg("page") or 1,
     )
     values.update(fixed)
     return ArchiveFilters(**values)

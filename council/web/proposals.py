@@ -17,13 +17,13 @@ from council.domain import organisations as organisations_domain
 from council.domain import proposals as ops
 from council.domain.proposal_queries import STATE_LABELS, Filters
 from council.domain.topics import topics
-from council.errors import DomainError, ValidationError
+from council.errors import DomainError
 from council.extensions import db, login_manager
 from council.models.proposal import CosignState, FollowTarget, Proposal, ProposalState
 from council.models.user import User
 from council.unit_of_work import unit_of_work
 from council.web import proposal_editor
-from council.web.common import render_error
+from council.web.common import choice_arg, int_arg, render_error
 from council.web.forms import ActionForm
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
@@ -82,31 +82,18 @@ def _load(proposal_id: int) -> Proposal:
 # --- the list ----------------------------------------------------------------------------------
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    if value == "":
-        return None
-    if not value.isdigit() or len(value) > 9:
-        raise ValidationError(_("The filter %(name)s is not valid.", name=name), field=name)
-    return int(value)
-
-
 def _filters() -> Filters:
-    state = request.args.get("state", "")
-    sort = request.args.get("sort", "") or "newest"
-    if state and state not in set(ProposalState):
-        raise ValidationError(_("The filter %(name)s is not valid.", name="state"), field="state")
-    if sort not in proposal_queries.SORTS:
-        raise ValidationError(_("The filter %(name)s is not valid.", name="sort"), field="sort")
+    state = choice_arg("state", set(ProposalState))
+    sort = choice_arg("sort", proposal_queries.SORTS) or "newest"
     return Filters(
         words=(request.args.get("q") or "").strip()[:200],
         state=ProposalState(state) if state else None,
-        zone_id=_int_arg("zone"),
-        topic_id=_int_arg("topic"),
-        organisation_id=_int_arg("organisation"),
+        zone_id=int_arg("zone"),
+        topic_id=int_arg("topic"),
+        organisation_id=int_arg("organisation"),
         author=(request.args.get("author") or "").strip()[:16] or None,
         sort=sort,
-        page=_int_arg("page") or 1,
+        page=int_arg("page") or 1,
     )
 
 
