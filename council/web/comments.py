@@ -158,48 +158,16 @@ def create(proposal_id: int):
     return redirect(_back(comment, form.next.data, views.proposal_url(proposal)))
 
 
-@bp.route("/<int:comment_id>/edit", methods=["GET", "POST"])
-def edit(proposal_id: int, comment_id: int):
+def _confirm_and_apply(
+    proposal_id: int, comment_id: int, *, template: str, make_form, check, apply, done
+):
+    """A GET page that asks, a POST that does: editing, deleting, hiding (no script needed)."""
     proposal = _proposal(proposal_id)
     comment = _comment(proposal, comment_id)
     view = views.base(proposal)
-    if request.method == "GET":
-        comments.check_changeable(db.session, current_user, comment, "comment.edit")
-    form = EditCommentForm(
-        formdata=request.form if request.method == "POST" else None,
-        data={"body": comment.body, "stance": str(comment.stance or "")},
-    )
-    status = 200
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            form.form_errors.append(_("The form has expired. Try again."))
-            status = 400
-        else:
-            try:
-                with unit_of_work() as session:
-                    comments.edit_comment(
-                        session, current_user, comment, form.body.data, form.stance.data
-                    )
-            except DomainError as error:
-                db.session.refresh(comment)
-                form_error(form, error)
-                status = error.status
-            else:
-                flash(_("Your comment is updated."), "success")
-                return redirect(comments.comment_url(comment))
-    return render_template(
-        "comments/edit.html", proposal=proposal, d=view, comment=comment, form=form
-    ), status
-
-
-def _confirm_and_apply(proposal_id: int, comment_id: int, *, template: str, check, apply, done):
-    """A GET page that asks, a POST that does: for deleting and hiding (work without JS)."""
-    proposal = _proposal(proposal_id)
-    comment = _comment(proposal, comment_id)
-    view = views.base(proposal)
-    form = HideForm() if template == "comments/hide.html" else ActionForm()
     if request.method == "GET":
         check(comment)
+    form = make_form(comment)
     status = 200
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -219,10 +187,29 @@ def _confirm_and_apply(proposal_id: int, comment_id: int, *, template: str, chec
     return render_template(template, proposal=proposal, d=view, comment=comment, form=form), status
 
 
+@bp.route("/<int:comment_id>/edit", methods=["GET", "POST"])
+def edit(proposal_id: int, comment_id: int):
+    return _confirm_and_apply(
+        proposal_id, comment_id, template="comments/edit.html",
+        make_form=lambda comment: EditCommentForm(
+            formdata=request.form if request.method == "POST" else None,
+            data={"body": comment.body, "stance": str(comment.stance or "")},
+        ),
+        check=lambda comment: comments.check_changeable(
+            db.session, current_user, comment, "comment.edit"
+        ),
+        apply=lambda session, comment, form: comments.edit_comment(
+            session, current_user, comment, form.body.data, form.stance.data
+        ),
+        done=_("Your comment is updated."),
+    )  # fmt: skip
+
+
 @bp.route("/<int:comment_id>/delete", methods=["GET", "POST"])
 def delete(proposal_id: int, comment_id: int):
     return _confirm_and_apply(
         proposal_id, comment_id, template="comments/delete.html",
+        make_form=lambda _comment: ActionForm(),
         check=lambda comment: comments.check_changeable(
             db.session, current_user, comment, "comment.delete"
         ),
@@ -237,6 +224,7 @@ def delete(proposal_id: int, comment_id: int):
 def hide(proposal_id: int, comment_id: int):
     return _confirm_and_apply(
         proposal_id, comment_id, template="comments/hide.html",
+        make_form=lambda _comment: HideForm(),
         check=lambda comment: permissions.require(current_user, "comment.moderate", comment),
         apply=lambda session, comment, form: comments.hide_comment(
             session, current_user, comment, form.reason.data
