@@ -25,8 +25,10 @@ from council.cli import upgrade_database
 from council.db import Base
 from council.domain import accounts, organisations
 from council.extensions import db, socketio
+from council.models.proposal import Proposal
 from council.models.user import AccountStatus, CouncilGroup, Role, User
 from council.unit_of_work import unit_of_work
+from tests.discussion_helpers import make_proposal
 
 PASSWORD = "password-di-prova"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -208,6 +210,22 @@ def admin(make_user) -> User:
 @pytest.fixture
 def secretary(make_user) -> User:
     return make_user("secretary", "member", email="segretario@example.org")
+
+
+@pytest.fixture
+def member(make_user) -> User:
+    return make_user("member", name="Marco Rossi", email="marco@example.org")
+
+
+@pytest.fixture
+def author(make_user) -> User:
+    """Who files `proposal`: a module may give its own."""
+    return make_user("stakeholder", name="Lucia Ferrari", email="lucia@example.org")
+
+
+@pytest.fixture
+def proposal(author) -> Proposal:
+    return make_proposal(author)
 
 
 class LiveServer:

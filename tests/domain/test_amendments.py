@@ -29,11 +29,6 @@ REASON = "Molti anziani sono soli soprattutto la sera."
 
 
 @pytest.fixture
-def author(make_user):
-    return make_user("stakeholder")
-
-
-@pytest.fixture
 def proposer(make_user):
     return make_user("member")
 

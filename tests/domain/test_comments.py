@@ -40,16 +40,6 @@ from tests.discussion_helpers import (
 
 
 @pytest.fixture
-def author(make_user):
-    return make_user("stakeholder", name="Lucia Ferrari")
-
-
-@pytest.fixture
-def proposal(author):
-    return make_proposal(author)
-
-
-@pytest.fixture
 def people(make_user):
     return [make_user("stakeholder") for _ in range(4)]
 

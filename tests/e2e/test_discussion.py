@@ -6,28 +6,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from council.domain import comments
 from council.unit_of_work import unit_of_work
-from tests.discussion_helpers import make_proposal, post
+from tests.discussion_helpers import post
 from tests.e2e.conftest import DESKTOP, PHONE, axe_check, horizontal_overflow, log_in
-
-
-@pytest.fixture
-def author(make_user):
-    return make_user("stakeholder", name="Lucia Ferrari", email="lucia@example.org")
-
-
-@pytest.fixture
-def proposal(author):
-    return make_proposal(author)
-
-
-@pytest.fixture
-def member(make_user):
-    return make_user("member", name="Marco Rossi", email="marco@example.org")
 
 
 def in_room(page: Page, proposal) -> None:

@@ -74,11 +74,6 @@ def sockets(live_server):
 
 
 @pytest.fixture
-def author(make_user):
-    return make_user("stakeholder")
-
-
-@pytest.fixture
 def proposer(make_user):
     return make_user("member")
 

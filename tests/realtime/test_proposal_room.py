@@ -60,21 +60,6 @@ def _next(client, name: str, timeout: float = 5, log: list | None = None):
             return args[0]
 
 
-@pytest.fixture
-def author(make_user):
-    return make_user("stakeholder", name="Lucia Ferrari", email="lucia@example.org")
-
-
-@pytest.fixture
-def proposal(author):
-    return make_proposal(author)
-
-
-@pytest.fixture
-def member(make_user):
-    return make_user("member", name="Marco Rossi", email="marco@example.org")
-
-
 def comments_path(proposal) -> str:
     return f"/proposals/{proposal.id}/comments"
 

@@ -34,11 +34,6 @@ def state_of(number: int = 1) -> AmendmentState:
 
 
 @pytest.fixture
-def author(make_user):
-    return make_user("stakeholder")
-
-
-@pytest.fixture
 def proposer(make_user):
     return make_user("member")
 

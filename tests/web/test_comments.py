@@ -37,21 +37,6 @@ def comment_count() -> int:
 
 
 @pytest.fixture
-def author(make_user):
-    return make_user("stakeholder", name="Lucia Ferrari", email="lucia@example.org")
-
-
-@pytest.fixture
-def proposal(author):
-    return make_proposal(author)
-
-
-@pytest.fixture
-def member(make_user):
-    return make_user("member", name="Marco Rossi", email="marco@example.org")
-
-
-@pytest.fixture
 def member_web(web, member):
     web.login("marco@example.org")
     return english(web)
