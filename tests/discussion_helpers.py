@@ -84,12 +84,6 @@ def post(actor, proposal, body: str | None = None, **kwargs) -> Comment:
         return comments.post_comment(session, actor, proposal, body, **kwargs)
 
 
-def run(operation, *args, **kwargs):
-    """Run a domain operation in its own unit of work."""
-    with unit_of_work() as session:
-        return operation(session, *args, **kwargs)
-
-
 def refreshed(obj):
     db.session.expire_all()
     return db.session.get(type(obj), obj.id)

@@ -1,4 +1,5 @@
-"""Factories for the meeting tests: the council's people, meetings at each stage, the record."""
+"""Factories for the meeting tests: the council's people, meetings at each stage, the record;
+run(), a domain operation in its own unit of work, for every test."""
 
 from __future__ import annotations
 
@@ -30,6 +31,12 @@ class Council:
     def all_members(self) -> list[User]:
         """Everyone counted for the quorum: the chair and the secretary are members too."""
         return [self.chair, self.secretary, *self.members]
+
+
+def run(operation, *args, **kwargs):
+    """Run a domain operation in its own unit of work."""
+    with unit_of_work() as session:
+        return operation(session, *args, **kwargs)
 
 
 def make_council(make_user, members: int = 4) -> Council:

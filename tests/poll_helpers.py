@@ -13,14 +13,9 @@ from council.models.proposal import Amendment, Proposal
 from council.models.user import CouncilGroup, User
 from council.unit_of_work import unit_of_work
 from tests.discussion_helpers import BODY, make_proposal
-from tests.meeting_helpers import Council, fresh, new_meeting, reread
+from tests.meeting_helpers import Council, fresh, new_meeting, reread, run
 
 ADMINISTRATION, THIRD_SECTOR = CouncilGroup.ADMINISTRATION, CouncilGroup.THIRD_SECTOR
-
-
-def run(operation, *args, **kwargs):
-    with unit_of_work() as session:
-        return operation(session, *args, **kwargs)
 
 
 def group_council(make_user) -> Council:

@@ -34,9 +34,9 @@ from tests.discussion_helpers import (
     make_proposal,
     post,
     refreshed,
-    run,
     version_of,
 )
+from tests.meeting_helpers import run
 
 
 @pytest.fixture

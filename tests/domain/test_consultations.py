@@ -33,18 +33,13 @@ from tests.consultation_helpers import (
     respond,
     time_passes,
 )
-from tests.meeting_helpers import events_since, head, make_council
+from tests.meeting_helpers import events_since, head, make_council, run
 from tests.notification_helpers import notes_of
 
 
 @pytest.fixture
 def council(make_user):
     return make_council(make_user, members=4)
-
-
-def run(operation, *args, **kwargs):
-    with unit_of_work() as session:
-        return operation(session, *args, **kwargs)
 
 
 def responses_stored() -> int:

@@ -26,6 +26,7 @@ from tests.meeting_helpers import (
     fresh,
     head,
     make_council,
+    run,
     running_meeting,
     state,
 )
@@ -34,11 +35,6 @@ from tests.meeting_helpers import (
 @pytest.fixture
 def council(make_user):
     return make_council(make_user)
-
-
-def run(operation, *args, **kwargs):
-    with unit_of_work() as session:
-        return operation(session, *args, **kwargs)
 
 
 # --- the session ------------------------------------------------------------------------------

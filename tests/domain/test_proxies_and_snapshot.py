@@ -11,18 +11,20 @@ from sqlalchemy import event
 from council.domain import live_session, proxies, speakers
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from council.extensions import db
-from council.unit_of_work import unit_of_work
-from tests.meeting_helpers import events_since, fresh, head, make_council, running_meeting, state
+from tests.meeting_helpers import (
+    events_since,
+    fresh,
+    head,
+    make_council,
+    run,
+    running_meeting,
+    state,
+)
 
 
 @pytest.fixture
 def council(make_user):
     return make_council(make_user)
-
-
-def run(operation, *args, **kwargs):
-    with unit_of_work() as session:
-        return operation(session, *args, **kwargs)
 
 
 def ask(person, meeting, kind="intervention", client_id=None):

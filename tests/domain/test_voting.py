@@ -7,7 +7,7 @@ import hashlib
 import pytest
 from sqlalchemy import func, select, text
 
-from council.domain import agenda, attendance, live_session, meetings, proxies, record, voting
+from council.domain import attendance, proxies, record, voting
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from council.extensions import db
 from council.models.poll import (
@@ -23,8 +23,9 @@ from council.models.poll import (
 from council.models.proposal import Amendment, AmendmentState, ProposalState
 from council.unit_of_work import unit_of_work
 from tests.discussion_helpers import make_proposal, version_of
-from tests.meeting_helpers import events_since, fresh, head, make_council, new_meeting, reread
+from tests.meeting_helpers import events_since, head, make_council, reread, run
 from tests.meeting_helpers import state as meeting_state
+from tests.poll_helpers import voting_meeting
 
 YES, NO, ABST = "in_favour", "against", "abstain"
 
@@ -32,26 +33,6 @@ YES, NO, ABST = "in_favour", "against", "abstain"
 @pytest.fixture
 def council(make_user):
     return make_council(make_user)  # chair, secretary and 4 members: quorum 4 of 6
-
-
-def run(operation, *args, **kwargs):
-    with unit_of_work() as session:
-        return operation(session, *args, **kwargs)
-
-
-def voting_meeting(council, *, proposal=None, present=None):
-    """A running meeting whose first item (tied to `proposal` if given) is under discussion."""
-    meeting = new_meeting(council.secretary, items=0)
-    with unit_of_work() as session:
-        item = agenda.add_item(session, council.secretary, meeting.id, title="Punti di ascolto",
-                               proposal_id=proposal.id if proposal else None)  # fmt: skip
-        meetings.convene(session, council.secretary, meeting.id)
-    with unit_of_work() as session:
-        live_session.open_session(session, council.chair, meeting.id)
-        live_session.move_to(session, council.chair, meeting.id, item.id)
-    for person in council.all_members if present is None else present:
-        run(attendance.check_in, person, meeting.id)
-    return fresh(meeting)
 
 
 def prepared(council, meeting, kind="named", rule="simple", **kw) -> Poll:

@@ -6,18 +6,11 @@ from __future__ import annotations
 import html
 import re
 
-import pytest
 from sqlalchemy import text
 
 from council.domain import attendance, proxies
 from council.extensions import db
-from council.unit_of_work import unit_of_work
-from tests.meeting_helpers import detach, head, make_council, reread, running_meeting
-
-
-@pytest.fixture
-def council(make_user):
-    return detach(make_council(make_user))
+from tests.meeting_helpers import head, reread, run, running_meeting
 
 
 def page(web, url: str) -> str:
@@ -25,11 +18,6 @@ def page(web, url: str) -> str:
     assert response.status_code == 200
     body = html.unescape(response.get_data(as_text=True))
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
-
-
-def run(operation, *args):
-    with unit_of_work() as session:
-        return operation(session, *args)
 
 
 def test_events_read_as_sentences_with_todays_names(web, council):
