@@ -51,8 +51,16 @@ def _page(db: Session, query: Select, page: int, per_page: int) -> Page:
     return Page(rows, total)
 
 
-def _valid_id(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def _by_id(db: Session, query: Select, column: Any, key: Any, missing: str) -> Any:
+    """The row of query whose column is key; NotFound (missing) if none, or key is no id."""
+    found = (
+        db.scalar(query.where(column == key))
+        if isinstance(key, int) and not isinstance(key, bool)
+        else None
+    )
+    if found is None:
+        raise NotFound(missing)
+    return found
 
 
 # --- decisions --------------------------------------------------------------------------------
@@ -84,14 +92,7 @@ def all_decisions(db: Session) -> list[Decision]:
 
 
 def decision(db: Session, decision_id: Any) -> Decision:
-    found = (
-        db.scalar(_decisions().where(Decision.id == decision_id))
-        if _valid_id(decision_id)
-        else None
-    )
-    if found is None:
-        raise NotFound(_("This decision does not exist."))
-    return found
+    return _by_id(db, _decisions(), Decision.id, decision_id, _("This decision does not exist."))
 
 
 def decisions_of_polls(db: Session, poll_ids: list[int]) -> dict[int, Decision]:
@@ -292,12 +293,7 @@ def meetings(db: Session, page: int, per_page: int) -> Page:
 
 
 def meeting(db: Session, meeting_id: Any) -> Meeting:
-    found = (
-        db.scalar(_meetings().where(Meeting.id == meeting_id)) if _valid_id(meeting_id) else None
-    )
-    if found is None:
-        raise NotFound(_("This meeting does not exist."))
-    return found
+    return _by_id(db, _meetings(), Meeting.id, meeting_id, _("This meeting does not exist."))
 
 
 @dataclass
@@ -361,16 +357,8 @@ def proposals(db: Session, page: int, per_page: int, state: ProposalState | None
 
 def proposal(db: Session, proposal_id: Any) -> Proposal:
     """A submitted proposal with its versions. A draft is NotFound, as on its page."""
-    found = (
-        db.scalar(
-            _proposals().where(Proposal.id == proposal_id).options(selectinload(Proposal.versions))
-        )
-        if _valid_id(proposal_id)
-        else None
-    )
-    if found is None:
-        raise NotFound(_("This proposal does not exist."))
-    return found
+    query = _proposals().options(selectinload(Proposal.versions))
+    return _by_id(db, query, Proposal.id, proposal_id, _("This proposal does not exist."))
 
 
 def decisions_of_proposals(db: Session, proposal_ids: list[int]) -> dict[int, Decision]:
