@@ -34,7 +34,7 @@ def start(instance, server: str) -> None:
                PORT=str(instance.port), LIVE_BROADCAST_WINDOW=str(instance.window),
                MAIL_OUTBOX=f"{instance.folder}/outbox", SCHEDULER_INTERVAL="0",
                REDIS_URL=instance.redis_url or "", SOCKETIO_ASYNC_MODE=server,
-               COOKIE_SECURE="0")  # fmt: skip
+               COOKIE_SECURE="0", MAX_CONNECTIONS="10000", THREADS="5000")  # fmt: skip
     gunicorn = Path(sys.executable).with_name("gunicorn")
     with open(instance.log, "ab") as log:
         instance.process = subprocess.Popen(

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room, leave_room
@@ -35,6 +35,7 @@ from council.models.meeting import Meeting
 from council.models.user import Role
 from council.unit_of_work import unit_of_work
 from realtime.coalesce import Coalescer, InFlight
+from realtime.group_commit import GroupCommit
 from realtime.presence import Presence
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ SNAPSHOT = "meeting.snapshot"
 ACTIONS_IN_FLIGHT = InFlight()  # the socket actions this process is running
 MAX_INT = 2**31 - 1
 MAX_STR = 64
+GROUPED = {"ballot.cast"}  # actions committed in batches by the process's writer
+WRITER_TIMEOUT = 30.0  # seconds a grouped action waits for its batch
 
 
 class Live:
@@ -59,6 +62,10 @@ class Live:
         self.coalescer = Coalescer(
             socketio, app, self.snapshot_for_room, event=SNAPSHOT,
             window=window, busy=ACTIONS_IN_FLIGHT, hold=5 * window,
+        )  # fmt: skip
+        self.group_commit = GroupCommit(
+            app, socketio.start_background_task, answer=lambda meeting, _: _answer(meeting),
+            refused=_refused, alone=_alone,
         )  # fmt: skip
 
     def snapshot(self, meeting: Meeting) -> dict[str, Any]:
@@ -159,28 +166,54 @@ def _answer(meeting_id: int, **extra) -> dict[str, Any]:
     return {"ok": True, "state_version": version, **extra}
 
 
-def act(payload: Any, required: dict, optional: dict | None, operation: Callable) -> dict:
-    """Parse, run the operation in its own transaction, acknowledge (or say why not)."""
+def act(
+    payload: Any, required: dict, optional: dict | None, operation: Callable, grouped=False
+) -> dict:
+    """Parse, run the operation in its own transaction (or, `grouped`, in the writer's next
+    batch: group_commit.py), acknowledge (or say why not)."""
     started = time.perf_counter()
     with ACTIONS_IN_FLIGHT.running():
-        ack = _act(payload, required, optional, operation)
+        ack = _act(payload, required, optional, operation, grouped)
     logs.socket_event(_event_name(), started, "ok" if ack.get("ok") else ack["error"])
     return ack
 
 
 def _event_name() -> str:
+    if not has_request_context():  # the writer's thread (group_commit.py)
+        return "ballot.cast"
     return str(getattr(request, "event", {}).get("message", "?"))
 
 
-def _act(payload: Any, required: dict, optional: dict | None, operation: Callable) -> dict:
+def _act(
+    payload: Any, required: dict, optional: dict | None, operation: Callable, grouped: bool
+) -> dict:
     try:
         args = parse(payload, {"meeting": int, **required}, optional)
         actor = _actor()  # loaded before the unit of work: not while holding the write lock
+    except DomainError as refusal:
+        return _refused(refusal)
+    if not grouped:
+        return _alone(actor, args, operation)
+    db.session.commit()  # the read transaction that loaded the actor: the writer takes over
+    ack = live().group_commit.submit(args.get("poll"), actor, args, operation, WRITER_TIMEOUT)
+    if ack is None:
+        return error("busy", _("The server did not answer in time: send it again, "
+                               "it is never counted twice."))  # fmt: skip
+    return ack
+
+
+def _refused(refusal: DomainError) -> dict:
+    return error(refusal.code, refusal.message)
+
+
+def _alone(actor: Any, args: dict, operation: Callable) -> dict:
+    """The operation in its own unit of work, and its acknowledgement."""
+    try:
         with unit_of_work() as work:
             result = operation(work, actor, args)
         return _answer(args["meeting"], **(result if isinstance(result, dict) else {}))
-    except DomainError as refused:
-        return error(refused.code, refused.message)
+    except DomainError as refusal:
+        return _refused(refusal)
     except Exception:
         log.exception("socket event %s failed", _event_name())
         db.session.rollback()
@@ -314,9 +347,9 @@ ACTIONS: dict[str, tuple[dict, dict | None, Callable]] = {
 }  # fmt: skip
 
 
-def _handler(required: dict, optional: dict | None, operation: Callable) -> Callable:
+def _handler(required: dict, optional: dict | None, operation: Callable, grouped: bool):
     def handle(payload=None):
-        return act(payload, required, optional, operation)
+        return act(payload, required, optional, operation, grouped)
 
     return handle
 
@@ -329,5 +362,5 @@ def register(socketio: SocketIO, app: Flask) -> None:
     socketio.on_event("meeting.leave", on_leave)
     socketio.on_event("disconnect", on_disconnect)
     for name, (required, optional, operation) in ACTIONS.items():
-        socketio.on_event(name, _handler(required, optional, operation))
+        socketio.on_event(name, _handler(required, optional, operation, name in GROUPED))
     events.subscribe(on_event)

@@ -142,15 +142,18 @@ def announced() -> dict:
 
 
 @pytest.mark.parametrize("kind", ["named", "secret"])
-def test_sixty_members_voting_at_once_leave_one_tally_everyone_sees(council, connect, kind):
+def test_sixty_members_voting_at_once_leave_one_tally_everyone_sees(app, council, connect, kind):
     room = Room(council, connect)
     people = council.all_members
     poll = room.prepare(kind=kind)
     ok(room.chair.call("poll.open", {"meeting": room.id, "poll": poll}))
     chosen = {p.public_id: CHOICES[n % 3] for n, p in enumerate(people)}
+    writer = app.extensions["consiglio_live"].group_commit
+    batches = writer.batches
     acks = fire([room.ballot(p, poll, chosen[p.public_id], f"v-{p.id}") for p in people])
 
     assert [a for a in acks if not (isinstance(a, dict) and a["ok"])] == []
+    assert writer.batches - batches < len(people) / 2  # committed in groups (group_commit.py)
     assert {a["ballot"]["cast_for"] for a in acks} == set(chosen)
     assert not any(a["ballot"]["repeated"] for a in acks)
     expected = dict(Counter(chosen.values()))
@@ -172,6 +175,44 @@ def test_sixty_members_voting_at_once_leave_one_tally_everyone_sees(council, con
     assert {k: v for k, v in announced().items() if k in final["result"]} == final["result"]
     if kind == "secret":
         assert {p["id"] for p in final["participants"]} == counted
+    reread()
+    assert record.verify(db.session).ok
+
+
+@pytest.mark.parametrize("kind", ["named", "secret"])
+def test_refused_ballots_in_a_burst_leave_the_others_counted_and_recorded(council, connect, kind):
+    """Ballots committed together, some refused: each refusal says why and changes nothing,
+    the others are stored and recorded once each, and the record stays a valid chain."""
+    room = Room(council, connect)
+    people = council.all_members
+    absent = people[-10:]
+    for person in absent:
+        ok(room.phones[person.public_id].call("attendance.check_out", {"meeting": room.id}))
+    poll = room.prepare(kind=kind)
+    ok(room.chair.call("poll.open", {"meeting": room.id, "poll": poll}))
+    start = head()
+    jobs = [room.ballot(p, poll, "abstain", f"m-{p.id}") for p in people]
+    jobs += [room.ballot(p, poll, "abstain", f"m-{p.id}-bis") for p in people[:10]]  # again
+    jobs.append(room.ballot(people[0], poll, "maybe", "m-bad"))  # never a valid choice
+    acks = fire(jobs)
+
+    present = {p.public_id for p in people[:-10]}
+    counted = {a["ballot"]["cast_for"] for a in acks if a["ok"]}
+    assert counted == present
+    messages = Counter(a["message"] for a in acks if not a["ok"])
+    repeated = "Questo voto è già stato espresso" + (
+        " e non può essere cambiato." if kind == "named"
+        else ": un voto segreto non può essere cambiato."
+    )  # fmt: skip
+    assert messages == {
+        "Possono votare solo i consiglieri presenti alla seduta.": 10,
+        repeated: 10,
+        "Scegli favorevole, contrario o astenuto.": 1,
+    }
+    _row, tally, in_db = stored(poll)
+    assert in_db == present and tally["abstain"] == len(present)
+    event = "ballot.cast" if kind == "named" else "poll.participated"
+    assert len(events_since(start, event)) == len(present)
     reread()
     assert record.verify(db.session).ok
 

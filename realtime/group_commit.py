@@ -1,0 +1,142 @@
+"""Group commit of a burst of ballots (bench/README.md, live_poll.py).
+
+Sixty members voting at once were sixty write transactions queueing for one lock (SQLite's
+write lock, PostgreSQL's poll row and record head): each waited, then paid its own BEGIN and
+COMMIT. Here a ballot's socket handler parses and authenticates as before, then hands the
+ballot to this process's writer and waits. The writer runs the ballots waiting for one poll in
+one transaction, each in its own savepoint (a refused ballot rolls back alone and gets its
+reason), commits once, and then answers them all: an acknowledgement still follows the commit
+that stored its ballot. A ballot that failed for any other reason than a refusal, or a whole
+batch whose commit failed, is run again alone in its own transaction, as every other action is.
+
+A batch holds the ballots of one poll only: a ballot locks its poll and then the record's head,
+so two processes' batches never wait on each other (two polls in one batch could).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask
+
+from council.errors import DomainError
+from council.extensions import db
+from council.unit_of_work import unit_of_work
+
+log = logging.getLogger(__name__)
+
+Operation = Callable[[Any, Any, dict], Any]  # (session, actor, args) -> result or None
+Ack = dict[str, Any]
+
+
+@dataclass(eq=False)
+class Waiting:
+    actor: Any
+    args: dict[str, Any]
+    operation: Operation
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Any = None
+    ack: Ack | None = None
+
+
+class GroupCommit:
+    """One writer per process, started with the first ballot.
+
+    `answer(meeting_id, result)` makes the acknowledgement of a stored ballot (after the
+    commit), `refused(error)` that of a refusal, `alone(actor, args, operation)` runs one
+    ballot in its own unit of work and acknowledges it (the fallback).
+    """
+
+    def __init__(
+        self, app: Flask, start_task: Callable, *, answer: Callable[[int, Any], Ack],
+        refused: Callable[[DomainError], Ack], alone: Callable[[Any, dict, Operation], Ack],
+        limit: int = 100,
+    ) -> None:  # fmt: skip
+        self.app = app
+        self.start_task = start_task
+        self.answer = answer
+        self.refused = refused
+        self.alone = alone
+        self.limit = limit
+        self._ready = threading.Condition()
+        self._waiting: dict[Any, list[Waiting]] = {}
+        self._started = False
+        self.batches = 0  # committed batches, for tests and benches
+
+    def submit(
+        self, key: Any, actor: Any, args: dict, operation: Operation, timeout: float
+    ) -> Ack | None:
+        """Queue one ballot of the poll `key` and wait for its acknowledgement (None: no
+        answer in time; the ballot may still be stored, and sent again it counts once)."""
+        waiting = Waiting(actor, args, operation)
+        with self._ready:
+            self._waiting.setdefault(key, []).append(waiting)
+            if not self._started:
+                self._started = True
+                self.start_task(self._run)
+            self._ready.notify()
+        waiting.done.wait(timeout)
+        return waiting.ack
+
+    def _next_batch(self) -> list[Waiting]:
+        with self._ready:
+            while not self._waiting:
+                self._ready.wait()
+            key = next(iter(self._waiting))
+            queued = self._waiting.pop(key)
+            if len(queued) > self.limit:
+                self._waiting[key] = queued[self.limit :]
+            return queued[: self.limit]
+
+    def _run(self) -> None:
+        while True:
+            batch = self._next_batch()
+            try:
+                with self.app.app_context():
+                    self._write(batch)
+            except BaseException:  # the writer must outlive any batch
+                log.exception("a batch of %d ballots failed", len(batch))
+            finally:
+                for waiting in batch:
+                    waiting.done.set()
+
+    def _write(self, batch: list[Waiting]) -> None:
+        again: list[Waiting] = []
+        try:
+            with unit_of_work() as work:
+                for waiting in batch:
+                    self._one(work, waiting, again)
+            self.batches += 1
+        except Exception:
+            log.exception("the commit of %d ballots failed: each runs again alone", len(batch))
+            db.session.rollback()
+            again = batch
+        else:
+            versions: dict[int, Ack] = {}
+            for waiting in batch:
+                if waiting.ack is None and waiting not in again:
+                    meeting = waiting.args["meeting"]
+                    if meeting not in versions:
+                        versions[meeting] = self.answer(meeting, None)
+                    waiting.ack = {**versions[meeting], **(waiting.result or {})}
+        for waiting in again:
+            waiting.ack = self.alone(waiting.actor, waiting.args, waiting.operation)
+
+    def _one(self, work: Any, waiting: Waiting, again: list[Waiting]) -> None:
+        pending = work.info["pending_events"]
+        queued = len(pending)
+        actor = work.merge(waiting.actor, load=False) if waiting.actor is not None else None
+        try:
+            with work.begin_nested():
+                waiting.result = waiting.operation(work, actor, waiting.args)
+        except DomainError as refusal:
+            del pending[queued:]
+            waiting.ack = self.refused(refusal)
+        except Exception:
+            log.exception("a ballot failed in its batch: it runs again alone")
+            del pending[queued:]
+            again.append(waiting)

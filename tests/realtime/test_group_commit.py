@@ -1,0 +1,113 @@
+"""The writer that commits a burst's ballots together (realtime/group_commit.py), driven
+directly: operations that append to the real record, one refused and one failing."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from council.domain import record
+from council.errors import InvalidState
+from council.extensions import db
+from realtime.group_commit import GroupCommit
+from tests.meeting_helpers import events_since, head, reread
+
+
+def background(function) -> None:
+    threading.Thread(target=function, daemon=True).start()
+
+
+class Operations:
+    """Each appends one event; `refuse` raises a refusal after appending, `fail` a bug the
+    first time only, `block` holds the first batch until released."""
+
+    def __init__(self) -> None:
+        self.failed: set[int] = set()
+        self.release = threading.Event()
+        self.alone: list[int] = []
+
+    def __call__(self, work, _actor, args: dict):
+        if args.get("block"):
+            self.release.wait(10)
+        record.append(work, kind="test.appended", actor=None, subject="test:1",
+                      data={"n": args["n"]})  # fmt: skip
+        if args.get("refuse"):
+            raise InvalidState("refused")
+        if args.get("fail") and args["n"] not in self.failed:
+            self.failed.add(args["n"])
+            raise RuntimeError("a bug")
+        return {"n": args["n"]}
+
+
+@pytest.fixture
+def writer(app):
+    operations = Operations()
+
+    def alone(actor, args, operation):
+        from council.unit_of_work import unit_of_work
+
+        operations.alone.append(args["n"])
+        with unit_of_work() as work:
+            return {"ok": True, **operation(work, actor, args)}
+
+    group = GroupCommit(
+        app, background, answer=lambda meeting, _: {"ok": True, "meeting": meeting},
+        refused=lambda refusal: {"ok": False, "message": refusal.message}, alone=alone,
+    )  # fmt: skip
+    return group, operations
+
+
+def until(condition) -> None:
+    for _ in range(1000):
+        if condition():
+            return
+        threading.Event().wait(0.01)
+    raise AssertionError("never")
+
+
+def submit_all(group, operations, payloads: list[dict]) -> list[dict]:
+    """The first payload blocks the writer's first batch until all the others are queued."""
+    acks: list = [None] * len(payloads)
+
+    def send(n: int) -> None:
+        acks[n] = group.submit(1, None, {"meeting": 7, **payloads[n]}, operations, 10)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(len(payloads))]
+    threads[0].start()
+    until(lambda: group._started and not group._waiting)  # the first batch is running
+    for thread in threads[1:]:
+        thread.start()
+    until(lambda: sum(len(q) for q in group._waiting.values()) == len(payloads) - 1)
+    operations.release.set()
+    for thread in threads:
+        thread.join(10)
+    return acks
+
+
+def test_ballots_queued_together_commit_in_one_batch_and_a_refusal_rolls_back_alone(writer):
+    group, operations = writer
+    start = head()
+    payloads = [{"n": 0, "block": True}, *({"n": n} for n in range(1, 6)), {"n": 6, "refuse": True}]
+    acks = submit_all(group, operations, payloads)
+
+    assert acks[:6] == [{"ok": True, "meeting": 7, "n": n} for n in range(6)]
+    assert acks[6] == {"ok": False, "message": "refused"}
+    assert group.batches == 2  # the first alone, then the six that waited for it
+    reread()
+    assert sorted(d["n"] for _k, d in events_since(start, "test.")) == [0, 1, 2, 3, 4, 5]
+    assert record.verify(db.session).ok and operations.alone == []
+
+
+def test_a_ballot_that_fails_in_its_batch_runs_again_alone_and_the_others_stay(writer):
+    group, operations = writer
+    start = head()
+    payloads = [{"n": 0, "block": True}, {"n": 1}, {"n": 2, "fail": True}, {"n": 3}]
+    acks = submit_all(group, operations, payloads)
+
+    assert [a["ok"] for a in acks] == [True] * 4
+    assert operations.alone == [2]
+    reread()
+    assert sorted(d["n"] for _k, d in events_since(start, "test.")) == [0, 1, 2, 3]
+    assert [d["n"] for _k, d in events_since(start, "test.")][-1] == 2  # after its batch
+    assert record.verify(db.session).ok
