@@ -21,11 +21,20 @@ TTL = 60  # seconds an entry lives without a heartbeat
 
 
 class Presence:
-    def __init__(self, redis_url: str | None = None, prefix: str = "consiglio") -> None:
+    def __init__(
+        self, redis_url: str | None = None, prefix: str = "consiglio", connections: int = 50
+    ) -> None:
         self._lock = threading.Lock()
         self._local: dict[int, dict[str, str]] = {}  # meeting -> sid -> member id or ""
         self._rooms_of: dict[str, set[int]] = {}  # sid -> meetings
-        self._redis = redis.Redis.from_url(redis_url) if redis_url else None
+        # 2,000 phones reconnecting at once (a restart) must wait for a connection, not fail
+        # (redis-py's default pool raises past 100)
+        self._redis = None
+        if redis_url:
+            pool = redis.BlockingConnectionPool.from_url(
+                redis_url, max_connections=connections, timeout=20
+            )
+            self._redis = redis.Redis(connection_pool=pool)
         self._prefix = f"{prefix}:presence"
 
     def _key(self, meeting_id: int) -> str:
