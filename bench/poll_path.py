@@ -6,6 +6,9 @@ machine: statements do not vary, and CPU time varies far less than wall time.
 
     .venv/bin/python bench/poll_path.py [--voters 60] [--kind named|secret] [--snapshots 50]
     .venv/bin/python bench/poll_path.py --profile     # pyinstrument of both, to the terminal
+
+Ballots are measured alone (the handler with its own unit of work) and grouped (the whole
+burst as one batch of the process's writer, realtime/group_commit.py: per ballot).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from council.extensions import db
 from council.models.user import User
 from council.unit_of_work import unit_of_work
 from realtime import meeting_room
+from realtime.group_commit import Waiting
 
 CHOICES = ["in_favour", "against", "abstain"]
 
@@ -95,7 +99,7 @@ def main() -> None:
         profiler = Profiler(interval=0.0005)
 
     ballots = []
-    for n, voter in enumerate(voters):
+    for n, voter in enumerate(voters[: len(voters) // 2]):
         payload = {"meeting": meeting_id, "poll": poll.id, "choice": CHOICES[n % 3],
                    "client_ballot_id": f"b-{n}"}  # fmt: skip
         with app.test_request_context():
@@ -117,6 +121,25 @@ def main() -> None:
         profiler = type(profiler)(interval=0.0005)
 
     live = meeting_room.live()
+    with app.app_context():  # the other half: one batch, as the writer runs it
+        batch = [
+            Waiting(db.session.get(User, voter), {"meeting": meeting_id, "poll": poll.id,
+                    "choice": CHOICES[n % 3], "client_ballot_id": f"g-{n}"}, operation)
+            for n, voter in enumerate(voters[len(voters) // 2 :])
+        ]  # fmt: skip
+        db.session.commit()
+        if profiler:
+            profiler.start()
+        _none, *group = timed(lambda: live.group_commit._write(batch))
+        if profiler:
+            profiler.stop()
+            print(profiler.output_text(unicode=False, color=False, show_all=False))
+            profiler = type(profiler)(interval=0.0005)
+        assert all(w.ack and w.ack["ok"] for w in batch), batch[0].ack
+        db.session.remove()
+    grouped = {"statements": group[0] / len(batch), "cpu_ms": round(group[1] / len(batch), 2),
+               "wall_ms": round(group[2] / len(batch), 2), "batch": len(batch)}  # fmt: skip
+
     room = meeting_room.room(meeting_id)
     snapshots, encodings = [], []
     for _ in range(args.snapshots):
@@ -137,6 +160,7 @@ def main() -> None:
     print(json.dumps({
         "database": instance.database, "kind": args.kind, "voters": args.voters,
         "ballot_handler": figures(ballots),
+        "ballot_grouped_per_ballot": grouped,
         "snapshot_build": figures(snapshots),
         "snapshot_encode": figures(encodings) | {"bytes": len(encodings[-1][0])},
     }, indent=2))  # fmt: skip

@@ -10,6 +10,9 @@ While requests that change state are still running in this process (`busy`: a bu
 ballots), a broadcast waits for them, up to `hold` seconds: sending a snapshot to every
 socket of a large room takes the process from those requests, which then last longer and
 cause more broadcasts (bench/README.md, live_poll.py).
+
+With several processes (`local`), each builds and sends the snapshot to its own sockets only,
+and learns of the others' changes from peers.py.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ class InFlight:
 class Coalescer:
     def __init__(
         self, socketio: SocketIO, app: Flask, build: Builder, *, event: str, window: float = 0.1,
-        busy: Callable[[], bool] | None = None, hold: float = 0.0,
+        busy: Callable[[], bool] | None = None, hold: float = 0.0, local: bool = False,
     ) -> None:  # fmt: skip
         self.socketio = socketio
         self.app = app
@@ -63,6 +66,7 @@ class Coalescer:
         self.window = window
         self.busy = busy
         self.hold = hold
+        self.local = local  # to this process's sockets only, not through the message queue
         self._lock = threading.Lock()
         self._dirty: set[str] = set()
         self._running: set[str] = set()
@@ -96,7 +100,8 @@ class Coalescer:
                 with self.app.app_context():
                     payload = self.build(room)
                 if payload is not None:
-                    self.socketio.emit(self.event, payload, to=room)
+                    local = {"ignore_queue": True} if self.local else {}
+                    self.socketio.emit(self.event, payload, to=room, **local)
                     self.emitted[room] += 1
             except Exception:
                 log.exception("broadcast of %s to %s failed", self.event, room)

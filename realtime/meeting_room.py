@@ -36,6 +36,7 @@ from council.models.user import Role
 from council.unit_of_work import unit_of_work
 from realtime.coalesce import Coalescer, InFlight
 from realtime.group_commit import GroupCommit
+from realtime.peers import Peers
 from realtime.presence import Presence
 
 log = logging.getLogger(__name__)
@@ -49,19 +50,24 @@ WRITER_TIMEOUT = 30.0  # seconds a grouped action waits for its batch
 
 
 class Live:
-    """The per-process pieces: the coalescer of snapshots and the presence store."""
+    """The per-process pieces: the coalescer of snapshots, the presence store, the writer of
+    ballots and, with Redis, the other processes (each sends its own sockets its own
+    snapshot: peers.py)."""
 
     def __init__(self, socketio: SocketIO, app: Flask) -> None:
         self.socketio = socketio
-        self._heartbeat = not app.config.get("REDIS_URL")  # only Redis entries expire
-        self.presence = Presence(
-            app.config.get("REDIS_URL"), prefix=app.config.get("SOCKETIO_CHANNEL", "consiglio")
-        )
+        redis_url = app.config.get("REDIS_URL")
+        prefix = app.config.get("SOCKETIO_CHANNEL", "consiglio")
+        self._started = False  # the background tasks start with the first connection
+        self.presence = Presence(redis_url, prefix=prefix)
+        self.peers = None
+        if redis_url:
+            self.peers = Peers(redis_url, f"{prefix}:live", self._changed_elsewhere)
         window = float(app.config.get("LIVE_BROADCAST_WINDOW", 0.1))
         # a snapshot waits for the requests in flight, up to five windows (coalesce.py)
         self.coalescer = Coalescer(
             socketio, app, self.snapshot_for_room, event=SNAPSHOT,
-            window=window, busy=ACTIONS_IN_FLIGHT, hold=5 * window,
+            window=window, busy=ACTIONS_IN_FLIGHT, hold=5 * window, local=bool(redis_url),
         )  # fmt: skip
         self.group_commit = GroupCommit(
             app, socketio.start_background_task, answer=lambda meeting, _: _answer(meeting),
@@ -79,12 +85,19 @@ class Live:
 
     def changed(self, meeting_id: int) -> None:
         self.coalescer.mark(room(meeting_id))
+        if self.peers is not None:
+            self.peers.publish(room(meeting_id))
+
+    def _changed_elsewhere(self, name: str) -> None:
+        if name.startswith("meeting:") and name.removeprefix("meeting:").isdigit():
+            self.coalescer.mark(name)
 
     def joined(self, meeting_id: int, sid: str, member: str | None) -> None:
         self.presence.join(meeting_id, sid, member)
-        if not self._heartbeat:  # started with the first connection, not with the app
-            self._heartbeat = True
+        if not self._started and self.peers is not None:  # only Redis entries expire
+            self._started = True
             self.socketio.start_background_task(self.presence.run_heartbeats, self.socketio.sleep)
+            self.socketio.start_background_task(self.peers.listen, self.socketio.sleep)
 
 
 _live: Live | None = None

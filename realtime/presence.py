@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterable
 
-import redis
+from realtime.peers import redis_client
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +27,7 @@ class Presence:
         self._lock = threading.Lock()
         self._local: dict[int, dict[str, str]] = {}  # meeting -> sid -> member id or ""
         self._rooms_of: dict[str, set[int]] = {}  # sid -> meetings
-        # 2,000 phones reconnecting at once (a restart) must wait for a connection, not fail
-        # (redis-py's default pool raises past 100)
-        self._redis = None
-        if redis_url:
-            pool = redis.BlockingConnectionPool.from_url(
-                redis_url, max_connections=connections, timeout=20
-            )
-            self._redis = redis.Redis(connection_pool=pool)
+        self._redis = redis_client(redis_url, connections) if redis_url else None
         self._prefix = f"{prefix}:presence"
 
     def _key(self, meeting_id: int) -> str:
