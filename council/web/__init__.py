@@ -33,6 +33,7 @@ from council.web import (
     proposals,
 )
 from council.web.common import IdConverter, error_message, render_error
+from council.web.page_cache import PageCache
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,8 @@ def init_app(app: Flask) -> None:
         for values in (request.args, request.form):
             if any("\x00" in key + value for key, value in values.items(multi=True)):
                 abort(400)
+
+    PageCache(app.config.get("PAGE_CACHE_ENTRIES", 256)).init_app(app)
 
     @app.after_request
     def _security_headers(response):
