@@ -39,8 +39,10 @@ KEPT_HEADERS = ("Content-Type", "Content-Language")
 TOKEN_MARK = b"\x00csrf\x00"  # never in a page: templates escape what they print
 
 
-# what a session without a login may hold (Flask-Login's own keys stay after a logout)
-ANONYMOUS_SESSION = frozenset({"csrf_token", "locale", "_fresh", "_id"})
+# what a session without a login may hold: Flask-Login's own keys stay after a logout, and
+# its strong protection marks the remember cookie for clearing when it finds a session (a
+# CSRF token made before the user was looked at) without its identifier
+ANONYMOUS_SESSION = frozenset({"csrf_token", "locale", "_fresh", "_id", "_remember"})
 
 
 def _anonymous(session_: Any) -> bool:
