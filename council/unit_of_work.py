@@ -32,6 +32,19 @@ def unit_of_work() -> Iterator[Session]:
         session.rollback()
         session.info["pending_events"] = []
         raise
-    pending = session.info.pop("pending_events", [])
-    for event in pending:
+    for event in _once(session.info.pop("pending_events", [])):
         events.publish(event)
+
+
+def _once(pending: list[events.Event]) -> list[events.Event]:
+    """The events in order, a signal without data (a room's live state changed) once: a batch
+    of 60 ballots changes the meeting once for its listeners, not 60 times."""
+    signalled: set[tuple[str, str]] = set()
+    kept = []
+    for event in pending:
+        if event.record_seq is None and not event.data:
+            if (event.kind, event.subject) in signalled:
+                continue
+            signalled.add((event.kind, event.subject))
+        kept.append(event)
+    return kept

@@ -1,0 +1,47 @@
+"""What a unit of work publishes after its commit, and what it never does."""
+
+from __future__ import annotations
+
+import pytest
+
+from council import events
+from council.domain import polls, record
+from council.unit_of_work import unit_of_work
+
+
+@pytest.fixture
+def heard(app):
+    seen: list[events.Event] = []
+    events.subscribe(seen.append)
+    yield seen
+    events.unsubscribe(seen.append)
+
+
+def test_a_signal_is_published_once_per_transaction_and_every_record_event_in_order(heard):
+    with unit_of_work() as work:
+        for n in range(3):
+            record.append(work, kind="test.appended", actor=None, subject="test:1", data={"n": n})
+            polls.live_changed(work, 7)
+        polls.live_changed(work, 8)
+        events.queue(work, events.Event(kind="notifications.created", subject="user:1",
+                                        data={"users": ["u-1"]}))  # fmt: skip
+        events.queue(work, events.Event(kind="notifications.created", subject="user:1",
+                                        data={"users": ["u-2"]}))  # fmt: skip
+    kinds = [(e.kind, e.subject, e.data.get("n", e.data.get("users"))) for e in heard]
+    assert kinds == [
+        ("test.appended", "test:1", 0),
+        (polls.LIVE_CHANGED, "meeting:7", None),
+        ("test.appended", "test:1", 1),
+        ("test.appended", "test:1", 2),
+        (polls.LIVE_CHANGED, "meeting:8", None),
+        ("notifications.created", "user:1", ["u-1"]),
+        ("notifications.created", "user:1", ["u-2"]),
+    ]
+
+
+def test_nothing_is_published_when_the_transaction_rolls_back(heard):
+    with pytest.raises(RuntimeError), unit_of_work() as work:
+        record.append(work, kind="test.appended", actor=None, subject="test:1", data={"n": 1})
+        polls.live_changed(work, 7)
+        raise RuntimeError("a bug")
+    assert heard == []
