@@ -45,11 +45,14 @@ class Statements:
     def __init__(self, engine) -> None:
         self.count = 0
         self.thread = threading.get_ident()
+        self.shown: list[str] | None = None  # --show-sql: the statements, while set
         event.listen(engine, "before_cursor_execute", self.seen)
 
-    def seen(self, *_args) -> None:
+    def seen(self, _conn, _cursor, statement, *_args) -> None:
         if threading.get_ident() == self.thread:
             self.count += 1
+            if self.shown is not None:
+                self.shown.append(" ".join(statement.split()))
 
 
 def timed(function):
@@ -76,6 +79,8 @@ def main() -> None:
     parser.add_argument("--snapshots", type=int, default=50)
     parser.add_argument("--postgresql", action="store_true")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--show-sql", action="store_true",
+                        help="print the statements of the batch's last ballot")  # fmt: skip
     args = parser.parse_args()
 
     instance = Instance(postgresql=args.postgresql)
@@ -130,7 +135,12 @@ def main() -> None:
         db.session.commit()
         if profiler:
             profiler.start()
+        if args.show_sql:
+            STATEMENTS.shown = []
         _none, *group = timed(lambda: live.group_commit._write(batch))
+        if args.show_sql:
+            print("\n".join(STATEMENTS.shown), file=sys.stderr)
+            STATEMENTS.shown = None
         if profiler:
             profiler.stop()
             print(profiler.output_text(unicode=False, color=False, show_all=False))

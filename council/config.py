@@ -135,10 +135,12 @@ def load(overrides: dict | None = None) -> dict:
             os.environ.get("SCHEDULER_INTERVAL", "0" if env == "testing" else "30")
         ),
         # public pages kept in memory per process (council/web/page_cache.py): at most this
-        # long, and only until the record's head moves; 0 turns it off (the tests' default)
+        # long; 0 turns it off (the tests' default); served without looking at the record for
+        # FRESH seconds, then rendered again once the record's head has moved
         "PAGE_CACHE_SECONDS": float(
             os.environ.get("PAGE_CACHE_SECONDS", "0" if env == "testing" else "10")
         ),
+        "PAGE_CACHE_FRESH_SECONDS": float(os.environ.get("PAGE_CACHE_FRESH_SECONDS", "1")),
         "PAGE_CACHE_ENTRIES": int(os.environ.get("PAGE_CACHE_ENTRIES", "256")),
         "TESTING": env == "testing",
     }

@@ -1,15 +1,22 @@
 """Whole pages for the public, kept in memory by each process for a few seconds.
 
 A page the public reads (no login in the session, no remember cookie) is rendered once and
-then served from memory until the record's head moves or PAGE_CACHE_SECONDS pass, whichever
-comes first. Whatever the public can see change (a proposal, a comment, a vote, a
-decision, a meeting's state) is a record event, so the head's number is part of the key and
-such a change shows at once; the seconds bound what is not recorded (a person renamed, a
-consultation's deadline passing until the scheduler closes it). A kept page holds a mark
-where its forms' CSRF token was, and each reader gets their own token in its place (the
-language switch is a form on every page). Only a 200 HTML answer is kept, and a logged-in
-request (or one with a message waiting in its session) never reads or fills the cache.
-bench/README.md (http_load.py) has the figures; PAGE_CACHE_SECONDS=0 turns it off.
+then served from memory. Whatever the public can see change (a proposal, a comment, a vote, a
+decision, a meeting's state) is a record event, so a kept page remembers the record's head it
+was rendered at: once it is PAGE_CACHE_FRESH_SECONDS old, the next reader looks at the head
+(one indexed query, at most once that often per page), and if the record has moved the page
+is rendered again. PAGE_CACHE_SECONDS bounds what is not recorded (a person renamed, a
+consultation's deadline passing until the scheduler closes it). So a recorded change shows
+to the public within about a second, and during a live vote, when the head moves with every
+ballot, a page is rendered at most once a second instead of for every reader.
+
+One reader renders a page again while the others are served the kept one (or, when there is
+none yet, wait for that rendering): fifty readers arriving as a page expires cost one
+rendering, not fifty (bench/README.md, http_load.py). A kept page holds a mark where its
+forms' CSRF token was, and each reader gets their own token in its place (the language switch
+is a form on every page). Only a 200 HTML answer is kept, and a logged-in request (or one with
+a message waiting in its session) never reads or fills the cache. PAGE_CACHE_SECONDS=0 turns
+it off.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ PUBLIC_PAGES = frozenset({
 })  # fmt: skip
 KEPT_HEADERS = ("Content-Type", "Content-Language")
 TOKEN_MARK = b"\x00csrf\x00"  # never in a page: templates escape what they print
+FIRST_RENDERING_WAIT = 10.0  # seconds a reader waits for another's first rendering of a page
 
 
 # what a session without a login may hold: Flask-Login's own keys stay after a logout, and
@@ -49,17 +57,24 @@ def _anonymous(session_: Any) -> bool:
     return not set(session_) - ANONYMOUS_SESSION
 
 
-@dataclass(frozen=True)
+def record_head() -> int:
+    return db.session.scalar(select(func.max(RecordEvent.seq))) or 0
+
+
+@dataclass(eq=False)
 class Page:
-    expires: float
     body: bytes
     headers: tuple[tuple[str, str], ...]
+    head: int  # the record's head when it was rendered
+    rendered: float  # time.monotonic()
+    checked: float  # when its head was last found to be the record's
 
 
 class PageCache:
     def __init__(self, entries: int = 256) -> None:
         self.entries = entries
         self._pages: OrderedDict[tuple, Page] = OrderedDict()
+        self._rendering: dict[tuple, threading.Event] = {}
         self._lock = threading.Lock()
         self.hits = 0  # for tests and benches
         self.misses = 0
@@ -68,6 +83,7 @@ class PageCache:
         app.extensions["consiglio_page_cache"] = self
         app.before_request(self._serve)
         app.after_request(self._keep)
+        app.teardown_request(self._release)
 
     def clear(self) -> None:
         with self._lock:
@@ -75,8 +91,8 @@ class PageCache:
             self.hits = self.misses = 0
 
     def _key(self) -> tuple | None:
-        """(path with query, language chosen, record head) for a public page read without a
-        login and with no message waiting in the session; else None."""
+        """(path with query, language chosen) for a public page read without a login and
+        with no message waiting in the session; else None."""
         config = current_app.config
         if (
             request.method != "GET"
@@ -86,21 +102,50 @@ class PageCache:
             or not _anonymous(session)
         ):
             return None
-        head = db.session.scalar(select(func.max(RecordEvent.seq))) or 0
-        return (request.full_path, session.get("locale"), head)
+        return (request.full_path, session.get("locale"))
 
     def _serve(self) -> Response | None:
-        key = g.page_cache_key = self._key()
+        key = self._key()
         if key is None:
             return None
+        config = current_app.config
+        fresh, longest = float(config["PAGE_CACHE_FRESH_SECONDS"]), config["PAGE_CACHE_SECONDS"]
+        now = time.monotonic()
         with self._lock:
             page = self._pages.get(key)
-            if page is None or page.expires <= time.monotonic():
-                self.misses += 1
-                return None
-            self._pages.move_to_end(key)
+        if page is not None and now - page.rendered < longest:
+            if now - page.checked < fresh:
+                return self._hit(key, page)
+            head = record_head()
+            if head == page.head:
+                page.checked = now
+                return self._hit(key, page)
+        else:
+            head = None
+        with self._lock:
+            rendering = self._rendering.get(key)
+            if rendering is None:  # this request renders it
+                self._rendering[key] = g.page_cache_claim = threading.Event()
+        if rendering is not None:
+            if page is not None:  # kept, while another reader renders it again
+                return self._hit(key, page)
+            rendering.wait(FIRST_RENDERING_WAIT)
+            with self._lock:
+                page = self._pages.get(key)
+            if page is not None:
+                return self._hit(key, page)
+            # not kept (an error, a 404): render it as well rather than queue again
+        with self._lock:
+            self.misses += 1  # renderings
+        g.page_cache_key = key
+        g.page_cache_head = record_head() if head is None else head
+        return None
+
+    def _hit(self, key: tuple, page: Page) -> Response:
+        with self._lock:
             self.hits += 1
-        g.page_cache_hit = True
+            if key in self._pages:
+                self._pages.move_to_end(key)
         body = page.body.replace(TOKEN_MARK, generate_csrf().encode())
         response = Response(body, status=200, headers=list(page.headers))
         response.vary.add("Cookie")
@@ -110,7 +155,6 @@ class PageCache:
         key = g.get("page_cache_key")
         if (
             key is None
-            or g.get("page_cache_hit")
             or response.status_code != 200
             or response.mimetype != "text/html"
             or response.direct_passthrough
@@ -122,11 +166,21 @@ class PageCache:
         if token:
             body = body.replace(token.encode(), TOKEN_MARK)
         headers = tuple((h, response.headers[h]) for h in KEPT_HEADERS if h in response.headers)
-        seconds = float(current_app.config["PAGE_CACHE_SECONDS"])
-        page = Page(time.monotonic() + seconds, body, headers)
+        now = time.monotonic()
+        page = Page(body, headers, g.page_cache_head, now, now)
         with self._lock:
             self._pages[key] = page
             self._pages.move_to_end(key)
             while len(self._pages) > self.entries:
                 self._pages.popitem(last=False)
         return response
+
+    def _release(self, _error: BaseException | None = None) -> None:
+        """The rendering this request claimed is over, kept or not: readers waiting go on."""
+        claim = g.pop("page_cache_claim", None)
+        if claim is None:
+            return
+        with self._lock:
+            if self._rendering.get(g.get("page_cache_key")) is claim:
+                del self._rendering[g.page_cache_key]
+        claim.set()

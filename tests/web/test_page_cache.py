@@ -4,21 +4,59 @@ once, sees a recorded change at once, and a logged-in person never meets the cac
 from __future__ import annotations
 
 import re
+import threading
 import time
 
 import pytest
 
 from council.domain import comments
+from council.web import proposals as proposal_views
 from tests.meeting_helpers import run
+
+FRESH = 0.2  # seconds a kept page is served without looking at the record
 
 
 @pytest.fixture
 def cache(app, monkeypatch):
     monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 10.0)
+    monkeypatch.setitem(app.config, "PAGE_CACHE_FRESH_SECONDS", FRESH)
     kept = app.extensions["consiglio_page_cache"]
     kept.clear()
     yield kept
     kept.clear()
+
+
+def comment(member, proposal, text: str) -> None:
+    run(lambda work: comments.post_comment(work, work.merge(member), work.merge(proposal), text))
+
+
+class HeldRendering:
+    """Holds the proposal page's rendering until `release()`, to see what the other readers
+    get meanwhile."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.entered, self.released = threading.Event(), threading.Event()
+        load = proposal_views._load
+
+        def held_load(proposal_id):
+            self.entered.set()
+            assert self.released.wait(30)
+            return load(proposal_id)
+
+        monkeypatch.setattr(proposal_views, "_load", held_load)
+
+    def reader(self, app, path: str) -> tuple[threading.Thread, dict]:
+        got: dict = {}
+
+        def read():
+            got["response"] = app.test_client().get(path)
+
+        thread = threading.Thread(target=read)
+        thread.start()
+        return thread, got
+
+    def release(self) -> None:
+        self.released.set()
 
 
 def without_token(response) -> str:
@@ -39,11 +77,16 @@ def test_the_public_reads_a_kept_page_until_a_recorded_change(cache, client, pro
     assert again.headers["Content-Type"] == first.headers["Content-Type"]
     assert "Cookie" in again.headers["Vary"] and "Content-Security-Policy" in again.headers
 
-    run(lambda work: comments.post_comment(work, work.merge(member), work.merge(proposal),
-                                           "Servono più operatori la sera."))  # fmt: skip
+    comment(member, proposal, "Servono più operatori la sera.")
+    assert "Servono più operatori" not in client.get(path).get_data(as_text=True)  # still kept
+    assert counts(cache) == (2, 1)
+    time.sleep(FRESH + 0.05)
     fresh = client.get(path)
-    assert counts(cache) == (1, 2)
+    assert counts(cache) == (2, 2)
     assert "Servono più operatori la sera." in fresh.get_data(as_text=True)
+    time.sleep(FRESH + 0.05)  # the record has not moved since: the page is still good
+    assert without_token(client.get(path)) == without_token(fresh)
+    assert counts(cache) == (3, 2)
     assert "Proposal" in client.get(f"{path}?lang=en").get_data(as_text=True)  # its own entry
 
 
@@ -89,3 +132,54 @@ def test_only_a_whole_public_page_is_kept_and_only_for_its_seconds(cache, app, c
     monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 0.0)  # turned off
     client.get(f"/proposals/{proposal.id}")
     assert counts(cache) == (0, 4)
+
+
+def test_one_reader_renders_a_moved_page_while_the_others_read_the_kept_one(
+    cache, app, client, proposal, member, monkeypatch
+):
+    path = f"/proposals/{proposal.id}"
+    kept = without_token(client.get(path))
+    comment(member, proposal, "Un nuovo commento durante la lettura.")
+    time.sleep(FRESH + 0.05)
+    held = HeldRendering(monkeypatch)
+    renderer, rendered = held.reader(app, path)
+    assert held.entered.wait(30)
+    meanwhile = [client.get(path) for _ in range(3)]  # not held: served the kept page
+    assert renderer.is_alive()
+    assert all(without_token(page) == kept for page in meanwhile)
+    held.release()
+    renderer.join(30)
+    assert "Un nuovo commento durante la lettura." in rendered["response"].get_data(as_text=True)
+    assert without_token(client.get(path)) == without_token(rendered["response"])
+    assert counts(cache) == (4, 2)
+
+
+def test_readers_of_a_page_not_kept_yet_wait_for_its_one_rendering(cache, app, proposal,
+                                                                   monkeypatch):  # fmt: skip
+    path = f"/proposals/{proposal.id}"
+    held = HeldRendering(monkeypatch)
+    first, got_first = held.reader(app, path)
+    assert held.entered.wait(30)
+    others = [held.reader(app, path) for _ in range(3)]
+    time.sleep(0.3)
+    assert all(thread.is_alive() for thread, _got in others)  # waiting, not rendering
+    held.release()
+    for thread, _got in [(first, got_first), *others]:
+        thread.join(30)
+    pages = {without_token(got["response"]) for _thread, got in [(first, got_first), *others]}
+    assert len(pages) == 1 and proposal.title in pages.pop()
+    assert counts(cache) == (3, 1)
+
+
+def test_a_reader_waiting_for_a_page_that_was_not_kept_renders_it_itself(cache, app, client,
+                                                                         monkeypatch):  # fmt: skip
+    held = HeldRendering(monkeypatch)
+    first, got_first = held.reader(app, "/proposals/999999")
+    assert held.entered.wait(30)
+    second, got_second = held.reader(app, "/proposals/999999")
+    time.sleep(0.2)
+    held.release()
+    first.join(30)
+    second.join(30)
+    assert got_first["response"].status_code == got_second["response"].status_code == 404
+    assert counts(cache) == (0, 2)
