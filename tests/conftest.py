@@ -233,9 +233,27 @@ class LiveServer:
         self.url = url
 
 
+def _read_files_at_once(wsgi_app):
+    """Static files read whole and closed at once, for Werkzeug's development server: when a
+    browser drops a connection (a navigation cancels the favicon), its request handler raises
+    before it closes the response, and the open file then warns when collected, in whichever
+    test runs at that moment (the production server, gunicorn, closes it)."""
+
+    def read_whole(file, _buffer_size=8192):
+        with file:
+            return [file.read()]
+
+    def app(environ, start_response):
+        environ["wsgi.file_wrapper"] = read_whole
+        return wsgi_app(environ, start_response)
+
+    return app
+
+
 @pytest.fixture(scope="session")
 def live_server(app) -> LiveServer:
     """The real app served over the network (threading Werkzeug server with websockets)."""
+    app.wsgi_app = _read_files_at_once(app.wsgi_app)
     port = _free_port()
     thread = threading.Thread(
         target=lambda: socketio.run(
