@@ -234,13 +234,15 @@ async def crowd(url: str, count: int, make_handlers, cookies=None, batch: int = 
 
 class Profile:
     """py-spy attached to a running server, sampling the threads at work, until stop(): its
-    raw output (collapsed stacks), for a flame graph."""
+    raw output (collapsed stacks), for a flame graph. `gil`: only the thread holding the
+    interpreter, which is where one process's CPU goes."""
 
-    def __init__(self, pid: int, output: str, rate: int = 20) -> None:
+    def __init__(self, pid: int, output: str, rate: int = 20, gil: bool = False) -> None:
         spy = Path(sys.executable).with_name("py-spy")
+        only = ["--gil"] if gil else []
         self.process = subprocess.Popen([str(spy), "record", "--pid", str(pid), "--threads",
                                          "--rate", str(rate), "--format", "raw", "--output",
-                                         output, "--nonblocking"])  # fmt: skip
+                                         output, "--nonblocking", *only])  # fmt: skip
         time.sleep(1)
 
     def stop(self) -> None:

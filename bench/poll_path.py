@@ -128,7 +128,7 @@ def main() -> None:
     live = meeting_room.live()
     with app.app_context():  # the other half: one batch, as the writer runs it
         batch = [
-            Waiting(db.session.get(User, voter), {"meeting": meeting_id, "poll": poll.id,
+            Waiting(db.session.get(User, voter).get_id(), {"meeting": meeting_id, "poll": poll.id,
                     "choice": CHOICES[n % 3], "client_ballot_id": f"g-{n}"}, operation)
             for n, voter in enumerate(voters[len(voters) // 2 :])
         ]  # fmt: skip
@@ -137,7 +137,7 @@ def main() -> None:
             profiler.start()
         if args.show_sql:
             STATEMENTS.shown = []
-        _none, *group = timed(lambda: live.group_commit._write(batch))
+        _none, *group = timed(lambda: live.group_commit._write(poll.id, batch))
         if args.show_sql:
             print("\n".join(STATEMENTS.shown), file=sys.stderr)
             STATEMENTS.shown = None

@@ -62,11 +62,15 @@ def _who() -> str | None:
         return None
 
 
-def socket_event(event: str, started: float, outcome: str) -> None:
-    """One line per socket event: its name, how long it took and how it ended (ok or the
-    refusal's code), never its payload."""
+ASK_LOGIN = object()  # the person from Flask-Login (loading them if nobody did yet)
+
+
+def socket_event(event: str, started: float, outcome: str, user: object = ASK_LOGIN) -> None:
+    """One line per socket event: its name, how long it took, how it ended (ok or the
+    refusal's code) and who sent it (`user`: their public id, when the caller already knows
+    it), never its payload."""
     access.info(
         "socket %s %s", event, outcome,
         extra={"event": event, "ms": round((time.perf_counter() - started) * 1000, 1),
-               "outcome": outcome, "user": _who()},
+               "outcome": outcome, "user": _who() if user is ASK_LOGIN else user},
     )  # fmt: skip

@@ -2,12 +2,15 @@
 
 Sixty members voting at once were sixty write transactions queueing for one lock (SQLite's
 write lock, PostgreSQL's poll row and record head): each waited, then paid its own BEGIN and
-COMMIT. Here a ballot's socket handler parses and authenticates as before, then hands the
-ballot to this process's writer and waits. The writer runs the ballots waiting for one poll in
-one transaction, each in its own savepoint (a refused ballot rolls back alone and gets its
-reason), commits once, and then answers them all: an acknowledgement still follows the commit
-that stored its ballot. A ballot that failed for any other reason than a refusal, or a whole
-batch whose commit failed, is run again alone in its own transaction, as every other action is.
+COMMIT. Here a ballot's socket handler parses the payload and takes the login its session
+holds, then hands the ballot to this process's writer and waits. The writer begins one
+transaction for the ballots waiting for one poll: it locks the poll once and loads their
+people in one query (the login rules of accounts.logged_in, now inside the transaction), then
+runs the ballots, each in its own savepoint (a refused ballot rolls back alone and gets its
+reason), commits once, and then answers them all: an acknowledgement still follows the
+commit that stored its ballot. A ballot that failed for any other reason than a refusal, or a
+whole batch whose commit failed, is run again alone in its own transaction, as every other
+action is.
 
 A batch holds the ballots of one poll only: a ballot locks its poll and then the record's head,
 so two processes' batches never wait on each other (two polls in one batch could).
@@ -30,34 +33,40 @@ from council.unit_of_work import unit_of_work
 log = logging.getLogger(__name__)
 
 Operation = Callable[[Any, Any, dict], Any]  # (session, actor, args) -> result or None
+# (session, key, logins) -> {login: the person it names}, after locking what the batch shares
+Begin = Callable[[Any, Any, set], dict]
 Ack = dict[str, Any]
 
 
 @dataclass(eq=False)
 class Waiting:
-    actor: Any
+    login: str | None  # as the session holds it; None for the public
     args: dict[str, Any]
     operation: Operation
     done: threading.Event = field(default_factory=threading.Event)
     result: Any = None
     ack: Ack | None = None
+    who: str | None = None  # the public id of the person the login named, for the log
 
 
 class GroupCommit:
     """One writer per process, started with the first ballot.
 
-    `answer(meeting_id, result)` makes the acknowledgement of a stored ballot (after the
-    commit), `refused(error)` that of a refusal, `alone(actor, args, operation)` runs one
-    ballot in its own unit of work and acknowledges it (the fallback).
+    `begin(session, key, logins)` locks what the batch shares and loads who its logins name
+    (outside the ballots' savepoints, so that each finds it locked), `answer(meeting_id, result)`
+    makes the acknowledgement of a stored ballot (after the commit), `refused(error)` that of a
+    refusal, `alone(login, args, operation)` runs one ballot in its own unit of work and
+    acknowledges it (the fallback).
     """
 
     def __init__(
-        self, app: Flask, start_task: Callable, *, answer: Callable[[int, Any], Ack],
-        refused: Callable[[DomainError], Ack], alone: Callable[[Any, dict, Operation], Ack],
-        limit: int = 100,
+        self, app: Flask, start_task: Callable, *, begin: Begin,
+        answer: Callable[[int, Any], Ack], refused: Callable[[DomainError], Ack],
+        alone: Callable[[str | None, dict, Operation], Ack], limit: int = 100,
     ) -> None:  # fmt: skip
         self.app = app
         self.start_task = start_task
+        self.begin = begin
         self.answer = answer
         self.refused = refused
         self.alone = alone
@@ -68,11 +77,11 @@ class GroupCommit:
         self.batches = 0  # committed batches, for tests and benches
 
     def submit(
-        self, key: Any, actor: Any, args: dict, operation: Operation, timeout: float
-    ) -> Ack | None:
-        """Queue one ballot of the poll `key` and wait for its acknowledgement (None: no
+        self, key: Any, login: str | None, args: dict, operation: Operation, timeout: float
+    ) -> Waiting:
+        """Queue one ballot of the poll `key` and wait for its acknowledgement (`ack` None: no
         answer in time; the ballot may still be stored, and sent again it counts once)."""
-        waiting = Waiting(actor, args, operation)
+        waiting = Waiting(login, args, operation)
         with self._ready:
             self._waiting.setdefault(key, []).append(waiting)
             if not self._started:
@@ -80,9 +89,9 @@ class GroupCommit:
                 self.start_task(self._run)
             self._ready.notify()
         waiting.done.wait(timeout)
-        return waiting.ack
+        return waiting
 
-    def _next_batch(self) -> list[Waiting]:
+    def _next_batch(self) -> tuple[Any, list[Waiting]]:
         with self._ready:
             while not self._waiting:
                 self._ready.wait()
@@ -90,26 +99,27 @@ class GroupCommit:
             queued = self._waiting.pop(key)
             if len(queued) > self.limit:
                 self._waiting[key] = queued[self.limit :]
-            return queued[: self.limit]
+            return key, queued[: self.limit]
 
     def _run(self) -> None:
         while True:
-            batch = self._next_batch()
+            key, batch = self._next_batch()
             try:
                 with self.app.app_context():
-                    self._write(batch)
+                    self._write(key, batch)
             except BaseException:  # the writer must outlive any batch
                 log.exception("a batch of %d ballots failed", len(batch))
             finally:
                 for waiting in batch:
                     waiting.done.set()
 
-    def _write(self, batch: list[Waiting]) -> None:
+    def _write(self, key: Any, batch: list[Waiting]) -> None:
         again: list[Waiting] = []
         try:
             with unit_of_work() as work:
+                people = self.begin(work, key, {waiting.login for waiting in batch})
                 for waiting in batch:
-                    self._one(work, waiting, again)
+                    self._one(work, people.get(waiting.login), waiting, again)
             self.batches += 1
         except Exception:
             log.exception("the commit of %d ballots failed: each runs again alone", len(batch))
@@ -124,12 +134,12 @@ class GroupCommit:
                         versions[meeting] = self.answer(meeting, None)
                     waiting.ack = {**versions[meeting], **(waiting.result or {})}
         for waiting in again:
-            waiting.ack = self.alone(waiting.actor, waiting.args, waiting.operation)
+            waiting.ack = self.alone(waiting.login, waiting.args, waiting.operation)
 
-    def _one(self, work: Any, waiting: Waiting, again: list[Waiting]) -> None:
+    def _one(self, work: Any, actor: Any, waiting: Waiting, again: list[Waiting]) -> None:
         pending = work.info["pending_events"]
         queued = len(pending)
-        actor = work.merge(waiting.actor, load=False) if waiting.actor is not None else None
+        waiting.who = getattr(actor, "public_id", None)
         try:
             with work.begin_nested():
                 waiting.result = waiting.operation(work, actor, waiting.args)

@@ -7,18 +7,20 @@ an acknowledgement. The protocol is documented in docs/realtime.md (keep both in
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, has_request_context, request
+from flask import Flask, has_request_context, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room, leave_room
 
 from council import events, logs
 from council.domain import (
+    accounts,
     attendance,
     ballots,
     live_session,
@@ -70,8 +72,9 @@ class Live:
             window=window, busy=ACTIONS_IN_FLIGHT, hold=5 * window, local=bool(redis_url),
         )  # fmt: skip
         self.group_commit = GroupCommit(
-            app, socketio.start_background_task, answer=lambda meeting, _: _answer(meeting),
-            refused=_refused, alone=_alone,
+            app, socketio.start_background_task, begin=_begin_ballots,
+            answer=lambda meeting, _: _answer(meeting), refused=_refused,
+            alone=lambda login, args, operation: _alone(_person(login), args, operation),
         )  # fmt: skip
 
     def snapshot(self, meeting: Meeting) -> dict[str, Any]:
@@ -174,6 +177,29 @@ def _actor():
     return current_user._get_current_object() if current_user else None
 
 
+def _login() -> str | None:
+    """The login this socket's session holds, without loading the person: the writer loads a
+    batch's people at once (group_commit.py). Flask-Login looked at this session when the
+    socket connected (connection.py): one that failed its protection lost its login then, and
+    one logged in by the remember cookie gained it; the connection's session is kept for its
+    events (Flask-SocketIO's managed session)."""
+    login = session.get("_user_id")
+    return login if isinstance(login, str) else None
+
+
+def _person(login: str | None):
+    return accounts.logged_in(db.session, [login]).get(login)
+
+
+def _begin_ballots(work, poll_id: Any, logins: set) -> dict:
+    """A batch of ballots begins (group_commit.py): its poll locked once for the whole
+    transaction (polls.lock; a poll that does not exist is each ballot's own refusal) and its
+    people loaded together."""
+    with contextlib.suppress(DomainError):
+        polls.lock(work, poll_id)
+    return accounts.logged_in(work, logins)
+
+
 def _answer(meeting_id: int, **extra) -> dict[str, Any]:
     version = live_session.version(db.session, meeting_id)
     return {"ok": True, "state_version": version, **extra}
@@ -186,8 +212,8 @@ def act(
     batch: group_commit.py), acknowledge (or say why not)."""
     started = time.perf_counter()
     with ACTIONS_IN_FLIGHT.running():
-        ack = _act(payload, required, optional, operation, grouped)
-    logs.socket_event(_event_name(), started, "ok" if ack.get("ok") else ack["error"])
+        ack, who = _act(payload, required, optional, operation, grouped)
+    logs.socket_event(_event_name(), started, "ok" if ack.get("ok") else ack["error"], who)
     return ack
 
 
@@ -199,20 +225,21 @@ def _event_name() -> str:
 
 def _act(
     payload: Any, required: dict, optional: dict | None, operation: Callable, grouped: bool
-) -> dict:
+) -> tuple[dict, Any]:
+    """The acknowledgement, and who sent it for the log (logs.ASK_LOGIN: Flask-Login knows)."""
     try:
         args = parse(payload, {"meeting": int, **required}, optional)
-        actor = _actor()  # loaded before the unit of work: not while holding the write lock
     except DomainError as refusal:
-        return _refused(refusal)
-    if not grouped:
-        return _alone(actor, args, operation)
-    db.session.commit()  # the read transaction that loaded the actor: the writer takes over
-    ack = live().group_commit.submit(args.get("poll"), actor, args, operation, WRITER_TIMEOUT)
-    if ack is None:
+        return _refused(refusal), logs.ASK_LOGIN
+    if not grouped:  # the actor loaded before the unit of work: not while holding the lock
+        return _alone(_actor(), args, operation), logs.ASK_LOGIN
+    waiting = live().group_commit.submit(
+        args.get("poll"), _login(), args, operation, WRITER_TIMEOUT
+    )
+    if waiting.ack is None:
         return error("busy", _("The server did not answer in time: send it again, "
-                               "it is never counted twice."))  # fmt: skip
-    return ack
+                               "it is never counted twice.")), waiting.who  # fmt: skip
+    return waiting.ack, waiting.who
 
 
 def _refused(refusal: DomainError) -> dict:

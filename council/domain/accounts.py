@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -322,6 +323,25 @@ def reset_password(db: Session, actor: User, user: User, *, new: str) -> User:
         db, kind="account.password_reset", actor=actor, subject=f"user:{user.public_id}", data={}
     )
     return user
+
+
+def logged_in(db: Session, logins: Iterable[str | None]) -> dict[str, User]:
+    """The people these logins name, in one query: a login is what a session holds,
+    "<id>:<session_version>", and names nobody once the password changed (the version moved)
+    or the account is no longer active. Many at once for a burst of ballots."""
+    wanted: dict[int, list[str]] = {}
+    for login in logins:
+        user_id, _sep, version = (login or "").partition(":")
+        if user_id.isdigit() and version.isdigit() and len(user_id) <= 18:
+            wanted.setdefault(int(user_id), []).append(login)
+    if not wanted:
+        return {}
+    found = {}
+    for user in db.scalars(select(User).where(User.id.in_(wanted))):
+        for login in wanted[user.id]:
+            if user.is_active and login == user.get_id():
+                found[login] = user
+    return found
 
 
 # --- login with throttling ---------------------------------------------------------------

@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from council import events
+from council.db import transaction_memo
 from council.domain import attendance, live_polls, majority, meetings, record
 from council.errors import NotFound
 from council.models.meeting import AgendaItem, Meeting, Proxy
@@ -47,34 +48,41 @@ def event(db: Session, poll: Poll, actor: User | None, kind: str, data: dict[str
     live_changed(db, poll.meeting_id)
 
 
+def _an_id(poll_id: Any) -> bool:
+    return isinstance(poll_id, int) and not isinstance(poll_id, bool)
+
+
 def lock(db: Session, poll_id: Any) -> Poll:
-    """The poll, re-read and row-locked for this transaction. Raises NotFound."""
-    poll = (
-        db.get(Poll, poll_id, with_for_update=True, populate_existing=True)
-        if isinstance(poll_id, int) and not isinstance(poll_id, bool)
-        else None
-    )
+    """The poll, re-read and row-locked for this transaction. Raises NotFound.
+
+    Locked once outside any savepoint, it stays locked until the commit, and what the session
+    holds of it is current: a batch of ballots (realtime/group_commit.py) reads it again only
+    where a savepoint rolled back changes to it."""
+    if not _an_id(poll_id):
+        raise NotFound(_("This poll does not exist."))
+    held = transaction_memo(db).setdefault("locked_polls", {})  # holds them: the session won't
+    if poll_id in held:
+        return held[poll_id]
+    poll = db.get(Poll, poll_id, with_for_update=True, populate_existing=True)
     if poll is None:
         raise NotFound(_("This poll does not exist."))
+    if db.get_nested_transaction() is None:
+        held[poll_id] = poll
     return poll
 
 
 def of_meeting(db: Session, meeting_id: Any, poll_id: Any) -> int:
     """The poll's id when it belongs to this meeting (a request naming a meeting and another
     meeting's poll is refused). Raises NotFound."""
-    found = (
-        db.scalar(select(Poll.meeting_id).where(Poll.id == poll_id))
-        if isinstance(poll_id, int) and not isinstance(poll_id, bool)
-        else None
-    )
-    if found is None or found != meeting_id:
+    found = db.get(Poll, poll_id) if _an_id(poll_id) else None  # a poll never changes meeting
+    if found is None or found.meeting_id != meeting_id:
         raise NotFound(_("This poll does not exist."))
     return poll_id
 
 
 def locked(db: Session, poll_id: Any) -> tuple[Meeting, Poll]:
     """Meeting then poll, locked in that order."""
-    poll = db.get(Poll, poll_id) if isinstance(poll_id, int) and poll_id is not True else None
+    poll = db.get(Poll, poll_id) if _an_id(poll_id) else None
     if poll is None:
         raise NotFound(_("This poll does not exist."))
     meeting = meetings.lock(db, poll.meeting_id)
@@ -164,7 +172,7 @@ def counts(db: Session, poll: Poll) -> majority.Counts:
 def visible(db: Session, actor: Any, poll_id: Any) -> Poll:
     """A poll whose meeting the actor may see (a draft meeting's are invisible to the public).
     Raises NotFound."""
-    poll = db.get(Poll, poll_id) if isinstance(poll_id, int) and poll_id is not True else None
+    poll = db.get(Poll, poll_id) if _an_id(poll_id) else None
     if poll is None or not meetings.is_visible(actor, poll.meeting):
         raise NotFound(_("This poll does not exist."))
     return poll

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
 from council import events
+from council.db import transaction_memo
 from council.models.record import RecordEvent
 from council.models.user import User
 
@@ -71,11 +72,16 @@ def append(
     Also queues the matching domain event, published after commit.
     """
     _check_plain(data)
-    _lock_head(db)
-    # the head's number and hash only (every ballot appends: no need for the whole row)
-    last = db.execute(
-        select(RecordEvent.seq, RecordEvent.hash).order_by(RecordEvent.seq.desc()).limit(1)
-    ).first()
+    memo = transaction_memo(db)
+    last = memo.get("record_head")
+    # The event this transaction appended last, while it is still part of it: a savepoint
+    # rolled back takes its events out of the session (and, on PostgreSQL, the lock it took)
+    if last is None or not inspect(last).persistent:
+        _lock_head(db)
+        # the head's number and hash only (every ballot appends: no need for the whole row)
+        last = db.execute(
+            select(RecordEvent.seq, RecordEvent.hash).order_by(RecordEvent.seq.desc()).limit(1)
+        ).first()
     seq = 1 if last is None else last.seq + 1
     prev = GENESIS if last is None else last.hash
     at = format_at(datetime.now(UTC))
@@ -93,6 +99,7 @@ def append(
     )
     db.add(event)
     db.flush()
+    memo["record_head"] = event
     events.queue(
         db,
         events.Event(kind=kind, subject=subject, data=data, record_seq=seq, record_hash=event.hash),

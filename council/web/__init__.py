@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from council.domain import permissions
+from council.domain import accounts, permissions
 from council.errors import DomainError
 from council.extensions import db, login_manager
 from council.i18n import LANGUAGE_NAMES
@@ -74,15 +74,8 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def _load_user(token: str) -> User | None:
-        try:
-            user_id, version = (int(part) for part in token.split(":", 1))
-        except ValueError:
-            return None
-        user = db.session.get(User, user_id)
-        if user is None or user.session_version != version or not user.is_active:
-            return None
-        return user
+    def _load_user(login: str) -> User | None:
+        return accounts.logged_in(db.session, [login]).get(login)
 
     @app.before_request
     def _refuse_nul_characters():

@@ -44,15 +44,16 @@ class Operations:
 def writer(app):
     operations = Operations()
 
-    def alone(actor, args, operation):
+    def alone(login, args, operation):
         from council.unit_of_work import unit_of_work
 
         operations.alone.append(args["n"])
         with unit_of_work() as work:
-            return {"ok": True, **operation(work, actor, args)}
+            return {"ok": True, **operation(work, login, args)}
 
     group = GroupCommit(
-        app, background, answer=lambda meeting, _: {"ok": True, "meeting": meeting},
+        app, background, begin=lambda _work, _key, _logins: {},
+        answer=lambda meeting, _: {"ok": True, "meeting": meeting},
         refused=lambda refusal: {"ok": False, "message": refusal.message}, alone=alone,
     )  # fmt: skip
     return group, operations
@@ -71,7 +72,7 @@ def submit_all(group, operations, payloads: list[dict]) -> list[dict]:
     acks: list = [None] * len(payloads)
 
     def send(n: int) -> None:
-        acks[n] = group.submit(1, None, {"meeting": 7, **payloads[n]}, operations, 10)
+        acks[n] = group.submit(1, None, {"meeting": 7, **payloads[n]}, operations, 10).ack
 
     threads = [threading.Thread(target=send, args=(n,)) for n in range(len(payloads))]
     threads[0].start()

@@ -9,9 +9,11 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
+from council.domain import accounts
 from council.extensions import db
 from council.models.poll import Ballot, Participation
-from tests.meeting_helpers import convened_meeting, head, make_council, reread
+from council.models.user import AccountStatus
+from tests.meeting_helpers import convened_meeting, head, make_council, reread, run
 from tests.realtime.live_helpers import ok
 
 YES, NO, ABST = "in_favour", "against", "abstain"
@@ -215,6 +217,31 @@ def test_a_poll_named_under_another_meeting_is_not_found(council, connect):
     assert member.call("poll.close", {"meeting": meeting.id, "poll": poll})["error"] == (
         "not_allowed"
     )
+
+
+def test_a_ballot_from_a_socket_whose_login_ended_is_refused(council, connect, admin):
+    """The writer loads a burst's people itself (group_commit.py): a disabled account or an
+    old password (another session changed it) no longer votes from a phone still connected."""
+    meeting = convened_meeting(council)
+    m = meeting.id
+    chair, _viewer, phones = voting_room(council, connect, meeting)
+    poll = prepare(chair, meeting)
+    ok(chair.call("poll.open", {"meeting": m, "poll": poll}))
+    disabled, moved_on, still = council.members[:3]
+    run(lambda work: accounts.set_status(work, work.merge(admin), work.merge(disabled),
+                                         AccountStatus.DISABLED))  # fmt: skip
+    run(lambda work: accounts.reset_password(work, work.merge(admin), work.merge(moved_on),
+                                             new="una-nuova-password-lunga"))  # fmt: skip
+    before = head()
+    for person in (disabled, moved_on):
+        ballot = {"poll": poll, "choice": YES, "client_ballot_id": f"x-{person.id}"}
+        ack = phones[person.public_id].call("ballot.cast", {"meeting": m} | ballot)
+        assert ack == {"ok": False, "error": "not_allowed",
+                       "message": "Accedi per eseguire questa operazione."}  # fmt: skip
+    assert head() == before and ballots(poll) == 0
+    ok(phones[still.public_id].call("ballot.cast", {
+        "meeting": m, "poll": poll, "choice": NO, "client_ballot_id": "x-still"}))  # fmt: skip
+    assert ballots(poll) == 1
 
 
 def test_the_join_tells_a_member_their_own_part_in_the_poll_on_screen(council, connect):
