@@ -6,7 +6,9 @@ import pytest
 
 from council import events
 from council.domain import polls, record
+from council.extensions import db
 from council.unit_of_work import unit_of_work
+from tests.poll_helpers import group_council, prepare, voting_meeting
 
 
 @pytest.fixture
@@ -45,3 +47,28 @@ def test_nothing_is_published_when_the_transaction_rolls_back(heard):
         polls.live_changed(work, 7)
         raise RuntimeError("a bug")
     assert heard == []
+
+
+def test_what_a_transaction_holds_is_asked_again_after_a_savepoint_rolled_it_back(make_user):
+    """db.transaction_memo: a batch of ballots reads the record's head and locks its poll
+    once per transaction; a savepoint rolled back takes its events and changes with it, and
+    the next operation finds the truth again (a chain that verifies, the poll as stored)."""
+    council = group_council(make_user)
+    meeting = voting_meeting(council)
+    poll = prepare(council, meeting)
+    with unit_of_work() as work:
+        locked = polls.lock(work, poll.id)
+        first = record.append(work, kind="test.appended", actor=None, subject="test:1", data={})
+        with pytest.raises(RuntimeError), work.begin_nested():
+            polls.lock(work, poll.id).version += 100
+            record.append(work, kind="test.appended", actor=None, subject="test:1", data={})
+            work.flush()
+            raise RuntimeError("a refusal after writing")
+        assert polls.lock(work, poll.id) is locked and locked.version < 100
+        after = record.append(work, kind="test.appended", actor=None, subject="test:1", data={})
+        assert (after.seq, after.prev) == (first.seq + 1, first.hash)
+    with unit_of_work() as work:  # a new transaction asks again
+        assert polls.lock(work, poll.id).version == locked.version
+        later = record.append(work, kind="test.appended", actor=None, subject="test:1", data={})
+        assert later.prev == after.hash
+    assert record.verify(db.session).ok
