@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/http_load.py [--server threading,gevent,dev] [--postgresql]
         [--clients 50] [--seconds 10] [--rounds 2] [--comments 2000] [--decisions 1000]
-        [--profile PAGE]
+        [--client aiohttp|wrk] [--profile PAGE]
 
 A fresh database (SQLite in a temporary folder; with --postgresql a new PostgreSQL database
 and the Redis queue) holds a proposal in consultation with 2,000 comments (built as
@@ -11,7 +11,8 @@ bench/proposal_page.py does), a session in progress with 60 members checked in w
 vote was recorded as a decision through the domain (so its page has 60 ballots and their
 trail), and 1,000 more decisions of varied titles for the archive. The server runs in its own
 process (bench/servers.py); the clients are coroutines of one asyncio loop in this process
-(aiohttp, keep-alive), each sending its next request when the previous answer has been read.
+(aiohttp, keep-alive), each sending its next request when the previous answer has been read;
+or, with `--client wrk`, wrk's 50 connections (Debian's package: much less of the machine).
 Each page is loaded for `--seconds` after a short warm-up, the pages in turn, `--rounds`
 times; prints requests per second, p50, p99 and errors per page. `--profile PAGE` then renders
 that page in process under pyinstrument and prints where the time goes.
@@ -23,7 +24,9 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -117,7 +120,37 @@ async def load(url: str, clients: int, seconds: float, warmup: float = 2.0) -> d
             "seconds": seconds}  # fmt: skip
 
 
+def load_wrk(url: str, clients: int, seconds: float, warmup: float = 2.0) -> dict:
+    """The same load from wrk (Debian's package, in C): the load generator takes far less of
+    the machine than the asyncio clients, so the server's own ceiling shows. Its clients keep
+    no cookie: each request is a reader's first."""
+    wrk = ["wrk", "-t2", f"-c{clients}", "--latency", "--timeout", "30s"]
+    subprocess.run([*wrk, f"-d{round(warmup)}s", url], check=True, capture_output=True)
+    out = subprocess.run([*wrk, f"-d{round(seconds)}s", url], check=True, capture_output=True,
+                         text=True).stdout  # fmt: skip
+    unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+    def ms(text: str) -> float:
+        number = re.match(r"([\d.]+)(us|ms|s)", text)
+        return float(number[1]) * unit[number[2]]
+
+    percent = dict(re.findall(r"^\s+(\d+)%\s+(\S+)", out, re.M))
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+    errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    requests = int(re.search(r"(\d+) requests in", out)[1])
+    return {"requests": requests, "errors": errors, "seconds": seconds,
+            "p50_ms": ms(percent["50"]), "p99_ms": ms(percent["99"])}  # fmt: skip
+
+
 def summary(runs: list[dict]) -> dict:
+    if runs and "p99_ms" in runs[0]:  # wrk's: its percentiles per run, their median
+        return {
+            "rps": round(statistics.median(r["requests"] / r["seconds"] for r in runs), 1),
+            "rps_runs": [round(r["requests"] / r["seconds"], 1) for r in runs],
+            "p50_ms": round(statistics.median(r["p50_ms"] for r in runs), 1),
+            "p99_ms": round(statistics.median(r["p99_ms"] for r in runs), 1),
+            "errors": sum(r["errors"] for r in runs),
+        }
     latencies = [x for r in runs for x in r["latencies"]]
     rates = [r["requests"] / r["seconds"] for r in runs]
     return {
@@ -154,6 +187,8 @@ def main() -> None:
     parser.add_argument("--comments", type=int, default=2000)
     parser.add_argument("--decisions", type=int, default=1000)
     parser.add_argument("--only", help="only the pages whose name contains this")
+    parser.add_argument("--client", choices=["aiohttp", "wrk"], default="aiohttp",
+                        help="the load generator: asyncio clients here, or wrk")  # fmt: skip
     parser.add_argument("--profile", metavar="PAGE", help="profile the page whose name has this")
     args = parser.parse_args()
     assert PASSWORD  # the people log in with it; pages here are read anonymously
@@ -177,11 +212,15 @@ def main() -> None:
             servers.start(instance, server)
             try:
                 for name, path in pages.items():
-                    found = asyncio.run(load(instance.url + path, args.clients, args.seconds))
+                    if args.client == "wrk":
+                        found = load_wrk(instance.url + path, args.clients, args.seconds)
+                    else:
+                        found = asyncio.run(load(instance.url + path, args.clients, args.seconds))
                     results[server][name].append(found)
             finally:
                 instance.stop()
-    report = {"database": instance.database, "clients": args.clients, "seconds": args.seconds,
+    report = {"database": instance.database, "client": args.client, "clients": args.clients,
+              "seconds": args.seconds,
               "rounds": args.rounds, "built_s": round(built, 1),
               "load_1min_before_after": [round(load_before, 1), round(os.getloadavg()[0], 1)],
               "paths": pages}  # fmt: skip
