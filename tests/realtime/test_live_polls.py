@@ -116,6 +116,9 @@ def test_a_named_vote_over_sockets(council, connect):
     assert next(x for x in live["ballots"] if x["member"]["id"] == a.public_id)["reason"] == (
         "Per i quartieri."
     )
+    assert next(x for x in live["ballots"] if x["member"]["id"] == d.public_id) == {
+        "member": {"id": d.public_id, "name": d.name}, "choice": ABST,
+    }  # fmt: skip
     assert live["conflicts"] == [{"id": c.public_id, "name": c.name}]
 
     closing = ok(chair.call("poll.close", {"meeting": m, "poll": poll}))
