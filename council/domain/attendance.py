@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from council.domain import meetings, permissions
@@ -48,18 +48,19 @@ def present_ids(db: Session, meeting: Meeting) -> set[int]:
     )
 
 
-def is_present(db: Session, meeting_id: int, user_id: int) -> bool:
-    """Whether this person is checked in now (one indexed lookup, for the ballot's path)."""
-    return (
-        db.scalar(
-            select(Attendance.id).where(
-                Attendance.meeting_id == meeting_id,
-                Attendance.user_id == user_id,
-                Attendance.present.is_(True),
-            )
-        )
-        is not None
+def presence(meeting_id: int, user_id: int) -> Select:
+    """The attendance row of this person if checked in now (one indexed lookup, for the
+    ballot's path, which asks it together with its other questions: ballots.py)."""
+    return select(Attendance.id).where(
+        Attendance.meeting_id == meeting_id,
+        Attendance.user_id == user_id,
+        Attendance.present.is_(True),
     )
+
+
+def is_present(db: Session, meeting_id: int, user_id: int) -> bool:
+    """Whether this person is checked in now."""
+    return db.scalar(presence(meeting_id, user_id)) is not None
 
 
 def _row(db: Session, meeting: Meeting, user: User) -> Attendance | None:
