@@ -369,11 +369,12 @@ def main() -> None:
     }  # fmt: skip
     for name, rounds in results.items():
         report[name] = summary(rounds, args.voters)
-    if "burst_server_coalesced" in report:
-        ceiling = report["burst_server_coalesced"]["final_all_viewers_s_p50"]
-        report["ratio_to_coalesced_ceiling"] = round(
-            report["consiglio"]["final_all_viewers_s_p50"] / ceiling, 2
-        )
+    for reference, name in (("burst_server_coalesced", "coalesced"), ("burst_server", "naive")):
+        if reference in report:
+            ceiling = report[reference]["final_all_viewers_s_p50"]
+            report[f"ratio_to_{name}_ceiling"] = round(
+                report["consiglio"]["final_all_viewers_s_p50"] / ceiling, 2
+            )
     report["stored"] = stored(instance, ours.polls)
     instance.drop()
     print(json.dumps(report, indent=2))
