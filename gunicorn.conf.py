@@ -3,8 +3,10 @@
 One worker process per port. A Socket.IO client must reach the process that holds its
 connection, so more processes means more ports (PORT), a proxy with sticky sessions in front
 and REDIS_URL for the queue between them: docs/deployment.md. The worker class follows
-SOCKETIO_ASYNC_MODE (council/config.py): `gevent` (PostgreSQL only), or `threading` in
-gunicorn's gthread worker, where every open WebSocket holds one of THREADS threads.
+SOCKETIO_ASYNC_MODE (council/config.py): `gevent` (PostgreSQL only) in gevent's own WSGI
+server (gunicorn's `gevent_pywsgi` worker: its tail under load is half that of gunicorn's
+`gevent` worker, docs/deployment.md), or `threading` in gunicorn's gthread worker, where every
+open WebSocket holds one of THREADS threads.
 """
 
 import os
@@ -14,7 +16,7 @@ mode = os.environ.get("SOCKETIO_ASYNC_MODE") or "threading"
 wsgi_app = "council.wsgi:application"
 bind = [f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"]
 workers = 1
-worker_class = "gevent" if mode == "gevent" else "gthread"
+worker_class = "gevent_pywsgi" if mode == "gevent" else "gthread"
 threads = int(os.environ.get("THREADS", "1000"))
 # open connections the worker accepts (WebSockets included) before it queues new ones
 worker_connections = int(os.environ.get("MAX_CONNECTIONS", "2000"))

@@ -1,7 +1,7 @@
 """The production entry point: `gunicorn -c gunicorn.conf.py` (or `make serve`) loads
 `council.wsgi:application` in its one worker process.
 
-The worker class follows SOCKETIO_ASYNC_MODE (gunicorn.conf.py): gevent's worker patches the
+The worker class follows SOCKETIO_ASYNC_MODE (gunicorn.conf.py): the gevent worker patches the
 standard library before this module is imported, which is what the gevent mode needs; the
 threading mode runs in gunicorn's gthread worker. Each process starts its own scheduler: its
 jobs claim their rows once, so several processes can run them side by side.
