@@ -6,10 +6,10 @@ it builds and emits again, else it ends. So a burst of N changes costs about one
 window instead of N, the latest state always wins, and each broadcast is built once and
 emitted once to the whole room (python-socketio encodes one packet for all its members).
 
-While requests that change state are still running in this process (`busy`: a burst of
-ballots), a broadcast waits for them, up to `hold` seconds: sending a snapshot to every
-socket of a large room takes the process from those requests, which then last longer and
-cause more broadcasts (bench/README.md, live_poll.py).
+While requests that change a room's state are still running (`busy(room)`: a burst of
+ballots, here or in another process), a broadcast waits for them, up to `hold` seconds:
+sending a snapshot to every socket of a large room takes the process from those requests,
+which then last longer and cause more broadcasts (bench/README.md, live_poll.py).
 
 With several processes (`local`), each builds and sends the snapshot to its own sockets only,
 and learns of the others' changes from peers.py.
@@ -50,14 +50,14 @@ class InFlight:
             with self._lock:
                 self.count -= 1
 
-    def __call__(self) -> bool:
+    def __call__(self, _room: str | None = None) -> bool:
         return self.count > 0
 
 
 class Coalescer:
     def __init__(
         self, socketio: SocketIO, app: Flask, build: Builder, *, event: str, window: float = 0.1,
-        busy: Callable[[], bool] | None = None, hold: float = 0.0, local: bool = False,
+        busy: Callable[[str], bool] | None = None, hold: float = 0.0, local: bool = False,
     ) -> None:  # fmt: skip
         self.socketio = socketio
         self.app = app
@@ -81,16 +81,16 @@ class Coalescer:
             self._running.add(room)
         self.socketio.start_background_task(self._run, room)
 
-    def _wait_while_busy(self) -> None:
+    def _wait_while_busy(self, room: str) -> None:
         if self.busy is None:
             return
         deadline = time.monotonic() + self.hold
-        while self.busy() and time.monotonic() < deadline:
+        while self.busy(room) and time.monotonic() < deadline:
             self.socketio.sleep(self.window / 5)
 
     def _run(self, room: str) -> None:
         while True:
-            self._wait_while_busy()
+            self._wait_while_busy(room)
             with self._lock:
                 if room not in self._dirty:
                     self._running.discard(room)

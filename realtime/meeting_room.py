@@ -65,11 +65,12 @@ class Live:
         self.peers = None
         if redis_url:
             self.peers = Peers(redis_url, f"{prefix}:live", self._changed_elsewhere)
-        window = float(app.config.get("LIVE_BROADCAST_WINDOW", 0.1))
+        self.window = float(app.config.get("LIVE_BROADCAST_WINDOW", 0.1))
+        self._changed_by_peer: dict[str, float] = {}  # room -> when another process said so
         # a snapshot waits for the requests in flight, up to five windows (coalesce.py)
         self.coalescer = Coalescer(
-            socketio, app, self.snapshot_for_room, event=SNAPSHOT,
-            window=window, busy=ACTIONS_IN_FLIGHT, hold=5 * window, local=bool(redis_url),
+            socketio, app, self.snapshot_for_room, event=SNAPSHOT, window=self.window,
+            busy=self._busy, hold=5 * self.window, local=bool(redis_url),
         )  # fmt: skip
         self.group_commit = GroupCommit(
             app, socketio.start_background_task, begin=_begin_ballots,
@@ -93,7 +94,17 @@ class Live:
 
     def _changed_elsewhere(self, name: str) -> None:
         if name.startswith("meeting:") and name.removeprefix("meeting:").isdigit():
+            self._changed_by_peer[name] = time.monotonic()
             self.coalescer.mark(name)
+
+    def _busy(self, room: str) -> bool:
+        """Actions still running here, or another process changed the room within the last
+        window (its burst goes on: its ballots come in batches). With two processes sharing a
+        burst, the one done first sent every viewer a second snapshot (bench/README.md)."""
+        if ACTIONS_IN_FLIGHT():
+            return True
+        changed = self._changed_by_peer.get(room)
+        return changed is not None and time.monotonic() - changed < self.window
 
     def joined(self, meeting_id: int, sid: str, member: str | None) -> None:
         self.presence.join(meeting_id, sid, member)

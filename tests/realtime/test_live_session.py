@@ -290,3 +290,23 @@ def test_the_ack_version_matches_the_database(council, connect):
     assert (event.kind, json.loads(event.data)) == (
         "attendance.checked_in", {"member": council.members[0].public_id},
     )  # fmt: skip
+
+
+def test_a_room_another_process_keeps_changing_is_broadcast_once_its_burst_ends(app, council):
+    """Two processes share a burst of ballots: the one done first waits while the other
+    still says the room changed (meeting_room.Live), instead of sending every viewer a
+    snapshot of its own half first."""
+    meeting = running_meeting(council)
+    live = app.extensions["consiglio_live"]
+    room = f"meeting:{meeting.id}"
+    before = live.coalescer.emitted[room]
+    for _ in range(6):  # the other process's batches, every 40 ms (the window is 100 ms)
+        live._changed_elsewhere(room)
+        time.sleep(0.04)
+    assert live.coalescer.emitted[room] == before
+    deadline = time.monotonic() + 5
+    while live.coalescer.emitted[room] == before:
+        assert time.monotonic() < deadline, "never broadcast"
+        time.sleep(0.01)
+    time.sleep(0.3)
+    assert live.coalescer.emitted[room] == before + 1
