@@ -56,10 +56,25 @@ def error(code: str, message: str) -> dict:
     return {"ok": False, "error": code, "message": message}
 
 
+# The connection's WSGI environment holds, for each later event, the login Flask-Login
+# accepted when the socket connected: its session protection (same address and User-Agent as
+# the login), the remember cookie, an active account. Sessions are not managed per socket
+# (realtime/__init__.py), so the session an event sees is the cookie's again, unchecked.
+LOGIN = "consiglio.login"
+
+
+def login() -> str | None:
+    """The login ("<id>:<session_version>") this socket connected with, or None for the
+    public, without loading the person: a burst of ballots loads its people at once, and
+    checks again that the account is active and the password unchanged."""
+    return request.environ.get(LOGIN)
+
+
 def register(socketio: SocketIO) -> None:
     @socketio.on("connect")
     def on_connect(_auth=None):
         user = permissions.as_user(current_user)
+        request.environ[LOGIN] = user.get_id() if user is not None else None
         log.debug("socket %s connected as %s", request.sid, user.public_id if user else "public")
         return True
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, has_request_context, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room, leave_room
@@ -36,6 +36,7 @@ from council.extensions import db
 from council.models.meeting import Meeting
 from council.models.user import Role
 from council.unit_of_work import unit_of_work
+from realtime import connection
 from realtime.coalesce import Coalescer, InFlight
 from realtime.group_commit import GroupCommit
 from realtime.peers import Peers
@@ -188,16 +189,6 @@ def _actor():
     return current_user._get_current_object() if current_user else None
 
 
-def _login() -> str | None:
-    """The login this socket's session holds, without loading the person: the writer loads a
-    batch's people at once (group_commit.py). Flask-Login looked at this session when the
-    socket connected (connection.py): one that failed its protection lost its login then, and
-    one logged in by the remember cookie gained it; the connection's session is kept for its
-    events (Flask-SocketIO's managed session)."""
-    login = session.get("_user_id")
-    return login if isinstance(login, str) else None
-
-
 def _person(login: str | None):
     return accounts.logged_in(db.session, [login]).get(login)
 
@@ -245,7 +236,7 @@ def _act(
     if not grouped:  # the actor loaded before the unit of work: not while holding the lock
         return _alone(_actor(), args, operation), logs.ASK_LOGIN
     waiting = live().group_commit.submit(
-        args.get("poll"), _login(), args, operation, WRITER_TIMEOUT
+        args.get("poll"), connection.login(), args, operation, WRITER_TIMEOUT
     )
     if waiting.ack is None:
         return error("busy", _("The server did not answer in time: send it again, "

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+import socketio
 from sqlalchemy import func, select
 
 from council.domain import accounts
@@ -244,6 +245,34 @@ def test_a_ballot_from_a_socket_whose_login_ended_is_refused(council, connect, a
     assert head() == before and ballots(poll) == 0
     ok(phones[still.public_id].call("ballot.cast", {
         "meeting": m, "poll": poll, "choice": NO, "client_ballot_id": "x-still"}))  # fmt: skip
+    assert ballots(poll) == 1
+
+
+def test_a_ballot_from_another_browser_with_a_members_cookie_is_the_publics(
+    council, connect, live_server
+):
+    """A session is bound to the browser that logged in: the same cookie from another
+    User-Agent is the public's, for a ballot too (the writer takes the login accepted at
+    connect, not the cookie's: realtime/connection.py)."""
+    meeting = convened_meeting(council)
+    m = meeting.id
+    chair, _viewer, phones = voting_room(council, connect, meeting)
+    poll = prepare(chair, meeting)
+    ok(chair.call("poll.open", {"meeting": m, "poll": poll}))
+    member = council.members[0]
+    stolen = socketio.SimpleClient()
+    stolen.connect(live_server.url, transports=["websocket"],
+                   headers={"Cookie": phones[member.public_id].cookie,
+                            "User-Agent": "another-browser/1.0"})  # fmt: skip
+    try:
+        ballot = {"meeting": m, "poll": poll, "choice": NO, "client_ballot_id": "stolen-1"}
+        ack = stolen.call("ballot.cast", ballot, timeout=10)
+        assert ack["ok"] is False and ack["error"] == "not_allowed"
+        assert ballots(poll) == 0
+    finally:
+        stolen.disconnect()
+    ok(phones[member.public_id].call("ballot.cast", {
+        "meeting": m, "poll": poll, "choice": YES, "client_ballot_id": "own-1"}))  # fmt: skip
     assert ballots(poll) == 1
 
 
