@@ -195,10 +195,10 @@ def _person(login: str | None):
 
 def _begin_ballots(work, poll_id: Any, logins: set) -> dict:
     """A batch of ballots begins (group_commit.py): its poll locked once for the whole
-    transaction (polls.lock; a poll that does not exist is each ballot's own refusal) and its
-    people loaded together."""
+    transaction (polls.lock_for_ballots; a poll that does not exist is each ballot's own
+    refusal) and its people loaded together."""
     with contextlib.suppress(DomainError):
-        polls.lock(work, poll_id)
+        polls.lock_for_ballots(work, poll_id)
     return accounts.logged_in(work, logins)
 
 

@@ -89,6 +89,21 @@ def locked(db: Session, poll_id: Any) -> tuple[Meeting, Poll]:
     return meeting, lock(db, poll.id)
 
 
+def lock_for_ballots(db: Session, poll_id: Any) -> Poll:
+    """The poll locked for a batch of ballots in one transaction (realtime/group_commit.py),
+    its meeting first, shared (FOR KEY SHARE): the order of every live operation, meeting
+    then poll. On PostgreSQL the poll's second update in one transaction checks its foreign
+    key again, which takes that same lock on the meeting: taken then, after the poll's, it
+    deadlocked with a close holding the meeting and waiting for the poll. Raises NotFound."""
+    poll = db.get(Poll, poll_id) if _an_id(poll_id) else None
+    if poll is None:
+        raise NotFound(_("This poll does not exist."))
+    db.execute(
+        select(Meeting.id).where(Meeting.id == poll.meeting_id).with_for_update(key_share=True)
+    )
+    return lock(db, poll.id)
+
+
 def participants(db: Session, poll: Poll) -> int:
     """How many votes were cast (one per member voted for, proxies included)."""
     table = Participation if poll.kind == PollKind.SECRET else Ballot

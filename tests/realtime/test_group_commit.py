@@ -6,12 +6,15 @@ from __future__ import annotations
 import threading
 
 import pytest
+from sqlalchemy.orm import Session
 
-from council.domain import record
+from council.domain import meetings, record, voting
 from council.errors import InvalidState
 from council.extensions import db
+from realtime import meeting_room
 from realtime.group_commit import GroupCommit
-from tests.meeting_helpers import events_since, head, reread
+from tests.meeting_helpers import events_since, head, reread, run
+from tests.poll_helpers import group_council, prepare, voting_meeting
 
 
 def background(function) -> None:
@@ -111,4 +114,46 @@ def test_a_ballot_that_fails_in_its_batch_runs_again_alone_and_the_others_stay(w
     reread()
     assert sorted(d["n"] for _k, d in events_since(start, "test.")) == [0, 1, 2, 3]
     assert [d["n"] for _k, d in events_since(start, "test.")][-1] == 2  # after its batch
+    assert record.verify(db.session).ok
+
+
+def test_a_batch_of_ballots_waits_for_a_close_holding_the_meeting_instead_of_deadlocking(
+    app, make_user
+):
+    """The close locks meeting then poll; a batch updates its poll once per ballot, and on
+    PostgreSQL the second update checks the poll's foreign key again, taking a share of the
+    meeting: after the poll's lock, that deadlocked (seen in the racing tests). The batch
+    takes the meeting's share first (polls.lock_for_ballots), so it waits for the close."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks and foreign-key checks are PostgreSQL's")
+    council = group_council(make_user)
+    meeting = voting_meeting(council)
+    poll = prepare(council, meeting, kind="secret")
+    run(voting.open_poll, council.chair, poll.id)
+    live = app.extensions["consiglio_live"]
+    _required, _optional, cast = meeting_room.ACTIONS["ballot.cast"]
+    closing = Session(db.engine)
+    meetings.lock(closing, meeting.id)  # the close holds the meeting...
+    acks: dict[int, dict] = {}
+
+    logins = [person.get_id() for person in council.members]
+    meeting_id, poll_id = meeting.id, poll.id
+
+    def vote(n: int) -> None:
+        ballot = {"meeting": meeting_id, "poll": poll_id, "choice": "in_favour",
+                  "client_ballot_id": f"race-{n}"}  # fmt: skip
+        acks[n] = live.group_commit.submit(poll_id, logins[n], ballot, cast, 30).ack
+
+    voters = [threading.Thread(target=vote, args=(n,)) for n in range(len(logins))]
+    for thread in voters:
+        thread.start()
+    threading.Event().wait(0.5)  # the writer's batches begin meanwhile
+    voting.close_poll(closing, closing.merge(council.chair), poll_id)  # ...then the poll
+    closing.commit()
+    closing.close()
+    for thread in voters:
+        thread.join(30)
+    assert len(acks) == len(logins)
+    assert all(ack["ok"] is False and ack["error"] == "invalid_state" for ack in acks.values())
+    reread()
     assert record.verify(db.session).ok
