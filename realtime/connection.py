@@ -6,6 +6,7 @@ import contextlib
 import logging
 
 from flask import request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room, leave_room
@@ -61,6 +62,7 @@ def error(code: str, message: str) -> dict:
 # the login), the remember cookie, an active account. Sessions are not managed per socket
 # (realtime/__init__.py), so the session an event sees is the cookie's again, unchecked.
 LOGIN = "consiglio.login"
+LANGUAGE = "consiglio.language"  # and the language chosen then, for answers made elsewhere
 
 
 def login() -> str | None:
@@ -70,11 +72,18 @@ def login() -> str | None:
     return request.environ.get(LOGIN)
 
 
+def language() -> str | None:
+    """The language this socket's answers speak (the one chosen when it connected): the
+    process's writer makes a batch's refusals outside any request."""
+    return request.environ.get(LANGUAGE)
+
+
 def register(socketio: SocketIO) -> None:
     @socketio.on("connect")
     def on_connect(_auth=None):
         user = permissions.as_user(current_user)
         request.environ[LOGIN] = user.get_id() if user is not None else None
+        request.environ[LANGUAGE] = str(get_locale())
         log.debug("socket %s connected as %s", request.sid, user.public_id if user else "public")
         return True
 

@@ -18,6 +18,7 @@ so two processes' batches never wait on each other (two polls in one batch could
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask
+from flask_babel import force_locale
 
 from council.errors import DomainError
 from council.extensions import db
@@ -47,6 +49,7 @@ class Waiting:
     result: Any = None
     ack: Ack | None = None
     who: str | None = None  # the public id of the person the login named, for the log
+    language: str | None = None  # of the refusal's message: the sender's, not the writer's
 
 
 class GroupCommit:
@@ -77,11 +80,12 @@ class GroupCommit:
         self.batches = 0  # committed batches, for tests and benches
 
     def submit(
-        self, key: Any, login: str | None, args: dict, operation: Operation, timeout: float
-    ) -> Waiting:
+        self, key: Any, login: str | None, args: dict, operation: Operation, timeout: float,
+        language: str | None = None,
+    ) -> Waiting:  # fmt: skip
         """Queue one ballot of the poll `key` and wait for its acknowledgement (`ack` None: no
         answer in time; the ballot may still be stored, and sent again it counts once)."""
-        waiting = Waiting(login, args, operation)
+        waiting = Waiting(login, args, operation, language=language)
         with self._ready:
             self._waiting.setdefault(key, []).append(waiting)
             if not self._started:
@@ -119,7 +123,8 @@ class GroupCommit:
             with unit_of_work() as work:
                 people = self.begin(work, key, {waiting.login for waiting in batch})
                 for waiting in batch:
-                    self._one(work, people.get(waiting.login), waiting, again)
+                    with _speaking(waiting):
+                        self._one(work, people.get(waiting.login), waiting, again)
             self.batches += 1
         except Exception:
             log.exception("the commit of %d ballots failed: each runs again alone", len(batch))
@@ -134,7 +139,8 @@ class GroupCommit:
                         versions[meeting] = self.answer(meeting, None)
                     waiting.ack = {**versions[meeting], **(waiting.result or {})}
         for waiting in again:
-            waiting.ack = self.alone(waiting.login, waiting.args, waiting.operation)
+            with _speaking(waiting):
+                waiting.ack = self.alone(waiting.login, waiting.args, waiting.operation)
 
     def _one(self, work: Any, actor: Any, waiting: Waiting, again: list[Waiting]) -> None:
         pending = work.info["pending_events"]
@@ -150,3 +156,8 @@ class GroupCommit:
             log.exception("a ballot failed in its batch: it runs again alone")
             del pending[queued:]
             again.append(waiting)
+
+
+def _speaking(waiting: Waiting):
+    """The ballot's refusals in its sender's language."""
+    return force_locale(waiting.language) if waiting.language else contextlib.nullcontext()

@@ -236,8 +236,9 @@ def _act(
     if not grouped:  # the actor loaded before the unit of work: not while holding the lock
         return _alone(_actor(), args, operation), logs.ASK_LOGIN
     waiting = live().group_commit.submit(
-        args.get("poll"), connection.login(), args, operation, WRITER_TIMEOUT
-    )
+        args.get("poll"), connection.login(), args, operation, WRITER_TIMEOUT,
+        language=connection.language(),
+    )  # fmt: skip
     if waiting.ack is None:
         return error("busy", _("The server did not answer in time: send it again, "
                                "it is never counted twice.")), waiting.who  # fmt: skip

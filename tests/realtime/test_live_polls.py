@@ -276,6 +276,25 @@ def test_a_ballot_from_another_browser_with_a_members_cookie_is_the_publics(
     assert ballots(poll) == 1
 
 
+def test_a_refused_ballot_says_why_in_the_members_own_language(council, connect):
+    """The writer refuses a batch's ballots outside any request: each in the language its
+    socket connected with (an English-speaking member, an Italian one)."""
+    english, italian = council.members[:2]
+    run(lambda work: setattr(work.merge(english), "locale", "en"))
+    meeting = convened_meeting(council)
+    chair, _viewer, phones = voting_room(council, connect, meeting)
+    poll = prepare(chair, meeting)  # prepared, not open
+    messages = {}
+    for person in (english, italian):
+        ballot = {"meeting": meeting.id, "poll": poll, "choice": YES,
+                  "client_ballot_id": f"lang-{person.id}"}  # fmt: skip
+        ack = phones[person.public_id].call("ballot.cast", ballot)
+        assert ack["ok"] is False and ack["error"] == "invalid_state"
+        messages[person] = ack["message"]
+    assert messages[english] == "The poll is not open yet."
+    assert messages[italian] != messages[english] and "aperta" in messages[italian]
+
+
 def test_the_join_tells_a_member_their_own_part_in_the_poll_on_screen(council, connect):
     """After a reload or a reconnection a phone learns what it already did: whose votes are
     cast among its own and its proxies', and a conflict declared; never how (secret)."""
