@@ -38,7 +38,7 @@ from council.models.user import Role
 from council.unit_of_work import unit_of_work
 from realtime import connection
 from realtime.coalesce import Coalescer, InFlight
-from realtime.group_commit import GroupCommit
+from realtime.group_commit import GroupCommit, Waiting, speaking
 from realtime.peers import Peers
 from realtime.presence import Presence
 
@@ -74,7 +74,7 @@ class Live:
             busy=self._busy, hold=5 * self.window, local=bool(redis_url),
         )  # fmt: skip
         self.group_commit = GroupCommit(
-            app, socketio.start_background_task, begin=_begin_ballots,
+            app, socketio.start_background_task, run=_cast_batch,
             answer=lambda meeting, _: _answer(meeting), refused=_refused,
             alone=lambda login, args, operation: _alone(_person(login), args, operation),
         )  # fmt: skip
@@ -193,13 +193,33 @@ def _person(login: str | None):
     return accounts.logged_in(db.session, [login]).get(login)
 
 
-def _begin_ballots(work, poll_id: Any, logins: set) -> dict:
-    """A batch of ballots begins (group_commit.py): its poll locked once for the whole
-    transaction (polls.lock_for_ballots; a poll that does not exist is each ballot's own
-    refusal) and its people loaded together."""
+def _cast_batch(work, poll_id: Any, batch: list[Waiting]) -> list:
+    """A batch of ballots of one poll (group_commit.py) in the writer's transaction: the poll
+    locked once (polls.lock_for_ballots; a poll that does not exist is each ballot's own
+    refusal), the people of the batch loaded together, the ballots cast together
+    (ballots.cast_ballots)."""
     with contextlib.suppress(DomainError):
         polls.lock_for_ballots(work, poll_id)
-    return accounts.logged_in(work, logins)
+    people = accounts.logged_in(work, {waiting.login for waiting in batch})
+    outcomes: list = [None] * len(batch)
+    requests, placed = [], []
+    for n, waiting in enumerate(batch):
+        actor, args = people.get(waiting.login), waiting.args
+        waiting.who = getattr(actor, "public_id", None)
+        try:
+            with speaking(waiting):
+                _poll(work, args)
+        except DomainError as refusal:
+            outcomes[n] = refusal
+            continue
+        requests.append(ballots.BallotRequest(
+            actor, args["choice"], args["client_ballot_id"], args.get("for_member"),
+            args.get("reason"), waiting.language,
+        ))  # fmt: skip
+        placed.append(n)
+    for n, outcome in zip(placed, ballots.cast_ballots(work, poll_id, requests), strict=True):
+        outcomes[n] = outcome if isinstance(outcome, DomainError) else _ballot_result(outcome)
+    return outcomes
 
 
 def _answer(meeting_id: int, **extra) -> dict[str, Any]:
@@ -333,6 +353,10 @@ def _cast(db_, actor, a):
         db_, actor, _poll(db_, a), a["choice"], a["client_ballot_id"],
         for_member=a.get("for_member"), reason=a.get("reason"),
     )  # fmt: skip
+    return _ballot_result(result)
+
+
+def _ballot_result(result: ballots.BallotResult) -> dict[str, Any]:
     return {"ballot": {"poll": result.poll_id, "cast_for": result.cast_for,
                        "choice": result.choice, "repeated": result.repeated,
                        "changed": result.changed}}  # fmt: skip

@@ -7,18 +7,20 @@ close (and is counted) or finds the poll closed (and is refused with the reason)
 
 from __future__ import annotations
 
+import contextlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import Select, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from council.domain import attendance, permissions, polls, proposals
-from council.errors import InvalidState, NotAllowed, ValidationError
+from council.domain import permissions, polls, proposals
+from council.errors import DomainError, InvalidState, NotAllowed, ValidationError
 from council.models.base import utcnow
-from council.models.meeting import Proxy
+from council.models.meeting import Attendance, Proxy
 from council.models.poll import (
     Ballot,
     BallotSubmission,
@@ -73,93 +75,16 @@ def _parse_ballot(poll_kind: PollKind | None, choice: Any, client_id: Any, reaso
     return choice, client_id, reason
 
 
-def _target(db: Session, user: User, meeting_id: int, for_member: Any) -> User:
-    """Whose vote this is: the voter's own, or that of a member whose proxy the voter holds."""
-    if for_member in (None, "", user.public_id):
-        return user
-    target = db.scalar(select(User).where(User.public_id == for_member)) if isinstance(
-        for_member, str
-    ) else None  # fmt: skip
-    held = target is not None and db.scalar(
-        select(Proxy.id).where(
-            Proxy.meeting_id == meeting_id,
-            Proxy.from_user_id == target.id,
-            Proxy.to_user_id == user.id,
-            Proxy.revoked_at.is_(None),
-        )
-    )
-    if not held:
-        raise NotAllowed(_("You do not hold this member's proxy."))
-    if attendance.is_present(db, meeting_id, target.id):
-        raise InvalidState(_("This member is present and votes in person."))
-    return target
+@dataclass(frozen=True)
+class BallotRequest:
+    """One submission of a ballot, as cast_ballot takes it; `language`, of its refusal."""
 
-
-def _repeat(db: Session, poll: Poll, user: User, client_id: str) -> BallotResult | None:
-    """The first answer to a ballot already received with this client id, if any."""
-    if poll.kind == PollKind.NAMED:
-        sub = db.scalar(
-            select(BallotSubmission).where(
-                BallotSubmission.poll_id == poll.id,
-                BallotSubmission.voter_id == user.id,
-                BallotSubmission.client_ballot_id == client_id,
-            )
-        )
-        if sub is None:
-            return None
-        return BallotResult(poll.id, sub.cast_for.public_id, sub.choice.value, True, sub.changed)
-    part = db.scalar(
-        select(Participation).where(
-            Participation.poll_id == poll.id, Participation.client_ballot_id == client_id
-        )
-    )
-    if part is None:
-        return None
-    if part.cast_for_id != user.id and not db.scalar(
-        select(Proxy.id).where(
-            Proxy.meeting_id == poll.meeting_id,
-            Proxy.from_user_id == part.cast_for_id,
-            Proxy.to_user_id == user.id,
-        )
-    ):
-        raise InvalidState(_("This ballot identifier was already used."))
-    return BallotResult(poll.id, part.cast_for.public_id, None, True)
-
-
-def _received(poll: Poll, user: User, client_id: str) -> Select:
-    """A ballot already received with this client id (named: from this voter)."""
-    if poll.kind == PollKind.NAMED:
-        return select(BallotSubmission.id).where(
-            BallotSubmission.poll_id == poll.id,
-            BallotSubmission.voter_id == user.id,
-            BallotSubmission.client_ballot_id == client_id,
-        )
-    return select(Participation.id).where(
-        Participation.poll_id == poll.id, Participation.client_ballot_id == client_id
-    )
-
-
-def _conflicted(poll: Poll, member_id: int) -> Select:
-    return select(ConflictDeclaration.id).where(
-        ConflictDeclaration.poll_id == poll.id, ConflictDeclaration.member_id == member_id
-    )
-
-
-def _cast(poll: Poll, member_id: int) -> Select:
-    """The member's ballot (named) or participation (secret) in this poll."""
-    if poll.kind == PollKind.NAMED:
-        return select(Ballot.id).where(Ballot.poll_id == poll.id, Ballot.cast_for_id == member_id)
-    return select(Participation.id).where(
-        Participation.poll_id == poll.id, Participation.cast_for_id == member_id
-    )
-
-
-def _facts(db: Session, poll: Poll, user: User, client_id: str):
-    """(received, present, conflicted, cast) for one's own ballot, in one query: sixty
-    ballots in a batch ask them one after another (realtime/group_commit.py)."""
-    questions = (_received(poll, user, client_id), attendance.presence(poll.meeting_id, user.id),
-                 _conflicted(poll, user.id), _cast(poll, user.id))  # fmt: skip
-    return db.execute(select(*(q.limit(1).scalar_subquery() for q in questions))).one()
+    actor: Any
+    choice: Any
+    client_ballot_id: Any
+    for_member: Any = None
+    reason: Any = None
+    language: str | None = None
 
 
 def cast_ballot(
@@ -174,73 +99,243 @@ def cast_ballot(
     """Cast one's ballot, or that of the member whose proxy one holds, exactly once: the
     same client_ballot_id again answers with the first result. Raises NotAllowed, NotFound,
     InvalidState (not open, absent, already voted, conflict declared), ValidationError."""
-    user = permissions.require(actor, "ballot.cast")
-    poll = polls.lock(db, poll_id)
-    choice, client_id, reason = _parse_ballot(poll.kind, choice, client_ballot_id, reason)
-    received, present, conflicted, cast = _facts(db, poll, user, client_id)
-    repeated = _repeat(db, poll, user, client_id) if received else None
-    if repeated is not None:
-        return repeated
-    if poll.state != PollState.OPEN:
-        if poll.state == PollState.CLOSED:
-            raise InvalidState(_("The poll is closed: the ballot was not counted."))
-        raise InvalidState(_("The poll is not open yet."))
-    if not present:
-        raise InvalidState(_("Only members present at the meeting can vote."))
-    target = _target(db, user, poll.meeting_id, for_member)
-    if target is not user:  # by proxy: the same questions of the member represented
-        conflicted, cast = (
-            db.scalar(_conflicted(poll, target.id)),
-            db.scalar(_cast(poll, target.id)),
+    request = BallotRequest(actor, choice, client_ballot_id, for_member, reason)
+    (outcome,) = cast_ballots(db, poll_id, [request])
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome
+
+
+def cast_ballots(
+    db: Session, poll_id: Any, requests: list[BallotRequest]
+) -> list[BallotResult | DomainError]:
+    """The ballots of one poll in order, each as cast_ballot would cast it after the ones
+    before: its result, or the refusal that changed nothing. What the rules ask (received
+    before, present, proxies, conflicts, already cast) is read for the whole list in a few
+    queries and kept up to date in memory as each ballot is accepted; the accepted ones are
+    written together, one statement per table (a burst's batch: realtime/group_commit.py)."""
+    outcomes: list[BallotResult | DomainError | None] = [None] * len(requests)
+    parsed: list[tuple[int, User, Choice, str, str, Any]] = []
+    for n, request in enumerate(requests):
+        with _speaking(request.language):
+            try:
+                user = permissions.require(request.actor, "ballot.cast")
+                poll = polls.lock(db, poll_id)
+                choice, client_id, reason = _parse_ballot(
+                    poll.kind, request.choice, request.client_ballot_id, request.reason
+                )
+                parsed.append((n, user, choice, client_id, reason, request.for_member))
+            except DomainError as refusal:
+                outcomes[n] = refusal
+    if parsed:
+        batch = _Batch(db, polls.lock(db, poll_id), parsed)
+        with db.no_autoflush:
+            for n, user, choice, client_id, reason, for_member in parsed:
+                with _speaking(requests[n].language):
+                    try:
+                        outcomes[n] = batch.cast(user, choice, client_id, reason, for_member)
+                    except DomainError as refusal:
+                        outcomes[n] = refusal
+        batch.write()
+    return outcomes  # type: ignore[return-value]
+
+
+def _speaking(language: str | None):
+    return force_locale(language) if language else contextlib.nullcontext()
+
+
+class _Batch:
+    """What the rules of a list of ballots ask of one locked poll, read at once, and what the
+    accepted ones write. The poll's lock keeps the rows read here current until the commit;
+    presence and conflicts do not change in a ballot."""
+
+    def __init__(self, db: Session, poll: Poll, parsed: list[tuple]) -> None:
+        self.db, self.poll = db, poll
+        voters = {user.id for _n, user, *_rest in parsed}
+        client_ids = {client_id for _n, _u, _c, client_id, *_rest in parsed}
+        names = {
+            for_member
+            for _n, user, *_rest, for_member in parsed
+            if isinstance(for_member, str) and for_member not in ("", user.public_id)
+        }
+        represented = db.scalars(select(User).where(User.public_id.in_(names))) if names else []
+        self.members = {member.public_id: member for member in represented}
+        everyone = voters | {member.id for member in self.members.values()}
+        present = select(Attendance.user_id).where(
+            Attendance.meeting_id == poll.meeting_id,
+            Attendance.user_id.in_(everyone),
+            Attendance.present.is_(True),
         )
-    if conflicted:
-        raise InvalidState(_("A conflict of interest was declared: no ballot for this member."))
-    proxy_data = {"for": target.public_id} if target.id != user.id else {}
-    if poll.kind == PollKind.SECRET:
-        if cast:
-            raise InvalidState(_("This vote was already cast: a secret ballot cannot be changed."))
-        return _cast_secret(db, poll, user, target, choice, client_id)
-    ballot = db.get(Ballot, cast) if cast else None
-    if ballot is not None:
-        if not poll.allow_change:
+        self.present = set(db.scalars(present))
+        conflicted = select(ConflictDeclaration.member_id).where(
+            ConflictDeclaration.poll_id == poll.id, ConflictDeclaration.member_id.in_(everyone)
+        )
+        self.conflicted = set(db.scalars(conflicted))
+        self._proxies: dict[bool, set[tuple[int, int]]] | None = None
+        self.happened: list[tuple[User | None, str, dict]] = []
+        self.votes: dict[Choice, int] = {}  # secret: the counters' increments
+        self.new_ballots: dict[int, dict] = {}  # by the member voted for
+        self.submissions: list[dict] = []
+        self.new_participations: list[dict] = []
+        if poll.kind == PollKind.SECRET:
+            rows = db.execute(
+                select(Participation.client_ballot_id, Participation.cast_for_id, User.public_id)
+                .join(User, User.id == Participation.cast_for_id)
+                .where(
+                    Participation.poll_id == poll.id,
+                    or_(
+                        Participation.cast_for_id.in_(everyone),
+                        Participation.client_ballot_id.in_(client_ids),
+                    ),
+                )
+            ).all()
+            self.participated = {row.cast_for_id for row in rows}
+            self.participations = {
+                row.client_ballot_id: (row.cast_for_id, row.public_id) for row in rows
+            }
+            self.count = polls.participants(db, poll)
+            return
+        cast = select(Ballot).where(Ballot.poll_id == poll.id, Ballot.cast_for_id.in_(everyone))
+        self.ballots: dict[int, Ballot | dict] = {b.cast_for_id: b for b in db.scalars(cast)}
+        rows = db.execute(
+            select(
+                BallotSubmission.voter_id,
+                BallotSubmission.client_ballot_id,
+                User.public_id,
+                BallotSubmission.choice,
+                BallotSubmission.changed,
+            )
+            .join(User, User.id == BallotSubmission.cast_for_id)
+            .where(
+                BallotSubmission.poll_id == poll.id,
+                BallotSubmission.voter_id.in_(voters),
+                BallotSubmission.client_ballot_id.in_(client_ids),
+            )
+        ).all()
+        self.submitted = {
+            (row.voter_id, row.client_ballot_id): BallotResult(
+                poll.id, row.public_id, row.choice.value, True, row.changed
+            )
+            for row in rows
+        }
+
+    def proxies(self, *, revoked: bool = False) -> set[tuple[int, int]]:
+        """(giver, holder) of the meeting's proxies held now (`revoked`: ever held), asked only
+        by a ballot by proxy or a repeat of another's secret ballot."""
+        if self._proxies is None:
+            rows = self.db.execute(
+                select(Proxy.from_user_id, Proxy.to_user_id, Proxy.revoked_at).where(
+                    Proxy.meeting_id == self.poll.meeting_id
+                )
+            ).all()
+            self._proxies = {
+                False: {(giver, holder) for giver, holder, gone in rows if gone is None},
+                True: {(giver, holder) for giver, holder, _gone in rows},
+            }
+        return self._proxies[revoked]
+
+    def _repeat(self, user: User, client_id: str) -> BallotResult | None:
+        """The first answer to a ballot already received with this client id, if any."""
+        if self.poll.kind == PollKind.NAMED:
+            return self.submitted.get((user.id, client_id))
+        if client_id not in self.participations:
+            return None
+        member_id, member = self.participations[client_id]
+        if member_id != user.id and (member_id, user.id) not in self.proxies(revoked=True):
+            raise InvalidState(_("This ballot identifier was already used."))
+        return BallotResult(self.poll.id, member, None, True)
+
+    def _target(self, user: User, for_member: Any) -> User:
+        """Whose vote this is: the voter's own, or that of a member whose proxy the voter
+        holds."""
+        if for_member in (None, "", user.public_id):
+            return user
+        target = self.members.get(for_member) if isinstance(for_member, str) else None
+        if target is None or (target.id, user.id) not in self.proxies():
+            raise NotAllowed(_("You do not hold this member's proxy."))
+        if target.id in self.present:
+            raise InvalidState(_("This member is present and votes in person."))
+        return target
+
+    def cast(
+        self, user: User, choice: Choice, client_id: str, reason: str, for_member: Any
+    ) -> BallotResult:
+        poll = self.poll
+        repeated = self._repeat(user, client_id)
+        if repeated is not None:
+            return repeated
+        if poll.state != PollState.OPEN:
+            if poll.state == PollState.CLOSED:
+                raise InvalidState(_("The poll is closed: the ballot was not counted."))
+            raise InvalidState(_("The poll is not open yet."))
+        if user.id not in self.present:
+            raise InvalidState(_("Only members present at the meeting can vote."))
+        target = self._target(user, for_member)
+        if target.id in self.conflicted:
+            raise InvalidState(_("A conflict of interest was declared: no ballot for this member."))
+        if poll.kind == PollKind.SECRET:
+            return self._secret(target, choice, client_id)
+        ballot = self.ballots.get(target.id)
+        changed = ballot is not None
+        if ballot is None:
+            self.ballots[target.id] = self.new_ballots[target.id] = {
+                "poll_id": poll.id, "voter_id": user.id, "cast_for_id": target.id,
+                "proxy_for_id": target.id if target.id != user.id else None,
+                "choice": choice, "reason": reason, "client_ballot_id": client_id,
+                "changed_at": None,
+            }  # fmt: skip
+        elif not poll.allow_change:
             raise InvalidState(_("This vote was already cast and cannot be changed."))
-        ballot.choice, ballot.reason, ballot.changed_at = choice, reason, utcnow()
-        ballot.voter_id, ballot.client_ballot_id = user.id, client_id
-        _submitted(db, poll, user, client_id, target, choice, changed=True)
-        db.flush()
+        else:
+            again = {"choice": choice, "reason": reason, "changed_at": utcnow(),
+                     "voter_id": user.id, "client_ballot_id": client_id}  # fmt: skip
+            if isinstance(ballot, dict):  # cast earlier in this batch
+                ballot.update(again)
+            else:
+                for name, value in again.items():
+                    setattr(ballot, name, value)
+        self.submissions.append({"poll_id": poll.id, "voter_id": user.id, "changed": changed,
+                                 "client_ballot_id": client_id, "cast_for_id": target.id,
+                                 "choice": choice})  # fmt: skip
+        result = BallotResult(poll.id, target.public_id, choice.value, False, changed)
+        self.submitted[(user.id, client_id)] = replace(result, repeated=True)
+        proxy_data = {"for": target.public_id} if target.id != user.id else {}
         data = {"voter": user.public_id, **proxy_data, "choice": choice.value}
-        polls.event(db, poll, user, "ballot.changed", data | _reason_data(reason))
-        return BallotResult(poll.id, target.public_id, choice.value, False, True)
-    db.add(Ballot(poll_id=poll.id, voter_id=user.id, cast_for_id=target.id,
-                  proxy_for_id=target.id if target.id != user.id else None,
-                  choice=choice, reason=reason, client_ballot_id=client_id))  # fmt: skip
-    _submitted(db, poll, user, client_id, target, choice, changed=False)
-    db.flush()
-    data = {"voter": user.public_id, **proxy_data, "choice": choice.value}
-    polls.event(db, poll, user, "ballot.cast", data | _reason_data(reason))
-    return BallotResult(poll.id, target.public_id, choice.value, False)
+        kind = "ballot.changed" if changed else "ballot.cast"
+        self.happened.append((user, kind, data | _reason_data(reason)))
+        return result
 
+    def _secret(self, target: User, choice: Choice, client_id: str) -> BallotResult:
+        """Participation and the counter move in one transaction; nothing ties the two. The
+        record says only how many have voted, with no actor."""
+        if target.id in self.participated:
+            raise InvalidState(_("This vote was already cast: a secret ballot cannot be changed."))
+        self.participated.add(target.id)
+        self.participations[client_id] = (target.id, target.public_id)
+        self.new_participations.append(
+            {"poll_id": self.poll.id, "cast_for_id": target.id, "client_ballot_id": client_id}
+        )
+        self.votes[choice] = self.votes.get(choice, 0) + 1
+        self.count += 1
+        self.happened.append((None, "poll.participated", {"count": self.count}))
+        return BallotResult(self.poll.id, target.public_id, None, False)
 
-def _submitted(db: Session, poll: Poll, user: User, client_id: str, target: User,
-               choice: Choice, *, changed: bool) -> None:  # fmt: skip
-    db.add(BallotSubmission(poll_id=poll.id, voter_id=user.id, client_ballot_id=client_id,
-                            cast_for_id=target.id, choice=choice, changed=changed))  # fmt: skip
-
-
-def _cast_secret(
-    db: Session, poll: Poll, user: User, target: User, choice: Choice, client_id: str
-) -> BallotResult:
-    """Participation and the counter move in one transaction; nothing ties the two. The
-    record says only how many have voted, with no actor."""
-    db.add(Participation(poll_id=poll.id, cast_for_id=target.id, client_ballot_id=client_id))
-    db.execute(
-        update(SecretTally)
-        .where(SecretTally.poll_id == poll.id, SecretTally.choice == choice)
-        .values(count=SecretTally.count + 1)
-    )
-    db.flush()
-    polls.event(db, poll, None, "poll.participated", {"count": polls.participants(db, poll)})
-    return BallotResult(poll.id, target.public_id, None, False)
+    def write(self) -> None:
+        """The accepted ballots' rows (one statement per table, the ids not read back),
+        counters and record events."""
+        for model, rows in ((Ballot, list(self.new_ballots.values())),
+                            (BallotSubmission, self.submissions),
+                            (Participation, self.new_participations)):  # fmt: skip
+            if rows:
+                self.db.execute(insert(model), rows)
+        for choice, votes in self.votes.items():
+            self.db.execute(
+                update(SecretTally)
+                .where(SecretTally.poll_id == self.poll.id, SecretTally.choice == choice)
+                .values(count=SecretTally.count + votes)
+            )
+        polls.events_of(self.db, self.poll, self.happened)
+        self.db.flush()
 
 
 def declare_conflict(db: Session, actor: User, poll_id: int) -> bool:

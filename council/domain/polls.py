@@ -43,8 +43,17 @@ def live_changed(db: Session, meeting_id: int) -> None:
 
 def event(db: Session, poll: Poll, actor: User | None, kind: str, data: dict[str, Any]) -> None:
     """Record a poll's event and bump its version (part of the live snapshot's version)."""
-    poll.version += 1
-    record.append(db, kind=kind, actor=actor, subject=subject(poll), data=data)
+    events_of(db, poll, [(actor, kind, data)])
+
+
+def events_of(db: Session, poll: Poll, happened: list[tuple[User | None, str, dict]]) -> None:
+    """Record a poll's events, (actor, kind, data) in order, and bump its version by as many
+    (a batch of ballots: one flush, one update of the poll)."""
+    if not happened:
+        return
+    poll.version += len(happened)
+    entries = [record.Entry(kind, actor, subject(poll), data) for actor, kind, data in happened]
+    record.append_many(db, entries)
     live_changed(db, poll.meeting_id)
 
 

@@ -64,6 +64,16 @@ def head(db: Session) -> RecordEvent | None:
     return db.scalars(select(RecordEvent).order_by(RecordEvent.seq.desc()).limit(1)).first()
 
 
+@dataclass(frozen=True)
+class Entry:
+    """An event to append: what append_many chains after the head, in order."""
+
+    kind: str
+    actor: User | None
+    subject: str
+    data: dict[str, Any]
+
+
 def append(
     db: Session, *, kind: str, actor: User | None, subject: str, data: dict[str, Any]
 ) -> RecordEvent:
@@ -71,7 +81,16 @@ def append(
 
     Also queues the matching domain event, published after commit.
     """
-    _check_plain(data)
+    return append_many(db, [Entry(kind, actor, subject, data)])[0]
+
+
+def append_many(db: Session, entries: list[Entry]) -> list[RecordEvent]:
+    """Chain these events after the current head, in order, written in one flush (a batch
+    of ballots appends one event each: realtime/group_commit.py)."""
+    if not entries:
+        return []
+    for entry in entries:
+        _check_plain(entry.data)
     memo = transaction_memo(db)
     last = memo.get("record_head")
     # The event this transaction appended last, while it is still part of it: a savepoint
@@ -82,29 +101,27 @@ def append(
         last = db.execute(
             select(RecordEvent.seq, RecordEvent.hash).order_by(RecordEvent.seq.desc()).limit(1)
         ).first()
-    seq = 1 if last is None else last.seq + 1
+    seq = 0 if last is None else last.seq
     prev = GENESIS if last is None else last.hash
-    at = format_at(datetime.now(UTC))
-    actor_id = actor.public_id if actor is not None else None
-    body = canonical(seq, at, kind, actor_id, subject, data)
-    event = RecordEvent(
-        seq=seq,
-        at=at,
-        kind=kind,
-        actor=actor_id,
-        subject=subject,
-        data=json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
-        prev=prev,
-        hash=chain_hash(prev, body),
-    )
-    db.add(event)
+    appended = []
+    for entry in entries:
+        seq += 1
+        at = format_at(datetime.now(UTC))
+        actor_id = entry.actor.public_id if entry.actor is not None else None
+        body = canonical(seq, at, entry.kind, actor_id, entry.subject, entry.data)
+        data = json.dumps(entry.data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        event = RecordEvent(seq=seq, at=at, kind=entry.kind, actor=actor_id,
+                            subject=entry.subject, data=data, prev=prev,
+                            hash=chain_hash(prev, body))  # fmt: skip
+        prev = event.hash
+        appended.append(event)
+    db.add_all(appended)
     db.flush()
-    memo["record_head"] = event
-    events.queue(
-        db,
-        events.Event(kind=kind, subject=subject, data=data, record_seq=seq, record_hash=event.hash),
-    )
-    return event
+    memo["record_head"] = appended[-1]
+    for event, entry in zip(appended, entries, strict=True):
+        events.queue(db, events.Event(kind=entry.kind, subject=entry.subject, data=entry.data,
+                                      record_seq=event.seq, record_hash=event.hash))  # fmt: skip
+    return appended
 
 
 def as_public(event: RecordEvent) -> dict[str, Any]:
