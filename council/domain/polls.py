@@ -65,8 +65,8 @@ def lock(db: Session, poll_id: Any) -> Poll:
     """The poll, re-read and row-locked for this transaction. Raises NotFound.
 
     Locked once outside any savepoint, it stays locked until the commit, and what the session
-    holds of it is current: a batch of ballots (realtime/group_commit.py) reads it again only
-    where a savepoint rolled back changes to it."""
+    holds of it is current: the ballots of a batch (ballots.cast_ballots) ask for it once; in
+    a savepoint it is read again, as a rollback there may have undone changes to it."""
     if not _an_id(poll_id):
         raise NotFound(_("This poll does not exist."))
     held = transaction_memo(db).setdefault("locked_polls", {})  # holds them: the session won't
