@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import current_app, has_request_context, request, session
+from flask_babel import force_locale
 from flask_login import current_user
 
 LANGUAGE_NAMES = {"it": "Italiano", "en": "English"}
@@ -26,3 +29,9 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def speaking(language: str | None):
+    """Messages in this language while it lasts (None: the current one), e.g. a refusal in
+    the language of the socket that sent the ballot, made in the writer's thread."""
+    return force_locale(language) if language else contextlib.nullcontext()

@@ -18,7 +18,6 @@ so two processes' batches never wait on each other (two polls in one batch could
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -26,10 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask
-from flask_babel import force_locale
 
 from council.errors import DomainError
 from council.extensions import db
+from council.i18n import speaking
 from council.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -135,10 +134,5 @@ class GroupCommit:
                 waiting.ack = {**versions[meeting], **(outcome or {})}
             return
         for waiting in batch:
-            with speaking(waiting):
+            with speaking(waiting.language):  # its refusals in its sender's language
                 waiting.ack = self.alone(waiting.login, waiting.args, waiting.operation)
-
-
-def speaking(waiting: Waiting):
-    """The ballot's refusals in its sender's language."""
-    return force_locale(waiting.language) if waiting.language else contextlib.nullcontext()

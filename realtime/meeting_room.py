@@ -33,12 +33,13 @@ from council.domain import (
 )
 from council.errors import DomainError, ValidationError
 from council.extensions import db
+from council.i18n import speaking
 from council.models.meeting import Meeting
 from council.models.user import Role
 from council.unit_of_work import unit_of_work
 from realtime import connection
 from realtime.coalesce import Coalescer, InFlight
-from realtime.group_commit import GroupCommit, Waiting, speaking
+from realtime.group_commit import GroupCommit, Waiting
 from realtime.peers import Peers
 from realtime.presence import Presence
 
@@ -207,7 +208,7 @@ def _cast_batch(work, poll_id: Any, batch: list[Waiting]) -> list:
         actor, args = people.get(waiting.login), waiting.args
         waiting.who = getattr(actor, "public_id", None)
         try:
-            with speaking(waiting):
+            with speaking(waiting.language):
                 _poll(work, args)
         except DomainError as refusal:
             outcomes[n] = refusal

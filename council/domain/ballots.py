@@ -7,18 +7,17 @@ close (and is counted) or finds the poll closed (and is refused with the reason)
 
 from __future__ import annotations
 
-import contextlib
 import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from council.domain import permissions, polls, proposals
 from council.errors import DomainError, InvalidState, NotAllowed, ValidationError
+from council.i18n import speaking
 from council.models.base import utcnow
 from council.models.meeting import Attendance, Proxy
 from council.models.poll import (
@@ -117,7 +116,7 @@ def cast_ballots(
     outcomes: list[BallotResult | DomainError | None] = [None] * len(requests)
     parsed: list[tuple[int, User, Choice, str, str, Any]] = []
     for n, request in enumerate(requests):
-        with _speaking(request.language):
+        with speaking(request.language):
             try:
                 user = permissions.require(request.actor, "ballot.cast")
                 poll = polls.lock(db, poll_id)
@@ -131,17 +130,13 @@ def cast_ballots(
         batch = _Batch(db, polls.lock(db, poll_id), parsed)
         with db.no_autoflush:
             for n, user, choice, client_id, reason, for_member in parsed:
-                with _speaking(requests[n].language):
+                with speaking(requests[n].language):
                     try:
                         outcomes[n] = batch.cast(user, choice, client_id, reason, for_member)
                     except DomainError as refusal:
                         outcomes[n] = refusal
         batch.write()
     return outcomes  # type: ignore[return-value]
-
-
-def _speaking(language: str | None):
-    return force_locale(language) if language else contextlib.nullcontext()
 
 
 class _Batch:
