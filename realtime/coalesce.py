@@ -37,27 +37,35 @@ class InFlight:
     """How many requests that change state this process is running; true while any is."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._idle = threading.Condition()
         self.count = 0
 
     @contextmanager
     def running(self) -> Iterator[None]:
-        with self._lock:
+        with self._idle:
             self.count += 1
         try:
             yield
         finally:
-            with self._lock:
+            with self._idle:
                 self.count -= 1
+                if self.count == 0:
+                    self._idle.notify_all()
 
     def __call__(self, _room: str | None = None) -> bool:
         return self.count > 0
+
+    def wait_idle(self, timeout: float) -> None:
+        """Return once no request is running, or after `timeout` seconds."""
+        with self._idle:
+            self._idle.wait_for(lambda: self.count == 0, timeout)
 
 
 class Coalescer:
     def __init__(
         self, socketio: SocketIO, app: Flask, build: Builder, *, event: str, window: float = 0.1,
         busy: Callable[[str], bool] | None = None, hold: float = 0.0, local: bool = False,
+        idle: Callable[[float], None] | None = None,
     ) -> None:  # fmt: skip
         self.socketio = socketio
         self.app = app
@@ -66,6 +74,8 @@ class Coalescer:
         self.window = window
         self.busy = busy
         self.hold = hold
+        # waits up to so many seconds for `busy` to end: a sleep, or returning when it ends
+        self.idle = idle or socketio.sleep
         self.local = local  # to this process's sockets only, not through the message queue
         self._lock = threading.Lock()
         self._dirty: set[str] = set()
@@ -85,8 +95,8 @@ class Coalescer:
         if self.busy is None:
             return
         deadline = time.monotonic() + self.hold
-        while self.busy(room) and time.monotonic() < deadline:
-            self.socketio.sleep(self.window / 5)
+        while self.busy(room) and (left := deadline - time.monotonic()) > 0:
+            self.idle(min(left, self.window / 5))
 
     def _run(self, room: str) -> None:
         while True:

@@ -73,6 +73,7 @@ class Live:
         self.coalescer = Coalescer(
             socketio, app, self.snapshot_for_room, event=SNAPSHOT, window=self.window,
             busy=self._busy, hold=5 * self.window, local=bool(redis_url),
+            idle=self._until_idle,
         )  # fmt: skip
         self.group_commit = GroupCommit(
             app, socketio.start_background_task, run=_cast_batch,
@@ -107,6 +108,14 @@ class Live:
             return True
         changed = self._changed_by_peer.get(room)
         return changed is not None and time.monotonic() - changed < self.window
+
+    def _until_idle(self, seconds: float) -> None:
+        """The held broadcast goes as soon as this process's last action ends, not at its
+        next look; while only another process's burst holds it, it sleeps."""
+        if ACTIONS_IN_FLIGHT():
+            ACTIONS_IN_FLIGHT.wait_idle(seconds)
+        else:
+            self.socketio.sleep(seconds)
 
     def joined(self, meeting_id: int, sid: str, member: str | None) -> None:
         self.presence.join(meeting_id, sid, member)

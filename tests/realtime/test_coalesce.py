@@ -64,3 +64,20 @@ def test_the_hold_is_bounded(app):
         assert 0.25 <= time.monotonic() - started < 3
     assert sockets.sent == [("meeting:1", {"voted": 1})]
     assert not busy()
+
+
+def test_a_held_broadcast_goes_when_the_last_request_ends_not_at_its_next_look(app):
+    state, busy = {"voted": 1}, InFlight()
+    sockets = Sockets()
+    # a window of 5 s: without being told, the coalescer would look again only after 1 s
+    room = Coalescer(sockets, app, lambda _room: dict(state), event="e", window=5,
+                     busy=busy, hold=25, idle=busy.wait_idle)  # fmt: skip
+    with busy.running():
+        room.mark("meeting:1")
+        time.sleep(0.3)
+        state["voted"] = 2
+        assert sockets.sent == []
+    ended = time.monotonic()
+    until(lambda: sockets.sent)
+    assert time.monotonic() - ended < 0.5
+    assert sockets.sent == [("meeting:1", {"voted": 2})]
