@@ -10,7 +10,7 @@ import os
 from flask import Flask
 
 from council import config as settings
-from council import logs, mail, meeting_mail, scheduler, web
+from council import logs, mail, meeting_mail, scheduler, serving, web
 from council.cli import register_cli
 from council.domain.accounts import configure_hashing
 from council.extensions import babel, csrf, db, login_manager, socketio
@@ -49,7 +49,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 if __name__ == "__main__":
     application = create_app()
-    scheduler.start(application)  # closes consultations on time, sends digests
+    serving.start(application)
     socketio.run(
         application,
         host=os.environ.get("HOST", "127.0.0.1"),

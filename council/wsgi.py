@@ -14,7 +14,7 @@ import sys
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import create_app
-from council import scheduler
+from council import serving
 from council.config import ConfigError
 
 
@@ -34,7 +34,7 @@ def build():
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
-    scheduler.start(app)
+    serving.start(app)
     return app
 
 

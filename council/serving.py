@@ -1,0 +1,22 @@
+"""What a serving process does once its app is built: the development server (app.py) and the
+production worker (council/wsgi.py). The CLI and the tests do neither."""
+
+from __future__ import annotations
+
+import gc
+
+from flask import Flask
+
+from council import scheduler
+
+
+def start(app: Flask) -> None:
+    """Start the scheduled work, then leave everything loaded so far out of garbage collection.
+
+    The modules, the app and its caches live as long as the process: with them frozen, a full
+    collection goes over the connections' objects only. A collection that ran into a burst of
+    ballots held the live room for 130-260 ms (bench/README.md, "Garbage collection").
+    """
+    scheduler.start(app)  # closes consultations on time, sends digests
+    gc.collect()
+    gc.freeze()
