@@ -240,9 +240,10 @@ class Profile:
     def __init__(self, pid: int, output: str, rate: int = 20, gil: bool = False) -> None:
         spy = Path(sys.executable).with_name("py-spy")
         only = ["--gil"] if gil else []
+        # --subprocesses: the production server's worker is a child of gunicorn's master
         self.process = subprocess.Popen([str(spy), "record", "--pid", str(pid), "--threads",
-                                         "--rate", str(rate), "--format", "raw", "--output",
-                                         output, "--nonblocking", *only])  # fmt: skip
+                                         "--subprocesses", "--rate", str(rate), "--format", "raw",
+                                         "--output", output, "--nonblocking", *only])  # fmt: skip
         time.sleep(1)
 
     def stop(self) -> None:

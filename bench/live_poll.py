@@ -274,7 +274,10 @@ async def measure(targets: list, rounds: int, warm=None) -> dict[str, list[dict]
         for target in targets:
             found = await target.run_round()
             results[target.name].append(found)
-            say(f"{target.name} round {n}: final at every viewer {found['final_s']} s")
+            say(
+                f"{target.name} round {n}: final at every viewer {found['final_s']} s, "
+                f"last ack {found['acked_s']:.3f} s, {found['snapshots']:.1f} snapshots per viewer"
+            )
         if n == 0 and warm:
             warm()
     for target in targets:
