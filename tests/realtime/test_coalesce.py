@@ -34,10 +34,13 @@ def until(check, seconds: float = 5) -> None:
         time.sleep(0.01)
 
 
-def coalescer(app, state: dict, busy: InFlight, hold: float) -> tuple[Coalescer, Sockets]:
+def coalescer(
+    app, state: dict, busy: InFlight, hold: float, window: float = 0.05, idle=None
+) -> tuple[Coalescer, Sockets]:
     sockets = Sockets()
     build = lambda room: dict(state)  # noqa: E731
-    return Coalescer(sockets, app, build, event="e", window=0.05, busy=busy, hold=hold), sockets
+    return Coalescer(sockets, app, build, event="e", window=window, busy=busy, hold=hold,
+                     idle=idle), sockets  # fmt: skip
 
 
 def test_a_broadcast_waits_for_the_requests_in_flight_then_sends_the_latest_state(app):
@@ -68,10 +71,8 @@ def test_the_hold_is_bounded(app):
 
 def test_a_held_broadcast_goes_when_the_last_request_ends_not_at_its_next_look(app):
     state, busy = {"voted": 1}, InFlight()
-    sockets = Sockets()
     # a window of 5 s: without being told, the coalescer would look again only after 1 s
-    room = Coalescer(sockets, app, lambda _room: dict(state), event="e", window=5,
-                     busy=busy, hold=25, idle=busy.wait_idle)  # fmt: skip
+    room, sockets = coalescer(app, state, busy, hold=25, window=5, idle=busy.wait_idle)
     with busy.running():
         room.mark("meeting:1")
         time.sleep(0.3)
