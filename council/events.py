@@ -24,7 +24,9 @@ class Event:
 
 
 Listener = Callable[[Event], None]
+BatchListener = Callable[[list[Event]], None]
 _listeners: list[Listener] = []
+_batch_listeners: list[BatchListener] = []
 
 
 def subscribe(listener: Listener) -> None:
@@ -37,12 +39,34 @@ def unsubscribe(listener: Listener) -> None:
         _listeners.remove(listener)
 
 
-def publish(event: Event) -> None:
-    for listener in list(_listeners):
+def subscribe_batch(listener: BatchListener) -> None:
+    """Hear a transaction's events all at once: a batch of 60 ballots is then one message to
+    the other server processes, not 60 (realtime/broadcast.py)."""
+    if listener not in _batch_listeners:
+        _batch_listeners.append(listener)
+
+
+def unsubscribe_batch(listener: BatchListener) -> None:
+    if listener in _batch_listeners:
+        _batch_listeners.remove(listener)
+
+
+def publish_all(batch: list[Event]) -> None:
+    """One committed transaction's events, in order: one at a time to each listener, then the
+    whole list to each batch listener."""
+    for event in batch:
+        for listener in list(_listeners):
+            try:
+                listener(event)
+            except Exception:  # a listener must never undo a committed change
+                log.exception("event listener failed for %s", event.kind)
+    if not batch:
+        return
+    for batch_listener in list(_batch_listeners):
         try:
-            listener(event)
-        except Exception:  # a listener must never undo a committed change
-            log.exception("event listener failed for %s", event.kind)
+            batch_listener(batch)
+        except Exception:
+            log.exception("event listener failed for a batch of %d events", len(batch))
 
 
 def queue(session: Any, event: Event) -> None:

@@ -32,8 +32,7 @@ def unit_of_work() -> Iterator[Session]:
         session.rollback()
         session.info["pending_events"] = []
         raise
-    for event in _once(session.info.pop("pending_events", [])):
-        events.publish(event)
+    events.publish_all(_once(session.info.pop("pending_events", [])))
 
 
 def _once(pending: list[events.Event]) -> list[events.Event]:

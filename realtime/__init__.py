@@ -6,6 +6,7 @@ from flask import Flask
 
 from council.extensions import socketio
 from realtime import broadcast, connection, meeting_room
+from realtime.peers import Peers
 
 
 def init_realtime(app: Flask) -> None:
@@ -20,6 +21,10 @@ def init_realtime(app: Flask) -> None:
         ping_timeout=20,
         max_http_buffer_size=64 * 1024,
     )
-    connection.register(socketio)
-    meeting_room.register(socketio, app)
-    broadcast.start()
+    peers = None
+    if app.config["REDIS_URL"]:
+        prefix = app.config.get("SOCKETIO_CHANNEL", "consiglio")
+        peers = Peers(app.config["REDIS_URL"], f"{prefix}:peers")
+    connection.register(socketio, peers)
+    meeting_room.register(socketio, app, peers)
+    broadcast.start(peers)

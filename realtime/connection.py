@@ -14,6 +14,7 @@ from flask_socketio import SocketIO, join_room, leave_room
 from council.domain import discussion, permissions
 from council.errors import NotFound
 from council.extensions import db
+from realtime.peers import Peers
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +79,11 @@ def language() -> str | None:
     return request.environ.get(LANGUAGE)
 
 
-def register(socketio: SocketIO) -> None:
+def register(socketio: SocketIO, peers: Peers | None) -> None:
     @socketio.on("connect")
     def on_connect(_auth=None):
+        if peers is not None:  # before the socket's first room: what follows reaches it
+            peers.start(socketio.start_background_task, socketio.sleep)
         user = permissions.as_user(current_user)
         request.environ[LOGIN] = user.get_id() if user is not None else None
         request.environ[LANGUAGE] = str(get_locale())

@@ -58,15 +58,15 @@ class Live:
     ballots and, with Redis, the other processes (each sends its own sockets its own
     snapshot: peers.py)."""
 
-    def __init__(self, socketio: SocketIO, app: Flask) -> None:
+    def __init__(self, socketio: SocketIO, app: Flask, peers: Peers | None) -> None:
         self.socketio = socketio
         redis_url = app.config.get("REDIS_URL")
         prefix = app.config.get("SOCKETIO_CHANNEL", "consiglio")
-        self._started = False  # the background tasks start with the first connection
+        self._started = False  # the heartbeats start with the first member who joins
         self.presence = Presence(redis_url, prefix=prefix)
-        self.peers = None
-        if redis_url:
-            self.peers = Peers(redis_url, f"{prefix}:live", self._changed_elsewhere)
+        self.peers = peers
+        if peers is not None:
+            peers.on("changed", self._changed_elsewhere)
         self.window = float(app.config.get("LIVE_BROADCAST_WINDOW", 0.1))
         self._changed_by_peer: dict[str, float] = {}  # room -> when another process said so
         # a snapshot waits for the requests in flight, up to five windows (coalesce.py)
@@ -90,15 +90,19 @@ class Live:
         meeting = db.session.get(Meeting, int(room.removeprefix("meeting:")))
         return self.snapshot(meeting) if meeting is not None else None
 
-    def changed(self, meeting_id: int) -> None:
-        self.coalescer.mark(room(meeting_id))
-        if self.peers is not None:
-            self.peers.publish(room(meeting_id))
-
-    def _changed_elsewhere(self, name: str) -> None:
-        if name.startswith("meeting:") and name.removeprefix("meeting:").isdigit():
-            self._changed_by_peer[name] = time.monotonic()
+    def changed(self, *meeting_ids: int) -> None:
+        """The rooms of these meetings changed: here, and one message to the others."""
+        rooms = [room(meeting_id) for meeting_id in meeting_ids]
+        for name in rooms:
             self.coalescer.mark(name)
+        if self.peers is not None and rooms:
+            self.peers.publish("changed", rooms)
+
+    def _changed_elsewhere(self, rooms: Any) -> None:
+        for name in rooms if isinstance(rooms, list) else []:
+            if isinstance(name, str) and name.removeprefix("meeting:").isdigit():
+                self._changed_by_peer[name] = time.monotonic()
+                self.coalescer.mark(name)
 
     def _busy(self, room: str) -> bool:
         """Actions still running here, or another process changed the room within the last
@@ -122,7 +126,6 @@ class Live:
         if not self._started and self.peers is not None:  # only Redis entries expire
             self._started = True
             self.socketio.start_background_task(self.presence.run_heartbeats, self.socketio.sleep)
-            self.socketio.start_background_task(self.peers.listen, self.socketio.sleep)
 
 
 _live: Live | None = None
@@ -137,16 +140,19 @@ def room(meeting_id: int) -> str:
     return f"meeting:{meeting_id}"
 
 
-def on_event(event: events.Event) -> None:
+def on_committed(batch: list[events.Event]) -> None:
     """Every committed record event of a meeting changes its live state, and so does a
-    poll's (queued as LIVE_CHANGED with the meeting as subject)."""
-    if _live is None or not event.subject.startswith("meeting:"):
+    poll's (queued as LIVE_CHANGED with the meeting as subject): each meeting once."""
+    if _live is None:
         return
-    if event.record_seq is None and event.kind != polls.LIVE_CHANGED:
-        return
-    key = event.subject.removeprefix("meeting:")
-    if key.isdigit():
-        _live.changed(int(key))
+    changed: dict[int, None] = {}
+    for event in batch:
+        if event.record_seq is None and event.kind != polls.LIVE_CHANGED:
+            continue
+        kind, _sep, key = event.subject.partition(":")
+        if kind == "meeting" and key.isdigit():
+            changed[int(key)] = None
+    _live.changed(*changed)
 
 
 # --- payloads ---------------------------------------------------------------------------------
@@ -431,13 +437,13 @@ def _handler(required: dict, optional: dict | None, operation: Callable, grouped
     return handle
 
 
-def register(socketio: SocketIO, app: Flask) -> None:
+def register(socketio: SocketIO, app: Flask, peers: Peers | None) -> None:
     global _live
-    _live = Live(socketio, app)
+    _live = Live(socketio, app, peers)
     app.extensions["consiglio_live"] = _live
     socketio.on_event("meeting.join", on_join)
     socketio.on_event("meeting.leave", on_leave)
     socketio.on_event("disconnect", on_disconnect)
     for name, (required, optional, operation) in ACTIONS.items():
         socketio.on_event(name, _handler(required, optional, operation, name in GROUPED))
-    events.subscribe(on_event)
+    events.subscribe_batch(on_committed)

@@ -21,7 +21,11 @@
     const seqNodes = document.querySelectorAll("[data-record-head-seq]");
     if (!seqNodes.length) return;
     socket.on("connect", () => socket.emit("room.join", { room: "record" }));
+    // Two server processes' commits may arrive in either order: the head only moves on.
+    let shown = parseInt(seqNodes[0].textContent, 10) || 0;
     socket.on("record.appended", (event) => {
+      if (!event || typeof event.seq !== "number" || event.seq <= shown) return;
+      shown = event.seq;
       seqNodes.forEach((node) => { node.textContent = String(event.seq); });
       // data-record-head-hash="16" shows the first 16 characters, empty shows it all.
       const hash = typeof event.hash === "string" ? event.hash : "";

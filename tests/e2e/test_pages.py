@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from council.domain import organisations
+from council.extensions import socketio
 from council.models.user import AccountStatus
 from council.unit_of_work import unit_of_work
 from tests.e2e.conftest import DESKTOP, PHONE, axe_check, log_in
@@ -261,3 +262,13 @@ def test_record_page_follows_the_head_live(new_context, admin, organisation):
     expect(head_seq).to_have_text(str(head["seq"]))
     expect(reader.locator("main [data-record-head-hash]")).to_have_text(head["hash"])
     assert reader.evaluate("() => window.stillTheSamePage === true"), "the page was reloaded"
+
+    # An older event arriving late (another process's commit) leaves the head where it is.
+    late = {"seq": before, "hash": "0" * 64, "kind": "organisation.created", "subject": "x"}
+    socketio.emit("record.appended", late, to="record", ignore_queue=True)
+    reader.evaluate(  # messages are ordered on a connection: the late one came before
+        """() => new Promise((resolve) =>
+            window.consiglio.socket.emit("room.join", {room: "record"}, resolve))"""
+    )
+    expect(head_seq).to_have_text(str(head["seq"]))
+    expect(reader.locator("main [data-record-head-hash]")).to_have_text(head["hash"])

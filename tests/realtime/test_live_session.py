@@ -305,7 +305,7 @@ def test_a_room_another_process_keeps_changing_is_broadcast_once_its_burst_ends(
         time.sleep(0.01)
     before = live.coalescer.emitted[room]
     for _ in range(6):  # the other process's batches, every 40 ms (the window is 100 ms)
-        live._changed_elsewhere(room)
+        live._changed_elsewhere([room])
         time.sleep(0.04)
     assert live.coalescer.emitted[room] == before
     deadline = time.monotonic() + 5

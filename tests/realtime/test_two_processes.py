@@ -1,6 +1,7 @@
 """The scaled shape: two real server processes (`python app.py`) on the tests' database with
 the Socket.IO Redis queue. Clients connected to either process follow one live session: what
-is done on one (over the socket, or by a plain form) reaches the clients of the other."""
+is done on one (over the socket, or by a plain form) reaches the clients of the other, and
+what a CLI command does reaches the clients of both."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from pathlib import Path
 
 import pytest
 import requests
+import socketio
 from sqlalchemy import func, select
 
 from council.extensions import db
 from council.models.poll import Ballot
+from council.models.record import RecordEvent
 from tests.conftest import _free_port
 from tests.meeting_helpers import convened_meeting, make_council, reread
 from tests.realtime.live_helpers import USER_AGENT, Client, login_cookie, ok
@@ -55,7 +58,7 @@ def servers(app, tmp_path):
     try:
         for process, url in started:
             _wait_ready(process, url)
-        yield [url for _process, url in started]
+        yield [url for _process, url in started], shared
     finally:
         for process, _url in started:
             process.terminate()
@@ -87,8 +90,30 @@ def post_form(url: str, cookie: str, page: str, action: str, fields: dict) -> in
     return response.status_code
 
 
+def record_follower(url: str) -> socketio.SimpleClient:
+    follower = socketio.SimpleClient()
+    follower.connect(url, transports=["websocket"], headers={"User-Agent": USER_AGENT})
+    assert follower.call("room.join", {"room": "record"}, timeout=10)["ok"] is True
+    return follower
+
+
+def appended(follower: socketio.SimpleClient, count: int) -> list[dict]:
+    """The first `count` record.appended messages a follower hears, by seq (two processes'
+    commits may reach a socket in either order: a client keeps the highest seq)."""
+    heard: list[dict] = []
+    while len(heard) < count:
+        event, *args = follower.receive(timeout=10)
+        if event == "record.appended":
+            heard.append(args[0])
+    return sorted(heard, key=lambda message: message["seq"])
+
+
+def as_announced(event: RecordEvent) -> dict:
+    return {"seq": event.seq, "hash": event.hash, "kind": event.kind, "subject": event.subject}
+
+
 def test_a_live_session_and_a_vote_across_two_processes(council, servers):
-    one, two = servers
+    (one, two), _env = servers
     meeting = convened_meeting(council)
     m, first = meeting.id, meeting.items[0].id
     a, b, c, d = council.members
@@ -101,6 +126,9 @@ def test_a_live_session_and_a_vote_across_two_processes(council, servers):
         assert client.join(m)["ok"]
         return client
 
+    followers = [record_follower(one), record_follower(two)]
+    reread()
+    since = db.session.scalar(select(func.max(RecordEvent.seq))) or 0
     try:
         chair = connect(one, council.chair)
         viewer = connect(two)  # the projector, on the other process
@@ -150,6 +178,38 @@ def test_a_live_session_and_a_vote_across_two_processes(council, servers):
         assert all(f["poll"]["result"]["approved"] is True for f in finals)
         reread()
         assert db.session.scalar(select(func.count(Ballot.id)).where(Ballot.poll_id == poll)) == 4
+        # the public record's followers, on either process, heard every event once, in order
+        recorded = db.session.scalars(select(RecordEvent).where(RecordEvent.seq > since)
+                                      .order_by(RecordEvent.seq))  # fmt: skip
+        expected = [as_announced(event) for event in recorded]
+        assert sum(e["kind"] == "ballot.cast" for e in expected) == 4
+        for follower in followers:
+            assert appended(follower, len(expected)) == expected
+            with pytest.raises(socketio.exceptions.TimeoutError):  # and nothing twice
+                follower.receive(timeout=0.5)
     finally:
         for client in clients:
             client.close_in_background()
+        for follower in followers:
+            follower.disconnect()
+
+
+def test_what_a_command_records_reaches_the_clients_of_every_process(servers):
+    (one, two), env = servers
+    followers = [record_follower(one), record_follower(two)]
+    try:
+        created = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", "users", "create", "--email",
+             "nuova@example.org", "--name", "Nuova Socia", "--password", "una-password-lunga-1"],
+            cwd=ROOT, env=os.environ | env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert created.returncode == 0, created.stderr[-3000:]
+        reread()
+        [created_event] = db.session.scalars(
+            select(RecordEvent).where(RecordEvent.subject.like("user:%"))
+        )  # fmt: skip
+        for follower in followers:
+            assert appended(follower, 1) == [as_announced(created_event)]
+    finally:
+        for follower in followers:
+            follower.disconnect()
