@@ -46,11 +46,6 @@ def subscribe_batch(listener: BatchListener) -> None:
         _batch_listeners.append(listener)
 
 
-def unsubscribe_batch(listener: BatchListener) -> None:
-    if listener in _batch_listeners:
-        _batch_listeners.remove(listener)
-
-
 def publish_all(batch: list[Event]) -> None:
     """One committed transaction's events, in order: one at a time to each listener, then the
     whole list to each batch listener."""
