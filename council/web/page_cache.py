@@ -4,11 +4,12 @@ A page the public reads (no login in the session, no remember cookie) is rendere
 then served from memory. Whatever the public can see change (a proposal, a comment, a vote, a
 decision, a meeting's state) is a record event, so a kept page remembers the record's head it
 was rendered at: once it is PAGE_CACHE_FRESH_SECONDS old, the next reader looks at the head
-(one indexed query, at most once that often per page), and if the record has moved the page
-is rendered again. PAGE_CACHE_SECONDS bounds what is not recorded (a person renamed, a
-consultation's deadline passing until the scheduler closes it). So a recorded change shows
-to the public within about a second, and during a live vote, when the head moves with every
-ballot, a page is rendered at most once a second instead of for every reader.
+(one indexed query, at most once that often per page; the readers arriving meanwhile are
+served the kept page), and if the record has moved the page is rendered again.
+PAGE_CACHE_SECONDS bounds what is not recorded (a person renamed, a consultation's deadline
+passing until the scheduler closes it). So a recorded change shows to the public within about
+a second, and during a live vote, when the head moves with every ballot, a page is rendered
+at most once a second instead of for every reader.
 
 One reader renders a page again while the others are served the kept one (or, when there is
 none yet, wait for that rendering): fifty readers arriving as a page expires cost one
@@ -68,6 +69,7 @@ class Page:
     head: int  # the record's head when it was rendered
     rendered: float  # time.monotonic()
     checked: float  # when its head was last found to be the record's
+    checking: bool = False  # a reader is looking at the record's head for it
 
 
 class PageCache:
@@ -114,11 +116,14 @@ class PageCache:
         with self._lock:
             page = self._pages.get(key)
         if page is not None and now - page.rendered < longest:
-            if now - page.checked < fresh:
-                return self._hit(key, page)
-            head = record_head()
+            if now - page.checked < fresh or not self._claim_check(page):
+                return self._hit(key, page)  # fresh, or another reader is looking at the head
+            try:
+                head = record_head()
+            finally:
+                page.checking = False
+            page.checked = now  # if the record moved: kept for the others while it is rendered
             if head == page.head:
-                page.checked = now
                 return self._hit(key, page)
         else:
             head = None
@@ -140,6 +145,16 @@ class PageCache:
         g.page_cache_key = key
         g.page_cache_head = record_head() if head is None else head
         return None
+
+    def _claim_check(self, page: Page) -> bool:
+        """True for the one reader who looks at the record's head for a page no longer fresh:
+        fifty readers arriving meanwhile took fifty connections from the pool for the same
+        query, once a second, and queued for them (bench/README.md, http_load.py)."""
+        with self._lock:
+            if page.checking:
+                return False
+            page.checking = True
+            return True
 
     def _hit(self, key: tuple, page: Page) -> Response:
         with self._lock:

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from council.domain import comments
+from council.web import page_cache
 from council.web import proposals as proposal_views
 from tests.meeting_helpers import run
 
@@ -152,6 +153,36 @@ def test_one_reader_renders_a_moved_page_while_the_others_read_the_kept_one(
     assert "Un nuovo commento durante la lettura." in rendered["response"].get_data(as_text=True)
     assert without_token(client.get(path)) == without_token(rendered["response"])
     assert counts(cache) == (4, 2)
+
+
+def test_one_reader_looks_at_the_record_for_a_page_no_longer_fresh_the_others_read_it(
+    cache, app, client, proposal, monkeypatch
+):
+    path = f"/proposals/{proposal.id}"
+    kept = without_token(client.get(path))
+    time.sleep(FRESH + 0.05)
+    looked, entered, released = [], threading.Event(), threading.Event()
+    record_head = page_cache.record_head
+
+    def held_record_head():
+        looked.append(threading.get_ident())
+        if len(looked) == 1:
+            entered.set()
+            assert released.wait(30)
+        return record_head()
+
+    monkeypatch.setattr(page_cache, "record_head", held_record_head)
+    got: dict = {}
+    looker = threading.Thread(target=lambda: got.update(response=app.test_client().get(path)))
+    looker.start()
+    assert entered.wait(30)
+    meanwhile = [client.get(path) for _ in range(3)]  # the kept page, without a query each
+    released.set()
+    looker.join(30)
+    assert all(without_token(page) == kept for page in meanwhile)
+    assert without_token(got["response"]) == kept
+    assert looked == [looker.ident]
+    assert counts(cache) == (4, 1)
 
 
 def test_readers_of_a_page_not_kept_yet_wait_for_its_one_rendering(cache, app, proposal,
