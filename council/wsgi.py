@@ -14,7 +14,7 @@ import sys
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import create_app
-from council import serving
+from council import serving, taking_turns
 from council.config import ConfigError
 
 
@@ -34,6 +34,8 @@ def build():
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    if mode == "gevent":  # one thread for every connection: each gives way (taking_turns.py)
+        taking_turns.install(app)
     serving.start(app)
     return app
 

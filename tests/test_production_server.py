@@ -5,10 +5,13 @@ threading mode always, in the gevent mode on PostgreSQL, the only database it ac
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -104,6 +107,57 @@ def test_the_production_command_serves_pages_health_and_a_live_meeting(server, m
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
+
+
+class Answers:
+    """The HTTP answers read from a keep-alive connection, counted as each one is whole."""
+
+    def __init__(self, connection: socket.socket) -> None:
+        self.connection, self.buffer, self.count = connection, b"", 0
+
+    def read(self, until: int) -> None:
+        while self.count < until:
+            end = self.buffer.find(b"\r\n\r\n")
+            length = (
+                re.search(rb"Content-Length: (\d+)", self.buffer[:end], re.I) if end >= 0 else None
+            )
+            if length and len(self.buffer) >= end + 4 + int(length[1]):
+                assert self.buffer.startswith(b"HTTP/1.1 200 ")
+                self.buffer = self.buffer[end + 4 + int(length[1]) :]
+                self.count += 1
+                continue
+            chunk = self.connection.recv(65536)
+            assert chunk, "the server closed the connection"
+            self.buffer += chunk
+
+
+def test_a_reader_sending_requests_back_to_back_does_not_hold_up_another(server):
+    """Under gevent a greenlet serves its connection until it would wait: requests already
+    there were all served before another connection's turn (council/taking_turns.py)."""
+    url, _process = server
+    port = int(url.rsplit(":", 1)[1])
+    request = b"GET /static/img/favicon.svg HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    busy, other = (socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(2))
+    try:
+        answers = {connection: Answers(connection) for connection in (busy, other)}
+        for connection in (busy, other):  # both accepted, each waiting for its next request
+            connection.sendall(request)
+            answers[connection].read(1)
+        queued = 100  # their log lines fit the pipe the fixture reads only on failure
+        reader = threading.Thread(target=answers[busy].read, args=(1 + queued,))
+        reader.start()
+        busy.sendall(request * queued)
+        while answers[busy].count < 2:  # the busy connection is being served: now the other
+            time.sleep(0.001)
+        other.sendall(request)
+        answers[other].read(2)
+        busy_answered = answers[busy].count - 1
+        reader.join(60)
+        assert answers[busy].count == 1 + queued
+        assert busy_answered < queued / 2
+    finally:
+        busy.close()
+        other.close()
 
 
 def test_gevent_with_sqlite_is_refused_with_what_to_set(tmp_path):
