@@ -237,13 +237,18 @@ class Profile:
     raw output (collapsed stacks), for a flame graph. `gil`: only the thread holding the
     interpreter, which is where one process's CPU goes."""
 
-    def __init__(self, pid: int, output: str, rate: int = 20, gil: bool = False) -> None:
+    def __init__(
+        self, pid: int, output: str, rate: int = 20, gil: bool = False, blocking: bool = False
+    ) -> None:
         spy = Path(sys.executable).with_name("py-spy")
         only = ["--gil"] if gil else []
+        # stopping the process for each sample: under gevent, stacks read while it runs were
+        # torn (greenlets swap them); it slows the server, so compare shares, not times
+        only += [] if blocking else ["--nonblocking"]
         # --subprocesses: the production server's worker is a child of gunicorn's master
         self.process = subprocess.Popen([str(spy), "record", "--pid", str(pid), "--threads",
                                          "--subprocesses", "--rate", str(rate), "--format", "raw",
-                                         "--output", output, "--nonblocking", *only])  # fmt: skip
+                                         "--output", output, *only])  # fmt: skip
         time.sleep(1)
 
     def stop(self) -> None:

@@ -3,7 +3,8 @@ real app and, in the same run, on the coalesced bare ceiling of shared/bench-ref
 
     .venv/bin/python bench/live_poll.py [--viewers 500] [--voters 60] [--rounds 5]
         [--kind named|secret] [--postgresql [--processes 2]] [--naive] [--window 0.1]
-        [--reference-mode threading|gevent] [--py-spy FILE [--py-spy-rate 20] [--py-spy-gil]]
+        [--reference-mode threading|gevent] [--py-spy FILE [--py-spy-rate 20] [--py-spy-gil]
+        [--py-spy-blocking]]
 
 One server process each (`python app.py`, threading mode, SQLite in a temporary folder; with
 --postgresql a new PostgreSQL database and the Redis queue), the clients in this process on
@@ -322,6 +323,8 @@ def main() -> None:
                         help="samples a second (20 for ~1,000 threads; 100 for a few)")  # fmt: skip
     parser.add_argument("--py-spy-gil", action="store_true",
                         help="only the thread holding the interpreter (the CPU)")  # fmt: skip
+    parser.add_argument("--py-spy-blocking", action="store_true",
+                        help="stop the server at each sample (whole stacks: gevent)")  # fmt: skip
     parser.add_argument("--switch-interval", type=float,
                         help="an experiment: the server's sys.setswitchinterval")  # fmt: skip
     args = parser.parse_args()
@@ -352,7 +355,7 @@ def main() -> None:
     def warm():
         if args.py_spy:
             profile.append(Profile(instance.process.pid, args.py_spy, args.py_spy_rate,
-                                   args.py_spy_gil))  # fmt: skip
+                                   args.py_spy_gil, args.py_spy_blocking))  # fmt: skip
 
     try:
         results = asyncio.run(measure(targets, args.rounds, warm))
