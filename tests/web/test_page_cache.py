@@ -46,18 +46,20 @@ class HeldRendering:
 
         monkeypatch.setattr(proposal_views, "_load", held_load)
 
-    def reader(self, app, path: str) -> tuple[threading.Thread, dict]:
-        got: dict = {}
-
-        def read():
-            got["response"] = app.test_client().get(path)
-
-        thread = threading.Thread(target=read)
-        thread.start()
-        return thread, got
-
     def release(self) -> None:
         self.released.set()
+
+
+def reader(app, path: str) -> tuple[threading.Thread, dict]:
+    """A reader of `path` in a thread of its own; its response in the dict once it ends."""
+    got: dict = {}
+
+    def read():
+        got["response"] = app.test_client().get(path)
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    return thread, got
 
 
 def without_token(response) -> str:
@@ -143,7 +145,7 @@ def test_one_reader_renders_a_moved_page_while_the_others_read_the_kept_one(
     comment(member, proposal, "Un nuovo commento durante la lettura.")
     time.sleep(FRESH + 0.05)
     held = HeldRendering(monkeypatch)
-    renderer, rendered = held.reader(app, path)
+    renderer, rendered = reader(app, path)
     assert held.entered.wait(30)
     meanwhile = [client.get(path) for _ in range(3)]  # not held: served the kept page
     assert renderer.is_alive()
@@ -172,9 +174,7 @@ def test_one_reader_looks_at_the_record_for_a_page_no_longer_fresh_the_others_re
         return record_head()
 
     monkeypatch.setattr(page_cache, "record_head", held_record_head)
-    got: dict = {}
-    looker = threading.Thread(target=lambda: got.update(response=app.test_client().get(path)))
-    looker.start()
+    looker, got = reader(app, path)
     assert entered.wait(30)
     meanwhile = [client.get(path) for _ in range(3)]  # the kept page, without a query each
     released.set()
@@ -189,9 +189,9 @@ def test_readers_of_a_page_not_kept_yet_wait_for_its_one_rendering(cache, app, p
                                                                    monkeypatch):  # fmt: skip
     path = f"/proposals/{proposal.id}"
     held = HeldRendering(monkeypatch)
-    first, got_first = held.reader(app, path)
+    first, got_first = reader(app, path)
     assert held.entered.wait(30)
-    others = [held.reader(app, path) for _ in range(3)]
+    others = [reader(app, path) for _ in range(3)]
     time.sleep(0.3)
     assert all(thread.is_alive() for thread, _got in others)  # waiting, not rendering
     held.release()
@@ -205,9 +205,9 @@ def test_readers_of_a_page_not_kept_yet_wait_for_its_one_rendering(cache, app, p
 def test_a_reader_waiting_for_a_page_that_was_not_kept_renders_it_itself(cache, app, client,
                                                                          monkeypatch):  # fmt: skip
     held = HeldRendering(monkeypatch)
-    first, got_first = held.reader(app, "/proposals/999999")
+    first, got_first = reader(app, "/proposals/999999")
     assert held.entered.wait(30)
-    second, got_second = held.reader(app, "/proposals/999999")
+    second, got_second = reader(app, "/proposals/999999")
     time.sleep(0.2)
     held.release()
     first.join(30)
