@@ -10,7 +10,7 @@ import os
 from flask import Flask
 
 from council import config as settings
-from council import logs, mail, meeting_mail, scheduler, serving, web
+from council import logs, mail, meeting_mail, rendered_texts, scheduler, serving, web
 from council.cli import register_cli
 from council.domain.accounts import configure_hashing
 from council.extensions import babel, csrf, db, login_manager, socketio
@@ -30,6 +30,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     logs.configure(app)  # before anything logs
     configure_hashing(fast=app.config.get("PASSWORD_HASH_FAST", False))
     db.init_app(app)
+    rendered_texts.listen()  # markdown fields rendered when written (council/markdown.py)
     csrf.init_app(app)
     babel.init_app(
         app,

@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
 
-from council import demo
+from council import demo, rendered_texts
 from council.config import ROOT
 from council.domain import accounts, record
 from council.errors import DomainError
@@ -106,6 +106,17 @@ def register_cli(app: Flask) -> None:
             for row in rows:
                 click.echo(json.dumps(record.as_public(row), ensure_ascii=False))
             after = rows[-1].seq
+
+    @app.cli.group("texts")
+    def texts_group() -> None:
+        """User text (markdown) and its stored renderings."""
+
+    @texts_group.command("render")
+    def texts_render() -> None:
+        """Render every stored text not rendered by this version (council/rendered_texts.py)."""
+        with db.engine.begin() as connection:
+            stored = rendered_texts.render_all(connection)
+        click.echo(f"{stored} texts rendered")
 
     @app.cli.group("users")
     def users_group() -> None:

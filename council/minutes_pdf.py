@@ -21,7 +21,9 @@ from fpdf.fonts import TextStyle
 
 from council import markdown
 from council.domain.minutes_text import official_locale
+from council.minutes_print import printable, printable_text
 from council.models.minutes import Minutes
+from council.rendered_texts import minutes_title
 
 SERIF = {"": "DejaVuSerif.ttf", "B": "DejaVuSerif-Bold.ttf", "I": "DejaVuSerif-Italic.ttf",
          "BI": "DejaVuSerif-BoldItalic.ttf"}  # fmt: skip
@@ -34,7 +36,9 @@ STYLES = {
     "h4": TextStyle(font_family="serif", font_style="B", font_size_pt=11, t_margin=3, b_margin=1.5),
     "blockquote": TextStyle(font_family="serif", font_style="I", color=INK, l_margin=8),
 }
-# Approved minutes never change: their PDF is made once per process (it takes a second or two).
+# A text's PDF is made once per process (it takes a second or two): approved minutes never
+# change, and a draft's key holds its text's SHA-256, so every reader after the first is served
+# what was made.
 _CACHE: dict[tuple, bytes] = {}
 _CACHE_SIZE = 32
 _cache_lock = threading.Lock()
@@ -99,11 +103,10 @@ def verify_url(minutes: Minutes) -> str:
 def render(minutes: Minutes, *, text_url: str) -> bytes:
     """The PDF of the minutes (approved, or a draft marked as such on every page). text_url:
     where the markdown text is published, whose SHA-256 the document states."""
-    if not minutes.approved:
-        return _render(minutes, text_url)
     config = current_app.config
-    key = (minutes.id, minutes.body_sha256, minutes.anchor_hash, text_url, official_locale(),
-           config["COUNCIL_NAME"], config["PUBLIC_URL"], config["PDF_FONT_DIR"])  # fmt: skip
+    key = (minutes.id, minutes.approved, minutes.body_sha256, minutes.anchor_hash, text_url,
+           official_locale(), config["COUNCIL_NAME"], config["PUBLIC_URL"],
+           config["PDF_FONT_DIR"])  # fmt: skip
     with _cache_lock:
         found = _CACHE.get(key)
     if found is None:
@@ -115,8 +118,14 @@ def render(minutes: Minutes, *, text_url: str) -> bytes:
     return found
 
 
-def _render(minutes: Minutes, text_url: str) -> bytes:
+def add_fonts(sheet: FPDF) -> None:
     folder = font_dir()
+    for style, name in SERIF.items():
+        sheet.add_font("serif", style, str(folder / name))
+    sheet.add_font("mono", "", str(folder / MONO))
+
+
+def _render(minutes: Minutes, text_url: str) -> bytes:
     with force_locale(official_locale()):
         meeting_day = format_date(minutes.meeting.starts_at, "d MMMM y")
         title = _("Minutes of the meeting of %(date)s", date=meeting_day)
@@ -129,9 +138,7 @@ def _render(minutes: Minutes, text_url: str) -> bytes:
         else:
             footer = _("%(title)s · draft, not approved", title=title)
         sheet = _Sheet(current_app.config["COUNCIL_NAME"], footer, anchor, not minutes.approved)
-        for style, name in SERIF.items():
-            sheet.add_font("serif", style, str(folder / name))
-        sheet.add_font("mono", "", str(folder / MONO))
+        add_fonts(sheet)
         moment: datetime = minutes.approved_at or minutes.edited_at or minutes.generated_at
         sheet.set_creation_date(moment)
         sheet.set_title(title)
@@ -146,17 +153,20 @@ def _render(minutes: Minutes, text_url: str) -> bytes:
 
 def _body(sheet: _Sheet, body: str) -> None:
     """The text: a first "# " line as the document's title, the rest as the page shows it."""
-    first, _newline, rest = body.partition("\n")
-    if first.startswith("# "):
+    title, rest = minutes_title(body)
+    if title is not None:
         sheet.set_font("serif", "B", 15)
-        sheet.multi_cell(0, 7, first[2:].replace("\\", ""), align="C",
+        sheet.multi_cell(0, 7, printable_text(title.replace("\\", "")), align="C",
                          new_x="LMARGIN", new_y="NEXT")  # fmt: skip
         sheet.ln(3)
-    else:
-        rest = body
     sheet.set_font("serif", "", 10.5)
     sheet.set_text_color(*INK)
-    sheet.write_html(str(markdown.render(rest)), font_family="serif", tag_styles=STYLES,
+    html = str(markdown.render(rest))
+    if html.count("<") > MAX_PRINTED_TAGS:
+        sheet.multi_cell(0, 5, printable_text(markdown.plain(rest, len(rest) + 1)),
+                         new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+        return
+    sheet.write_html(printable(html), font_family="serif", tag_styles=STYLES,
                      li_prefix_color=INK, ul_bullet_char="•")  # fmt: skip
 
 
@@ -171,6 +181,9 @@ def _line(sheet: _Sheet, text: str, style: str = "") -> None:
     sheet.multi_cell(0, 5, text, align="L", new_x="LMARGIN", new_y="NEXT")
 
 
+# fpdf2 lays out a tag in about half a millisecond: a text with more prints its words only
+# (a long session's minutes have a few hundred).
+MAX_PRINTED_TAGS = 4_000
 ATTESTATION_HEIGHT = 105  # mm: the approval is never split across two pages
 
 

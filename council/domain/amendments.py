@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from council import markdown
 from council.domain import follows, notifications, permissions, proposal_queries, proposals, record
 from council.errors import InvalidState, NotFound, ValidationError
 from council.models.proposal import (
@@ -100,6 +101,7 @@ def clean_reason(reason: str) -> str:
             ),
             field="reason",
         )
+    markdown.check(reason, "reason")
     return reason
 
 

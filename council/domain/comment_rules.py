@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from council import markdown
 from council.errors import InvalidState, RateLimited, ValidationError
 from council.models.comment import Comment, Stance
 from council.models.proposal import Proposal
@@ -47,6 +48,7 @@ def clean_body(body: str | None) -> str:
         raise ValidationError(
             _("A comment can be at most %(n)d characters long.", n=MAX_BODY), field="body"
         )
+    markdown.check(text, "body")
     return text
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from council import markdown
 from council.domain import notifications, permissions, record
 from council.errors import InvalidState, NotFound, ValidationError
 from council.models.archive import Implementation, ImplementationState, ImplementationUpdate
@@ -70,6 +71,7 @@ def _text(value: Any) -> str:
         raise ValidationError(_("Say what was done (at least 5 characters)."), field="text")
     if len(text) > MAX_TEXT:
         raise ValidationError(_("The text is too long (at most 5,000 characters)."), field="text")
+    markdown.check(text, "text")
     return text
 
 

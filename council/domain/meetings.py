@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from council import markdown
 from council.domain import notifications, permissions, record
 from council.errors import InvalidState, NotFound, ValidationError
 from council.models.base import utcnow
@@ -154,6 +155,7 @@ def clean_text(value: Any, field: str) -> str:
     text = str(value or "").replace("\r\n", "\n").strip()
     if len(text) > MAX_TEXT:
         raise ValidationError(_("At most %(n)d characters, please.", n=MAX_TEXT), field=field)
+    markdown.check(text, field)
     return text
 
 

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from council import markdown
 from council.domain import agenda, meetings, minutes_text, permissions, record
 from council.errors import InvalidState, NotFound, ValidationError
 from council.models.base import utcnow
@@ -25,6 +26,7 @@ from council.models.minutes import Minutes, MinutesState
 from council.models.poll import Decision, Poll, PollState
 from council.models.record import RecordEvent
 from council.models.user import User
+from council.rendered_texts import MINUTES_BUDGET
 
 MAX_BODY = 200_000
 _CONTROL = {chr(c) for c in range(32)} - {"\t", "\n"}
@@ -196,6 +198,7 @@ def clean_body(value: Any) -> str:
         raise ValidationError(_("The minutes cannot be empty."), field="body")
     if len(text) > MAX_BODY:
         raise ValidationError(_("At most %(n)d characters, please.", n=MAX_BODY), field="body")
+    markdown.check(text + "\n", "body", MINUTES_BUDGET)
     return text + "\n"
 
 

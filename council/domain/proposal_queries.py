@@ -205,7 +205,9 @@ def excerpts(db: Session, rows: list[Proposal], limit: int = 220) -> dict[int, s
         ),
     )
     query = query.where(Proposal.id.in_([p.id for p in rows]))
-    return {pid: markdown.plain(body, limit) for pid, body in db.execute(query)}
+    bodies = db.execute(query).all()
+    markdown.prefetch(db, [body for _pid, body in bodies])
+    return {pid: markdown.plain(body, limit) for pid, body in bodies}
 
 
 def zones_by_id(db: Session, ids: list[int]) -> list[Zone]:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from council import markdown
 from council.domain import follows, notifications, permissions, proposal_queries, record
 from council.domain.record import format_at
 from council.errors import InvalidState, ValidationError
@@ -86,6 +87,7 @@ def clean_body(body: str, empty: str | None = None) -> str:
             ),
             field="body",
         )
+    markdown.check(body, "body")
     return body
 
 

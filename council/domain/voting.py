@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from council import markdown
 from council.domain import (
     amendments,
     archive,
@@ -239,6 +240,7 @@ def record_decision(db: Session, actor: User, poll_id: int, text: Any = None) ->
     if len(text) > MAX_TEXT:
         raise ValidationError(_("The text is too long."), field="text")
     text = text or poll.question
+    markdown.check(text, "text")
     proposal = poll.item.proposal
     if proposal is not None:  # raises InvalidState when no longer on the agenda
         proposals.record_outcome(db, None, proposal, approved=bool(poll.approved))

@@ -58,6 +58,7 @@ from council.models.proposal import (
     Topic,
 )
 from council.models.record import RecordEvent
+from council.models.rendered_text import RenderedText
 from council.models.user import LoginFailure, Role, User, UserRole
 
 __all__ = [
@@ -110,6 +111,7 @@ __all__ = [
     "ProposalVersion",
     "Proxy",
     "RecordEvent",
+    "RenderedText",
     "Role",
     "SecretTally",
     "SpeakerKind",

@@ -176,6 +176,12 @@ def _listing(template: str, endpoint: str, filters: ArchiveFilters, *fixed: str,
         "topics": topics(db.session),
         "organisations": organisations_domain.organisations(db.session),
     }
+    updates = list(
+        implementation.latest_updates(db.session, [d.id for d in results.rows]).values()
+        if "outcome" in fixed
+        else ()
+    )
+    markdown.prefetch(db.session, [d.text for d in results.rows] + [u.text for u in updates])
     return render_template(
         template,
         results=results,
@@ -189,9 +195,7 @@ def _listing(template: str, endpoint: str, filters: ArchiveFilters, *fixed: str,
         outcome_labels=OUTCOME_LABELS,
         sort_labels=SORT_LABELS,
         excerpts={d.id: excerpt(d.text) for d in results.rows},
-        latest={u.decision_id: excerpt(u.text) for u in (
-            implementation.latest_updates(db.session, [d.id for d in results.rows]).values()
-            if "outcome" in fixed else ())},
+        latest={u.decision_id: excerpt(u.text) for u in updates},
     )  # fmt: skip
 
 

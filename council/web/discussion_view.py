@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from council.domain import comments, discussion, permissions
 from council.extensions import db
-from council.markdown import paragraphs, render
+from council.markdown import paragraphs, prefetch, render
 from council.models.comment import Comment, CommentRevision, CommentState, Stance
 from council.models.proposal import Proposal, ProposalVersion
 from council.web.comment_forms import CommentForm
@@ -155,7 +155,10 @@ def for_page(proposal: Proposal, version: ProposalVersion | None = None) -> Disc
         )
     else:
         view.page = discussion.roots_page(db.session, proposal, number, newest)
-        view.tree = discussion.build_tree(discussion.replies_of(db.session, view.page.items))
+        replies = discussion.replies_of(db.session, view.page.items)
+        view.tree = discussion.build_tree(replies)
+        prefetch(db.session, [c.body for c in replies])
+    prefetch(db.session, [c.body for c in view.page.items])
     view.tally = discussion.tally(db.session, view.version.id)
     view.form = CommentForm(formdata=None, next=request.path)
     g.setdefault("discussions", {})[key] = view

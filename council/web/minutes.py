@@ -180,7 +180,11 @@ def edit(meeting_id: int):
     elif not form.validate_on_submit():
         status = 400 if "csrf_token" in form.errors else 422
     elif request.form.get("action") == "preview":
-        preview = markdown.render(form.body.data or "")
+        try:
+            preview = markdown.render(minutes.clean_body(form.body.data))
+        except DomainError as error:
+            form_error(form, error)
+            status = error.status
     else:
         try:
             with unit_of_work() as work:

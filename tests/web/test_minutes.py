@@ -13,6 +13,7 @@ import pytest
 
 from council.domain import minutes
 from council.extensions import db
+from tests.hostile_markdown import SHAPES
 from tests.meeting_helpers import detach, head, new_meeting, reread
 from tests.minutes_helpers import closed_story, drafted, later_meeting, reload, vote_on_minutes
 from tests.poll_helpers import group_council, run
@@ -119,6 +120,23 @@ def test_correcting_with_a_preview_then_saving(closed, make_web):
     assert empty.status_code == 422 and head() == before + 1
     assert make_web().get(edit).status_code == 302  # to the login
     assert logged(make_web, council.chair).get(edit).status_code == 403
+
+
+def test_minutes_with_a_text_too_costly_to_show_are_refused_by_preview_and_save(closed, make_web):
+    """The minutes have four times a comment's budget; past it, the preview says why (it
+    took seconds before the budget) and nothing is saved."""
+    council, meeting_id = closed.council, closed.meeting.id
+    found = drafted(closed)
+    secretary = logged(make_web, council.secretary)
+    edit = f"{paths(meeting_id)[0]}/edit"
+    hostile = found.body + SHAPES["noise"](minutes.MAX_BODY - len(found.body) - 10)
+    before = head()
+    for action in ("preview", "save"):
+        answer = secretary.post(edit, {"body": hostile, "revision": "1", "action": action},
+                                token_from=edit)  # fmt: skip
+        assert answer.status_code == 422, action
+        assert "troppa formattazione" in words(answer)
+    assert head() == before and reload(found).revision == 1
 
 
 def test_drafting_again_asks_to_confirm_once_corrected(closed, make_web):

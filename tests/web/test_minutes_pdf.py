@@ -11,8 +11,12 @@ import re
 import pytest
 from pypdf import PdfReader
 
+from council import minutes_pdf
 from council.domain import minutes
 from council.extensions import db
+from council.unit_of_work import unit_of_work
+from tests.domain.test_markdown import HOSTILE
+from tests.hostile_markdown import corpus
 from tests.meeting_helpers import detach, reread
 from tests.minutes_helpers import closed_story, drafted, later_meeting, vote_on_minutes
 from tests.poll_helpers import group_council
@@ -81,3 +85,42 @@ def test_a_draft_pdf_says_so_and_only_the_office_gets_it(closed, make_web):
     assert "Ancora nel registro" not in " ".join(pages)
     assert found.body_sha256 in " ".join(pages).replace(" ", "")
     assert re.search(r"pagina 1 di \d+", pages[0])
+
+
+PRINTED_HOSTILE = [
+    '[x](javascript:alert(1)) e [y](data:text/html,x) e <a href="javascript:x">z</a>',
+    '<a href="#" onmouseover="alert(1)">ancora</a> [qui](#sopra)',
+    "".join("    " * i + f"- livello {i}\n" for i in range(12)),  # accepted, deeper than a line
+    "".join(">" * i + f" citazione {i}\n" for i in range(1, 25)),
+    "Segnaposto \x02wzxhzdk:0\x03 scritto a mano",
+]
+
+
+def test_every_text_the_page_shows_also_prints(closed, make_web):
+    """A link the sanitizer emptied, a list twelve levels deep, quotes, control characters:
+    the draft's PDF prints their words (fpdf2 raised on each before)."""
+    meeting_id = closed.meeting.id
+    found = drafted(closed)
+    secretary = make_web()
+    secretary.login(closed.council.secretary.email)
+    body = found.body + "\n\n" + "\n\n".join(PRINTED_HOSTILE) + "\n"
+    with unit_of_work() as session:
+        minutes.edit(session, closed.council.secretary, meeting_id, body=body, revision=1)
+    text = " ".join(pages_of(secretary.get(f"/meetings/{meeting_id}/minutes.pdf")))
+    for words in ("x e y e z", "ancora qui", "livello 0", "livello 11", "citazione 24",
+                  "Segnaposto wzxhzdk:0 scritto a mano"):  # fmt: skip
+        assert words in text, words
+
+
+def test_the_hostile_corpus_prints(app):
+    """Each shape of tests/hostile_markdown.py, and every hostile snippet of the sanitizer's
+    tests, goes through the PDF's text (at a length that keeps the suite quick: the failures
+    were of kind, not of length)."""
+    texts = [*corpus(1_000).values(), *HOSTILE, *PRINTED_HOSTILE,
+             "".join("    " * i + "- x\n" for i in range(200))]  # fmt: skip
+    sheet = minutes_pdf._Sheet("Consiglio", "verbale", "", draft=True)
+    minutes_pdf.add_fonts(sheet)  # once: reading the fonts takes longer than a short text
+    sheet.add_page()
+    for text in texts:
+        minutes_pdf._body(sheet, text)
+    assert bytes(sheet.output()).startswith(b"%PDF-")
