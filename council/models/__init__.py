@@ -58,7 +58,7 @@ from council.models.proposal import (
     Topic,
 )
 from council.models.record import RecordEvent
-from council.models.user import LoginFailure, Role, User, UserRole
+from council.models.user import LoginSession, Role, Throttle, User, UserRole
 
 __all__ = [
     "AgendaItem",
@@ -91,7 +91,7 @@ __all__ = [
     "Implementation",
     "ImplementationState",
     "ImplementationUpdate",
-    "LoginFailure",
+    "LoginSession",
     "Meeting",
     "MeetingDocument",
     "MeetingState",
@@ -117,6 +117,7 @@ __all__ = [
     "SpeakerState",
     "Stance",
     "Support",
+    "Throttle",
     "Topic",
     "User",
     "UserRole",
