@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, request, session
 from flask_login import current_user, logout_user
 from sqlalchemy.orm import Session
 
@@ -33,7 +33,10 @@ def _forget_ended_login() -> None:
     """A session ended on the server (logout elsewhere, a password change…) but still named
     by this browser's cookie: forget it, and the remember cookie with it, so that the browser
     is anonymous again (public pages come from the page cache)."""
-    if request.endpoint == "static" or "_user_id" not in session:
+    if request.endpoint == "static":
+        return
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    if "_user_id" not in session and remember not in request.cookies:
         return
     if not current_user.is_authenticated:
         logout_user()
