@@ -83,13 +83,18 @@ def seconds_to_wait(
 
 
 def count(db: Session, limits: Iterable[Limit], now: datetime | None = None) -> None:
-    """One more attempt on each counter (a counter whose window is over starts again)."""
+    """One more attempt on each counter (a counter whose window is over starts again): one
+    upsert per kind of window, so the three counters of a failed login are one statement."""
     now = now or utcnow()
     insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    groups: dict[tuple[bool, int], list[str]] = {}
     for limit_ in limits:
-        start = Throttle.last_at if limit_.backoff else Throttle.first_at
-        over = start < now - timedelta(seconds=limit_.window)
-        statement = insert(Throttle).values(key=limit_.key, count=1, first_at=now, last_at=now)
+        groups.setdefault((limit_.backoff, limit_.window), []).append(limit_.key)
+    for (backoff, window), keys in groups.items():
+        start = Throttle.last_at if backoff else Throttle.first_at
+        over = start < now - timedelta(seconds=window)
+        rows = [{"key": key, "count": 1, "first_at": now, "last_at": now} for key in keys]
+        statement = insert(Throttle).values(rows)
         statement = statement.on_conflict_do_update(
             index_elements=[Throttle.key],
             set_={
