@@ -8,10 +8,21 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from council import (
+    account_mail,
+    logs,
+    mail,
+    meeting_mail,
+    rendered_texts,
+    scheduler,
+    serving,
+    web,
+)
 from council import config as settings
-from council import logs, mail, meeting_mail, rendered_texts, scheduler, serving, web
 from council.cli import register_cli
+from council.domain import login_sessions
 from council.domain.accounts import configure_hashing
 from council.extensions import babel, csrf, db, login_manager, socketio
 from council.i18n import select_locale, select_timezone
@@ -29,6 +40,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     logs.configure(app)  # before anything logs
     configure_hashing(fast=app.config.get("PASSWORD_HASH_FAST", False))
+    login_sessions.configure(idle=int(app.config["SESSION_IDLE_DAYS"] * 86400))
     db.init_app(app)
     rendered_texts.listen()  # markdown fields rendered when written (council/markdown.py)
     csrf.init_app(app)
@@ -42,9 +54,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     web.init_app(app)
     mail.init_app(app)  # "at once" notification e-mails, after commit
     meeting_mail.init_app(app)  # convocations with their .ics, after commit
+    account_mail.init_app(app)  # registrations received or tried with a taken address
     register_cli(app)
     init_realtime(app)
     scheduler.init_app(app)  # its jobs; the server starts it below, the CLI never does
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:  # outermost, so that sockets see the forwarded address too
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     return app
 
 

@@ -28,7 +28,7 @@ from flask_login import login_user
 from socketio import packet
 from sqlalchemy import event, select
 
-from council.domain import voting
+from council.domain import login_sessions, voting
 from council.extensions import db
 from council.models.user import User
 from council.unit_of_work import unit_of_work
@@ -95,6 +95,10 @@ def main() -> None:
         with unit_of_work() as work:
             voting.open_poll(work, chair, poll.id)
         voters = [db.session.scalar(select(User.id).where(User.email == e)) for e in emails]
+        with unit_of_work() as work:  # each voter's login, as the login form makes it
+            logins = {voter: login_sessions.start(work, work.get(User, voter), address="",
+                                                  device="", remember=False)
+                      for voter in voters}  # fmt: skip
         db.session.remove()
     required, optional, operation = meeting_room.ACTIONS["ballot.cast"]
     profiler = None
@@ -111,7 +115,9 @@ def main() -> None:
 
             def handle(payload=payload, voter=voter):
                 # as Flask-Login does for each socket event: the user loaded from the session
-                login_user(db.session.get(User, voter))
+                user = db.session.get(User, voter)
+                user.login = logins[voter]
+                login_user(user)
                 return meeting_room.act(payload, required, optional, operation)
 
             if profiler:
@@ -128,7 +134,7 @@ def main() -> None:
     live = meeting_room.live()
     with app.app_context():  # the other half: one batch, as the writer runs it
         batch = [
-            Waiting(db.session.get(User, voter).get_id(), {"meeting": meeting_id, "poll": poll.id,
+            Waiting(logins[voter], {"meeting": meeting_id, "poll": poll.id,
                     "choice": CHOICES[n % 3], "client_ballot_id": f"g-{n}"}, operation)
             for n, voter in enumerate(voters[len(voters) // 2 :])
         ]  # fmt: skip

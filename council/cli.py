@@ -17,6 +17,7 @@ from council.domain import accounts, record
 from council.errors import DomainError
 from council.extensions import db
 from council.models.user import Role
+from council.scheduler import forget_expired_logins
 from council.unit_of_work import unit_of_work
 
 
@@ -142,3 +143,9 @@ def register_cli(app: Flask) -> None:
         except DomainError as error:
             raise click.ClickException(error.message) from None
         click.echo(f"created {user.public_id}")
+
+    @users_group.command("forget-expired")
+    def users_forget_expired() -> None:
+        """Drop expired login counters and idle sessions (the server's scheduler does it too)."""
+        dropped = forget_expired_logins()
+        click.echo(f"dropped {dropped['counters']} counters, {dropped['sessions']} sessions")

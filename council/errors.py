@@ -40,3 +40,7 @@ class RateLimited(DomainError):
 
     status = 429
     code = "rate_limited"
+
+    def __init__(self, message: str, *, field: str | None = None, retry_after: int = 0) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after  # seconds, for a Retry-After header; 0: not said

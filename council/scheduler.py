@@ -4,7 +4,8 @@ every SCHEDULER_INTERVAL seconds (0: off, as in the tests) and runs the jobs tha
 The jobs are safe to run from several processes at once, each claiming its rows with a
 conditional UPDATE: an online consultation is closed once (`consultations.close_due`), a
 notification e-mailed once (`mail.send_digests`). The same work is available to cron through
-`flask --app app consultations close-due` and `flask --app app notifications send-digests`.
+`flask --app app consultations close-due`, `flask --app app notifications send-digests` and
+`flask --app app users forget-expired`.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 
 from council import mail
-from council.domain import consultations
+from council.domain import consultations, login_sessions, throttle
 from council.extensions import db, socketio
 from council.models.base import utcnow
 from council.unit_of_work import unit_of_work
@@ -27,12 +28,26 @@ from council.unit_of_work import unit_of_work
 log = logging.getLogger(__name__)
 
 DIGESTS_EVERY = 300.0  # seconds: a digest is due at most once a day per person anyway
+FORGET_EVERY = 60.0  # seconds between two clean-ups of login counters and idle sessions
 
 
 def close_due_consultations() -> list[int]:
     """Close the online consultations whose time is up; their ids."""
     with unit_of_work() as session:
         return [c.id for c in consultations.close_due(session, utcnow())]
+
+
+def forget_expired_logins() -> dict[str, int]:
+    """Drop the login and registration counters past their window (and the oldest past
+    THROTTLE_MAX_ROWS), and the sessions unused for SESSION_IDLE_DAYS."""
+    config = current_app.config
+    longest = max(config["LOGIN_FAILURE_WINDOW"], config["REGISTRATION_WINDOW"])
+    with unit_of_work() as session:
+        counters = throttle.forget_expired(
+            session, longest_window=longest, most_rows=config["THROTTLE_MAX_ROWS"]
+        )
+        sessions = login_sessions.forget_idle(session)
+    return {"counters": counters, "sessions": sessions}
 
 
 @dataclass
@@ -99,6 +114,7 @@ def init_app(app: Flask) -> Scheduler:
     scheduler = Scheduler(app, float(app.config.get("SCHEDULER_INTERVAL", 0)))
     scheduler.add("consultations.close_due", close_due_consultations)
     scheduler.add("notifications.send_digests", mail.send_digests, every=DIGESTS_EVERY)
+    scheduler.add("logins.forget_expired", forget_expired_logins, every=FORGET_EVERY)
     app.extensions["consiglio_scheduler"] = scheduler
     return scheduler
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import sys
 
-from werkzeug.middleware.proxy_fix import ProxyFix
-
 from app import create_app
 from council import serving, taking_turns
 from council.config import ConfigError
@@ -31,9 +29,6 @@ def build():
             f"SOCKETIO_ASYNC_MODE={mode} does not match the server's worker: start it with "
             "`gunicorn -c gunicorn.conf.py`, which picks the worker from that setting."
         )
-    proxies = app.config["TRUSTED_PROXIES"]
-    if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     if mode == "gevent":  # one thread for every connection: each gives way (taking_turns.py)
         taking_turns.install(app)
     serving.start(app)

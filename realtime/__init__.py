@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from council.extensions import socketio
-from realtime import broadcast, connection, meeting_room
+from realtime import broadcast, connection, login_sessions, meeting_room
 from realtime.peers import Peers
 
 
@@ -26,5 +26,6 @@ def init_realtime(app: Flask) -> None:
         prefix = app.config.get("SOCKETIO_CHANNEL", "consiglio")
         peers = Peers(app.config["REDIS_URL"], f"{prefix}:peers")
     connection.register(socketio, peers)
+    login_sessions.register(socketio, peers)
     meeting_room.register(socketio, app, peers)
     broadcast.start(peers)

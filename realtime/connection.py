@@ -14,6 +14,7 @@ from flask_socketio import SocketIO, join_room, leave_room
 from council.domain import discussion, permissions
 from council.errors import NotFound
 from council.extensions import db
+from realtime import login_sessions
 from realtime.peers import Peers
 
 log = logging.getLogger(__name__)
@@ -67,9 +68,9 @@ LANGUAGE = "consiglio.language"  # and the language chosen then, for answers mad
 
 
 def login() -> str | None:
-    """The login ("<id>:<session_version>") this socket connected with, or None for the
+    """The login ("<session id>:<secret>") this socket connected with, or None for the
     public, without loading the person: a burst of ballots loads its people at once, and
-    checks again that the account is active and the password unchanged."""
+    checks again that the account is active and the session not ended."""
     return request.environ.get(LOGIN)
 
 
@@ -86,6 +87,7 @@ def register(socketio: SocketIO, peers: Peers | None) -> None:
             peers.start(socketio.start_background_task, socketio.sleep)
         user = permissions.as_user(current_user)
         request.environ[LOGIN] = user.get_id() if user is not None else None
+        login_sessions.follow(request.environ[LOGIN])  # disconnected when it ends
         request.environ[LANGUAGE] = str(get_locale())
         log.debug("socket %s connected as %s", request.sid, user.public_id if user else "public")
         return True

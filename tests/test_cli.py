@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select, text
 
+from council.domain import login_sessions, throttle
 from council.extensions import db
+from council.models.base import utcnow
 from council.models.organisation import CommunityPoint, Organisation, Zone
-from council.models.user import AccountStatus, Role, User, UserRole
+from council.models.user import AccountStatus, LoginSession, Role, Throttle, User, UserRole
+from council.unit_of_work import unit_of_work
 
 
 def _count(model, *where) -> int:
@@ -99,6 +104,23 @@ def test_users_create_makes_an_active_account(app):
         input="corta\ncorta\n",
     )
     assert short.exit_code == 1 and "10" in short.output
+
+
+def test_users_forget_expired_drops_old_counters_and_idle_sessions(app, make_user):
+    person = make_user("member")
+    old = utcnow() - timedelta(days=40)
+    with unit_of_work() as session:
+        kept = login_sessions.start(session, session.merge(person), address="", device="",
+                                    remember=False)  # fmt: skip
+        login_sessions.start(session, session.merge(person), address="", device="",
+                             remember=False, now=old)  # fmt: skip
+        throttle.count(session, [throttle.limit("address", "192.0.2.1", most=5, window=900)], old)
+        throttle.count(session, [throttle.limit("address", "192.0.2.2", most=5, window=900)])
+    result = app.test_cli_runner().invoke(args=["users", "forget-expired"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "dropped 1 counters, 1 sessions"
+    assert _count(Throttle) == 1 and _count(LoginSession) == 1
+    assert set(login_sessions.logged_in(db.session, [kept])) == {kept}
 
 
 def test_db_upgrade_is_idempotent(app):

@@ -61,7 +61,11 @@ def test_an_interval_of_zero_starts_nothing(app):
     assert Scheduler(app, interval=0).start() is False
     assert app.extensions["consiglio_scheduler"].start() is False
     names = [job.name for job in app.extensions["consiglio_scheduler"].jobs]
-    assert names == ["consultations.close_due", "notifications.send_digests"]
+    assert names == [
+        "consultations.close_due",
+        "notifications.send_digests",
+        "logins.forget_expired",
+    ]
 
 
 def test_the_background_task_closes_a_consultation_on_time(app, council):

@@ -1,30 +1,23 @@
-"""Accounts: registration, approval, roles, passwords, and login with throttling."""
+"""Accounts: registration, approval, roles, passwords. Logging in: logins.py; the sessions
+of the devices logged in: login_sessions.py."""
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
+import math
 import re
-from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from council.domain import permissions, record
-from council.errors import InvalidState, NotFound, ValidationError
+from council import events
+from council.domain import login_sessions, permissions, record, throttle
+from council.errors import InvalidState, NotFound, RateLimited, ValidationError
 from council.models.organisation import Organisation
-from council.models.user import (
-    AccountStatus,
-    CouncilGroup,
-    LoginFailure,
-    Role,
-    User,
-    UserRole,
-)
+from council.models.user import AccountStatus, CouncilGroup, Role, User, UserRole
 
 hasher = PasswordHasher()
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
@@ -39,6 +32,10 @@ def configure_hashing(*, fast: bool) -> None:
     global hasher, _DUMMY_HASH
     hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1) if fast else PasswordHasher()
     _DUMMY_HASH = hasher.hash("consiglio-timing-equaliser")
+
+
+def dummy_hash() -> str:
+    return _DUMMY_HASH
 
 
 def normalise_email(email: str) -> str:
@@ -134,23 +131,75 @@ def create_user(
     return user
 
 
+REGISTRATION_MAIL = "account.registration_mail"  # not recorded: e-mail the address's owner
+
+
+def _registration_limit(network: str, most: int, window: int) -> throttle.Limit:
+    return throttle.limit("registration", network, most=most, window=window, backoff=False)
+
+
 def register_stakeholder(
-    db: Session, *, email: str, name: str, password: str, organisation: Organisation | None
-) -> User:
-    """Self-registration of an organisation's representative; waits for approval."""
+    db: Session,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    organisation: Organisation | None,
+    network: str | None = None,
+    most: int = 5,
+    window: int = 3600,
+) -> User | None:
+    """Self-registration of an organisation's representative; waits for approval.
+
+    Answers the same whether the e-mail is free or not, so that nobody learns which
+    addresses have an account: for a taken address nothing is created (None) and its owner
+    is told by e-mail instead (at most once per `window`); a new registrant gets an e-mail
+    too (REGISTRATION_MAIL, council/account_mail.py).
+    At most `most` registrations per `window` seconds from one network. Raises
+    ValidationError, RateLimited.
+    """
+    limit = _registration_limit(network, most, window) if network is not None else None
+    if limit is not None:
+        wait, _limit = throttle.seconds_to_wait(db, [limit])
+        if wait:
+            minutes = math.ceil(wait / 60)
+            raise RateLimited(
+                ngettext(
+                    "Too many registrations from your network. Try again in %(num)d minute.",
+                    "Too many registrations from your network. Try again in %(num)d minutes.",
+                    minutes,
+                ),
+                retry_after=wait,
+            )
     if organisation is None or not organisation.active:
         raise ValidationError(_("Choose your organisation."), field="organisation")
-    user = create_user(
-        db,
-        None,
-        email=email,
-        name=name,
-        password=password,
-        roles={Role.STAKEHOLDER},
-        organisation=organisation,
-        status=AccountStatus.PENDING,
-    )
-    return user
+    email = _check_email(email)
+    _check_name(name)
+    check_password_strength(password)
+    if limit is not None:
+        throttle.count(db, [limit])
+    existing = find_by_email(db, email)
+    if existing is None:
+        user = create_user(
+            db,
+            None,
+            email=email,
+            name=name,
+            password=password,
+            roles={Role.STAKEHOLDER},
+            organisation=organisation,
+            status=AccountStatus.PENDING,
+        )
+        data = {"user": user.id, "new": True}
+        events.queue(db, events.Event(REGISTRATION_MAIL, f"user:{user.public_id}", data))
+        return user
+    hasher.hash(password)  # as long as a registration takes
+    notice = throttle.limit("registration notice", email, most=1, window=window, backoff=False)
+    if not throttle.seconds_to_wait(db, [notice])[0]:
+        throttle.count(db, [notice])
+        data = {"user": existing.id, "new": False}
+        events.queue(db, events.Event(REGISTRATION_MAIL, f"user:{existing.public_id}", data))
+    return None
 
 
 def approve(db: Session, actor: User, user: User) -> User:
@@ -183,7 +232,7 @@ def set_status(db: Session, actor: User, user: User, status: AccountStatus) -> U
     if user.status == status:
         return user
     user.status = status
-    user.session_version += 1
+    login_sessions.end_all(db, user)
     record.append(
         db,
         kind="account.status_changed",
@@ -302,11 +351,13 @@ def verify_password(user: User, password: str) -> bool:
 
 
 def change_password(db: Session, user: User, *, current: str, new: str) -> User:
+    """Change one's own password; every session of the account ends (the caller starts a
+    new one for the device it came from). Raises ValidationError."""
     if not verify_password(user, current):
         raise ValidationError(_("The current password is not correct."), field="current")
     check_password_strength(new)
     user.password_hash = hasher.hash(new)
-    user.session_version += 1
+    login_sessions.end_all(db, user)
     record.append(
         db, kind="account.password_changed", actor=user, subject=f"user:{user.public_id}", data={}
     )
@@ -318,110 +369,14 @@ def reset_password(db: Session, actor: User, user: User, *, new: str) -> User:
     permissions.require(actor, "account.manage")
     check_password_strength(new)
     user.password_hash = hasher.hash(new)
-    user.session_version += 1
+    login_sessions.end_all(db, user)
     record.append(
         db, kind="account.password_reset", actor=actor, subject=f"user:{user.public_id}", data={}
     )
     return user
 
 
-def logged_in(db: Session, logins: Iterable[str | None]) -> dict[str, User]:
-    """The people these logins name, in one query: a login is what a session holds,
-    "<id>:<session_version>", and names nobody once the password changed (the version moved)
-    or the account is no longer active. Many at once for a burst of ballots."""
-    wanted: dict[int, list[str]] = {}
-    for login in logins:
-        user_id, _sep, version = (login or "").partition(":")
-        if user_id.isdigit() and version.isdigit() and len(user_id) <= 18:
-            wanted.setdefault(int(user_id), []).append(login)
-    if not wanted:
-        return {}
-    found = {}
-    for user in db.scalars(select(User).where(User.id.in_(wanted))):
-        for login in wanted[user.id]:
-            if user.is_active and login == user.get_id():
-                found[login] = user
-    return found
-
-
-# --- login with throttling ---------------------------------------------------------------
-
-
-def _throttle_key(email: str) -> str:
-    return hashlib.sha256(normalise_email(email).encode()).hexdigest()
-
-
-def seconds_to_wait(db: Session, email: str, *, max_failures: int, window: int) -> int:
-    """How long this e-mail must wait before another attempt; 0 when it may try now.
-
-    After `max_failures` failures inside `window` seconds, each further failure doubles the
-    wait (30 s, 60 s, 120 s … capped at the window).
-    """
-    row = db.get(LoginFailure, _throttle_key(email))
-    if row is None or row.count < max_failures:
-        return 0
-    now = datetime.now(UTC)
-    if now - row.first_at > timedelta(seconds=window) and now - row.last_at > timedelta(
-        seconds=window
-    ):
-        return 0
-    wait = min(window, 30 * 2 ** (row.count - max_failures))
-    remaining = (row.last_at + timedelta(seconds=wait) - now).total_seconds()
-    return max(0, int(remaining + 0.999))
-
-
-def _note_failure(db: Session, email: str, window: int) -> None:
-    key = _throttle_key(email)
-    now = datetime.now(UTC)
-    row = db.get(LoginFailure, key)
-    if row is None:
-        db.add(LoginFailure(key=key, count=1, first_at=now, last_at=now))
-    elif now - row.last_at > timedelta(seconds=window):
-        row.count, row.first_at, row.last_at = 1, now, now
-    else:
-        row.count += 1
-        row.last_at = now
-
-
-class LoginRefused(ValidationError):
-    """Wrong credentials, pending or disabled account, or too many attempts."""
-
-    def __init__(self, message: str, *, retry_after: int = 0) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-def authenticate(
-    db: Session, *, email: str, password: str, max_failures: int = 5, window: int = 900
-) -> User:
-    """Check credentials. Raises LoginRefused with a message fit to show the person."""
-    wait = seconds_to_wait(db, email, max_failures=max_failures, window=window)
-    if wait:
-        raise LoginRefused(
-            _("Too many failed attempts. Try again in %(s)d seconds.", s=wait), retry_after=wait
-        )
-    user = find_by_email(db, email)
-    if user is None:
-        with contextlib.suppress(VerificationError):
-            hasher.verify(_DUMMY_HASH, password or "x")
-        _note_failure(db, email, window)
-        raise LoginRefused(_("E-mail or password is not correct."))
-    if not verify_password(user, password or ""):
-        _note_failure(db, email, window)
-        raise LoginRefused(_("E-mail or password is not correct."))
-    if user.status == AccountStatus.PENDING:
-        raise LoginRefused(
-            _("Your registration is waiting for approval by the council's secretariat.")
-        )
-    if user.status == AccountStatus.DISABLED:
-        raise LoginRefused(_("This account is disabled. Contact the council's secretariat."))
-    row = db.get(LoginFailure, _throttle_key(email))
-    if row is not None:
-        db.delete(row)
-    if hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hasher.hash(password)
-    user.last_login_at = datetime.now(UTC)
-    return user
+logged_in = login_sessions.logged_in  # the people logins name (realtime/meeting_room.py)
 
 
 def pending_count(db: Session) -> int:

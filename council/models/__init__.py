@@ -59,7 +59,7 @@ from council.models.proposal import (
 )
 from council.models.record import RecordEvent
 from council.models.rendered_text import RenderedText
-from council.models.user import LoginFailure, Role, User, UserRole
+from council.models.user import LoginSession, Role, Throttle, User, UserRole
 
 __all__ = [
     "AgendaItem",
@@ -92,7 +92,7 @@ __all__ = [
     "Implementation",
     "ImplementationState",
     "ImplementationUpdate",
-    "LoginFailure",
+    "LoginSession",
     "Meeting",
     "MeetingDocument",
     "MeetingState",
@@ -119,6 +119,7 @@ __all__ = [
     "SpeakerState",
     "Stance",
     "Support",
+    "Throttle",
     "Topic",
     "User",
     "UserRole",

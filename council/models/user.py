@@ -1,4 +1,5 @@
-"""People: accounts, their roles, and failed-login bookkeeping."""
+"""People: accounts, their roles, their login sessions, and the counters that slow down
+guessing (failed logins, registrations)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from council.db import Base
@@ -55,8 +56,6 @@ class User(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     council_group: Mapped[CouncilGroup | None] = mapped_column(enum_type(CouncilGroup, 20))
     locale: Mapped[str | None] = mapped_column(String(5))
-    # Bumped on password change: invalidates remember-me cookies and other sessions.
-    session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -85,8 +84,15 @@ class User(Base):
     def is_anonymous(self) -> bool:
         return False
 
+    # The login this object was loaded or logged in with ("<session id>:<token>", see
+    # council/domain/login_sessions.py): what Flask-Login keeps in the session and in the
+    # remember cookie. Not a column: one account has a login per device.
+    login = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        if self.login is None:
+            raise RuntimeError("an account is logged in through login_sessions.start")
+        return self.login
 
 
 class UserRole(Base):
@@ -101,12 +107,33 @@ class UserRole(Base):
     user: Mapped[User] = relationship(back_populates="role_rows")
 
 
-class LoginFailure(Base):
-    """Failed logins per e-mail address, kept in the database so every process sees them."""
+class LoginSession(Base):
+    """One device's login, revocable on the server: the session cookie and the remember
+    cookie name it, and are worth nothing once it is deleted (logout, "log out everywhere",
+    a password change, an account disabled)."""
 
-    __tablename__ = "login_failures"
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the cookie's secret part
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    address: Mapped[str] = mapped_column(String(45), default="")  # as last seen
+    device: Mapped[str] = mapped_column(String(120), default="")  # "Firefox 128 · Ubuntu"
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+class Throttle(Base):
+    """A counter of attempts (failed logins per address, per account and address, per
+    account, per device; registrations per address), kept in the database so that every
+    process sees it. The key is a hash: no e-mail or address is stored here."""
+
+    __tablename__ = "throttles"
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
     first_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

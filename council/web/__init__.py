@@ -11,11 +11,10 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from council.domain import accounts, permissions
+from council.domain import permissions
 from council.errors import DomainError
 from council.extensions import db, login_manager
 from council.i18n import LANGUAGE_NAMES
-from council.models.user import User
 from council.web import (
     admin,
     amendments,
@@ -24,6 +23,7 @@ from council.web import (
     comments,
     consultations,
     decisions,
+    login_state,
     main,
     meetings,
     minutes,
@@ -72,10 +72,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = lazy_gettext("Log in to continue.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
-
-    @login_manager.user_loader
-    def _load_user(login: str) -> User | None:
-        return accounts.logged_in(db.session, [login]).get(login)
+    login_state.init_app(app)
 
     @app.before_request
     def _refuse_nul_characters():

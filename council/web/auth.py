@@ -1,4 +1,4 @@
-"""Logging in and out, stakeholder registration, one's own account."""
+"""Logging in and out, stakeholder registration, one's own account and its sessions."""
 
 from __future__ import annotations
 
@@ -7,14 +7,35 @@ from flask_babel import gettext as _
 from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_required, login_user, logout_user
 
-from council.domain import accounts, organisations
+from council.domain import accounts, login_sessions, logins, organisations
 from council.errors import DomainError
 from council.extensions import db
 from council.unit_of_work import unit_of_work
+from council.web import clients
 from council.web.common import form_error, safe_next
 from council.web.forms import ActionForm, LoginForm, PasswordChangeForm, RegistrationForm
 
 bp = Blueprint("auth", __name__)
+
+
+def _limits() -> logins.Limits:
+    config = current_app.config
+    return logins.Limits(
+        failures=config["LOGIN_MAX_FAILURES"],
+        address_failures=config["LOGIN_ADDRESS_MAX_FAILURES"],
+        account_failures=config["LOGIN_ACCOUNT_MAX_FAILURES"],
+        window=config["LOGIN_FAILURE_WINDOW"],
+    )
+
+
+def _start_session(session, user, *, remember: bool) -> None:
+    login_sessions.start(
+        session,
+        user,
+        address=clients.address(),
+        device=clients.this_device_name(),
+        remember=remember,
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -28,23 +49,27 @@ def login():
         refused = None
         with unit_of_work() as session:
             try:
-                user = accounts.authenticate(
+                user = logins.authenticate(
                     session,
                     email=form.email.data,
                     password=form.password.data,
-                    max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                    window=current_app.config["LOGIN_FAILURE_WINDOW"],
+                    client=clients.client(),
+                    limits=_limits(),
                 )
-            except accounts.LoginRefused as error:
+            except logins.LoginRefused as error:
                 refused = error  # committed: the failed attempt must be counted
+            else:
+                _start_session(session, user, remember=form.remember.data)
         if refused is None:
             login_user(user, remember=form.remember.data)
             refresh_locale()  # chosen for the visitor; now the person may have their own
             flash(_("Welcome, %(name)s.", name=user.name), "success")
-            return redirect(safe_next(form.next.data, url_for("main.home")))
+            response = redirect(safe_next(form.next.data, url_for("main.home")))
+            clients.remember_device(response, user)
+            return response
         form.form_errors.append(refused.message)
         form.password.data = ""
-        status = 429 if refused.retry_after else 422
+        status = refused.status
         if refused.retry_after:
             headers["Retry-After"] = str(refused.retry_after)
     elif request.method == "POST":
@@ -56,6 +81,9 @@ def login():
 def logout():
     form = ActionForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            with unit_of_work() as session:
+                login_sessions.end(session, current_user.login)
         logout_user()
         flash(_("You are logged out."), "info")
     return redirect(url_for("main.home"))
@@ -71,7 +99,9 @@ def register():
         for o in organisations.organisations(db.session, only_active=True)
     ]
     status = 200
+    headers: dict[str, str] = {}
     if form.validate_on_submit():
+        config = current_app.config
         try:
             with unit_of_work() as session:
                 organisation = (
@@ -85,36 +115,76 @@ def register():
                     name=form.name.data,
                     password=form.password.data,
                     organisation=organisation,
+                    network=clients.network(),
+                    most=config["REGISTRATION_MAX_PER_ADDRESS"],
+                    window=config["REGISTRATION_WINDOW"],
                 )
         except DomainError as error:
             form_error(form, error)
             status = error.status
-        else:
+            if getattr(error, "retry_after", 0):
+                headers["Retry-After"] = str(error.retry_after)
+        else:  # the same answer whether the address was free or not
             return render_template("auth/registered.html"), 201
     elif request.method == "POST":
         status = 422
-    return render_template("auth/register.html", form=form), status
+    return render_template("auth/register.html", form=form), status, headers
+
+
+def _account_page(form: PasswordChangeForm, status: int = 200):
+    sessions = login_sessions.active(db.session, current_user)
+    return render_template(
+        "auth/account.html",
+        form=form,
+        sessions=sessions,
+        this_session=login_sessions.session_id(current_user.login),
+        end_form=ActionForm(),
+    ), status
 
 
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
     form = PasswordChangeForm()
-    status = 200
     if form.validate_on_submit():
         try:
             with unit_of_work() as session:
+                here = login_sessions.find(session, current_user.login)
+                remember = here is not None and here.remember
                 user = session.merge(current_user._get_current_object())
                 accounts.change_password(
                     session, user, current=form.current.data, new=form.password.data
                 )
+                _start_session(session, user, remember=remember)  # this device stays in
         except DomainError as error:
             form_error(form, error)
-            status = error.status
-        else:
-            login_user(user)  # the session version changed: stay logged in here only
-            flash(_("Your password was changed. Other devices were logged out."), "success")
-            return redirect(url_for("auth.account"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("auth/account.html", form=form), status
+            return _account_page(form, error.status)
+        login_user(user, remember=remember)
+        flash(_("Your password was changed. Other devices were logged out."), "success")
+        return redirect(url_for("auth.account"))
+    return _account_page(form, 422 if request.method == "POST" else 200)
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id: int):
+    """End one device's session (CSRF is checked for every POST by CSRFProtect)."""
+    here = login_sessions.session_id(current_user.login)
+    with unit_of_work() as session:
+        login_sessions.end_one(session, current_user._get_current_object(), session_id)
+    if session_id == here:
+        logout_user()
+        flash(_("You are logged out."), "info")
+        return redirect(url_for("main.home"))
+    flash(_("That device was logged out."), "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/sessions/end-all")
+@login_required
+def end_all_sessions():
+    with unit_of_work() as session:
+        login_sessions.end_all(session, session.merge(current_user._get_current_object()))
+    logout_user()
+    flash(_("You were logged out of every device, this one included."), "info")
+    return redirect(url_for("auth.login"))

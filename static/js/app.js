@@ -14,7 +14,13 @@
 
   function connect() {
     if (typeof window.io !== "function") return null;
-    return window.io({ transports: ["websocket", "polling"] });
+    const socket = window.io({ transports: ["websocket", "polling"] });
+    // This login was ended (logout elsewhere, a password change): show the page as the
+    // person may still see it; not while this page is already leaving (its own logout).
+    let leaving = false;
+    window.addEventListener("beforeunload", () => { leaving = true; });
+    socket.on("session.ended", () => { if (!leaving) window.location.reload(); });
+    return socket;
   }
 
   function followRecordHead(socket) {

@@ -7,13 +7,15 @@ import json
 import pytest
 from sqlalchemy import select
 
-from council.domain import accounts, record
+from council.domain import accounts, login_sessions, logins, record
 from council.errors import InvalidState, NotAllowed, ValidationError
 from council.extensions import db
 from council.models.record import RecordEvent
 from council.models.user import AccountStatus, Role
 from council.unit_of_work import unit_of_work
 from tests.conftest import PASSWORD
+
+HERE = logins.Client("192.0.2.1")
 
 
 def _events(kind: str) -> list[RecordEvent]:
@@ -52,12 +54,15 @@ def test_registration_waits_for_approval_then_logs_in(app, organisation, secreta
             organisation=organisation,
         )  # fmt: skip
     assert person.status == AccountStatus.PENDING
-    with pytest.raises(accounts.LoginRefused, match="approv"), unit_of_work() as session:
-        accounts.authenticate(session, email="nuova@example.org", password=PASSWORD)
+    with pytest.raises(logins.LoginRefused, match="approv"), unit_of_work() as session:
+        logins.authenticate(session, email="nuova@example.org", password=PASSWORD, client=HERE)
     with unit_of_work() as session:
         accounts.approve(session, secretary, person)
     with unit_of_work() as session:
-        assert accounts.authenticate(session, email="nuova@example.org", password=PASSWORD)
+        person = logins.authenticate(
+            session, email="nuova@example.org", password=PASSWORD, client=HERE
+        )
+        assert person.status == AccountStatus.ACTIVE
     with pytest.raises(InvalidState), unit_of_work() as session:
         accounts.approve(session, secretary, person)
     assert len(_events("account.approved")) == 1
@@ -103,40 +108,45 @@ def test_admin_cannot_remove_own_admin_role(app, admin):
     assert Role.ADMIN in admin.roles
 
 
-def test_password_change_invalidates_other_sessions(app, make_user):
+def test_password_change_ends_every_session(app, make_user):
     person = make_user("member")
-    version = person.session_version
+    with unit_of_work() as session:
+        login = login_sessions.start(
+            session, session.merge(person), address="192.0.2.1", device="", remember=True
+        )
+    assert set(accounts.logged_in(db.session, [login])) == {login}
     with pytest.raises(ValidationError), unit_of_work() as session:
         accounts.change_password(session, person, current="wrong-password", new="nuova-password-1")
+    assert set(accounts.logged_in(db.session, [login])) == {login}
     with unit_of_work() as session:
         accounts.change_password(session, person, current=PASSWORD, new="nuova-password-1")
-    assert person.session_version == version + 1
-    with pytest.raises(accounts.LoginRefused), unit_of_work() as session:
-        accounts.authenticate(session, email=person.email, password=PASSWORD)
+    assert accounts.logged_in(db.session, [login]) == {}
+    with pytest.raises(logins.LoginRefused), unit_of_work() as session:
+        logins.authenticate(session, email=person.email, password=PASSWORD, client=HERE)
 
 
 def test_repeated_failures_are_slowed_down_even_with_the_right_password(app, make_user):
     person = make_user("member")
     for _ in range(5):
-        with unit_of_work() as session, pytest.raises(accounts.LoginRefused):
-            accounts.authenticate(session, email=person.email, password="sbagliata")
-    with unit_of_work() as session, pytest.raises(accounts.LoginRefused) as caught:
-        accounts.authenticate(session, email=person.email, password=PASSWORD)
+        with unit_of_work() as session, pytest.raises(logins.LoginRefused):
+            logins.authenticate(session, email=person.email, password="sbagliata", client=HERE)
+    with unit_of_work() as session, pytest.raises(logins.LoginRefused) as caught:
+        logins.authenticate(session, email=person.email, password=PASSWORD, client=HERE)
     assert caught.value.retry_after > 0
 
 
 def test_a_successful_login_clears_earlier_failures(app, make_user):
     person = make_user("member")
     for _ in range(3):
-        with unit_of_work() as session, pytest.raises(accounts.LoginRefused):
-            accounts.authenticate(session, email=person.email, password="sbagliata")
+        with unit_of_work() as session, pytest.raises(logins.LoginRefused):
+            logins.authenticate(session, email=person.email, password="sbagliata", client=HERE)
     with unit_of_work() as session:
-        accounts.authenticate(session, email=person.email, password=PASSWORD)
+        logins.authenticate(session, email=person.email, password=PASSWORD, client=HERE)
     for _ in range(4):
-        with unit_of_work() as session, pytest.raises(accounts.LoginRefused):
-            accounts.authenticate(session, email=person.email, password="sbagliata")
+        with unit_of_work() as session, pytest.raises(logins.LoginRefused):
+            logins.authenticate(session, email=person.email, password="sbagliata", client=HERE)
     with unit_of_work() as session:
-        assert accounts.authenticate(session, email=person.email, password=PASSWORD)
+        assert logins.authenticate(session, email=person.email, password=PASSWORD, client=HERE)
 
 
 def test_account_events_carry_no_private_data(app, admin, make_user):

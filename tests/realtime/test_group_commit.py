@@ -8,9 +8,10 @@ import threading
 import pytest
 from sqlalchemy.orm import Session
 
-from council.domain import meetings, record, voting
+from council.domain import login_sessions, meetings, record, voting
 from council.errors import InvalidState
 from council.extensions import db
+from council.unit_of_work import unit_of_work
 from realtime import meeting_room
 from realtime.group_commit import GroupCommit
 from tests.meeting_helpers import events_since, head, reread, run
@@ -145,7 +146,11 @@ def test_a_batch_of_ballots_waits_for_a_close_holding_the_meeting_instead_of_dea
     meetings.lock(closing, meeting.id)  # the close holds the meeting...
     acks: dict[int, dict] = {}
 
-    logins = [person.get_id() for person in council.members]
+    with unit_of_work() as work:
+        logins = [
+            login_sessions.start(work, work.merge(person), address="", device="", remember=False)
+            for person in council.members
+        ]
     meeting_id, poll_id = meeting.id, poll.id
 
     def vote(n: int) -> None:

@@ -16,7 +16,7 @@ from council.domain.topics import save_topic
 from council.extensions import db
 from council.models.organisation import CommunityPoint, Organisation, Zone
 from council.models.record import RecordEvent
-from council.models.user import AccountStatus, Role, User, UserRole
+from council.models.user import AccountStatus, LoginSession, Role, User, UserRole
 from council.unit_of_work import unit_of_work
 from tests.conftest import PASSWORD
 
@@ -54,8 +54,9 @@ def snapshot() -> tuple:
         )
 
     return (
-        rows(User, "id", "email", "name", "status", "password_hash", "session_version",
-             "organisation_id", "council_group", "locale"),
+        rows(User, "id", "email", "name", "status", "password_hash", "organisation_id",
+             "council_group", "locale"),
+        rows(LoginSession, "id", "user_id"),
         rows(UserRole, "user_id", "role"),
         rows(Zone, "id", "name", "description"),
         rows(CommunityPoint, "id", "name", "zone_id", "address"),
