@@ -18,6 +18,7 @@ from flask import Blueprint, Response, current_app, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from council import markdown
 from council.domain import open_data, record
 from council.errors import ValidationError
 from council.extensions import db
@@ -156,6 +157,7 @@ def _listing(
 
 def _decisions_json(rows: list) -> list[dict]:
     facts = open_data.poll_facts(db.session, [row.poll for row in rows])
+    markdown.prefetch(db.session, [row.text for row in rows])
     return [shapes.decision(row, facts.get(row.poll_id)) for row in rows]
 
 
@@ -186,6 +188,10 @@ def votes_csv():
 
 def _meetings_json(rows: list) -> list[dict]:
     facts = open_data.meeting_facts(db.session, rows)
+    markdown.prefetch(
+        db.session,
+        [row.description for row in rows] + [i.description for r in rows for i in r.items],
+    )
     return [shapes.meeting(row, facts[row.id]) for row in rows]
 
 
