@@ -194,8 +194,8 @@ def check(text: str, field: str = "body", budget: int = BUDGET) -> None:
 def refusal(field: str) -> ValidationError:
     return ValidationError(
         _(
-            "This text has too much formatting to be shown quickly (links, emphasis, nested "
-            "lists or quotes, table cells). Simplify it or split it, then try again."
+            "This text is too complex to lay out: too many links, emphasis, nested lists or "
+            "quotes, or table cells. Simplify it or split it into parts, then try again."
         ),
         field=field,
     )

@@ -94,7 +94,7 @@ def test_a_comment_over_the_budget_is_refused_before_anything_is_stored(app, pro
     with pytest.raises(ValidationError) as refused:
         post(member, proposal, hostile)
     assert refused.value.field == "body"
-    assert "troppa formattazione" in refused.value.message or "too much" in refused.value.message
+    assert "troppo complesso" in refused.value.message or "too complex" in refused.value.message
     assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
 
 

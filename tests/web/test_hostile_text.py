@@ -18,7 +18,7 @@ from tests.discussion_helpers import make_proposal
 from tests.hostile_markdown import SHAPES, council_prose, count_conversions
 
 WORST = SHAPES["link openers"](48_000)  # "[a](" * 12000: about 19 s before the budget
-REFUSED_IT = "troppa formattazione"
+REFUSED_IT = "troppo complesso"
 
 
 def text(response) -> str:

@@ -135,7 +135,7 @@ def test_minutes_with_a_text_too_costly_to_show_are_refused_by_preview_and_save(
         answer = secretary.post(edit, {"body": hostile, "revision": "1", "action": action},
                                 token_from=edit)  # fmt: skip
         assert answer.status_code == 422, action
-        assert "troppa formattazione" in words(answer)
+        assert "troppo complesso" in words(answer)
     assert head() == before and reload(found).revision == 1
 
 
