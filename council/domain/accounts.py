@@ -17,6 +17,7 @@ from council import events
 from council.domain import login_sessions, permissions, record, throttle
 from council.errors import InvalidState, NotFound, RateLimited, ValidationError
 from council.models.organisation import Organisation
+from council.models.record import RecordEvent
 from council.models.user import AccountStatus, CouncilGroup, Role, User, UserRole
 
 hasher = PasswordHasher()
@@ -94,8 +95,10 @@ def create_user(
     organisation: Organisation | None = None,
     council_group: CouncilGroup | None = None,
     status: AccountStatus = AccountStatus.ACTIVE,
+    recorded: bool = True,
 ) -> User:
-    """Create an account (admin, CLI or demo data). Raises NotAllowed, ValidationError."""
+    """Create an account (admin, CLI or demo data). Raises NotAllowed, ValidationError.
+    `recorded=False`: a registration, recorded when approved (`_record_created`)."""
     if actor is not None:
         permissions.require(actor, "account.manage")
     email = _check_email(email)
@@ -117,18 +120,35 @@ def create_user(
     user.role_rows = [UserRole(role=role) for role in sorted(roles)]
     db.add(user)
     db.flush()
+    if recorded:
+        _record_created(db, actor, user)
+    return user
+
+
+def _record_created(db: Session, actor: User | None, user: User) -> None:
     record.append(
         db,
         kind="account.created",
         actor=actor,
         subject=f"user:{user.public_id}",
         data={
-            "roles": sorted(str(r) for r in roles),
-            "organisation": organisation.id if organisation else None,
-            "status": str(status),
+            "roles": sorted(str(r.role) for r in user.role_rows),
+            "organisation": user.organisation_id,
+            "status": str(user.status),
         },
     )
-    return user
+
+
+def _is_recorded(db: Session, user: User) -> bool:
+    return (
+        db.scalar(
+            select(RecordEvent.seq)
+            .where(RecordEvent.subject == f"user:{user.public_id}")
+            .where(RecordEvent.kind == "account.created")
+            .limit(1)
+        )
+        is not None
+    )
 
 
 REGISTRATION_MAIL = "account.registration_mail"  # not recorded: e-mail the address's owner
@@ -189,6 +209,7 @@ def register_stakeholder(
             roles={Role.STAKEHOLDER},
             organisation=organisation,
             status=AccountStatus.PENDING,
+            recorded=False,  # else the record's head would tell that the address was free
         )
         data = {"user": user.id, "new": True}
         events.queue(db, events.Event(REGISTRATION_MAIL, f"user:{user.public_id}", data))
@@ -206,6 +227,8 @@ def approve(db: Session, actor: User, user: User) -> User:
     permissions.require(actor, "account.approve")
     if user.status != AccountStatus.PENDING:
         raise InvalidState(_("This account is not waiting for approval."))
+    if not _is_recorded(db, user):
+        _record_created(db, None, user)  # a registration enters the record when approved
     user.status = AccountStatus.ACTIVE
     record.append(
         db, kind="account.approved", actor=actor, subject=f"user:{user.public_id}", data={}
@@ -214,14 +237,17 @@ def approve(db: Session, actor: User, user: User) -> User:
 
 
 def reject(db: Session, actor: User, user: User) -> User:
-    """Refuse a pending registration: the account is disabled, never deleted."""
+    """Refuse a pending registration: the account is disabled, never deleted. A refused
+    registration stays out of the record (it never entered it), unless an administrator made
+    the account pending."""
     permissions.require(actor, "account.approve")
     if user.status != AccountStatus.PENDING:
         raise InvalidState(_("This account is not waiting for approval."))
     user.status = AccountStatus.DISABLED
-    record.append(
-        db, kind="account.rejected", actor=actor, subject=f"user:{user.public_id}", data={}
-    )
+    if _is_recorded(db, user):
+        record.append(
+            db, kind="account.rejected", actor=actor, subject=f"user:{user.public_id}", data={}
+        )
     return user
 
 
