@@ -32,10 +32,10 @@ KIND_STORED = {
     # docs/voting.md, "Secret polls: what can be known", says why each word is true;
     # tests/web/test_secret_claims.py checks them
     PollKind.SECRET: _l(
-        "No list of who voted what is kept: only who took part (published at the close, in "
-        "alphabetical order) and the totals. The vote is secret from the other members and the "
-        "public, but not from the platform: whoever runs it or can read its database could work "
-        "out how each member voted. A secret vote cannot be changed once cast."
+        "Only who took part (published at the close, in alphabetical order) and the totals are "
+        "kept, not who voted what. The vote is secret from the other members and the public, "
+        "but not from the platform: whoever runs it or can read its database could work out how "
+        "each member voted. A secret vote cannot be changed once cast."
     ),
 }
 SECRET_HELP = _l("How a secret vote works")

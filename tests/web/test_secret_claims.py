@@ -1,10 +1,11 @@
 """What the screens say of a secret vote, each claim checked (issue 18, finding 8; the list is
 in docs/voting.md, "Secret polls: what can be known"):
 
-- "No list of who voted what is kept ... secret from the other members and the public": two
-  secret polls with the same voters, in the same order, choices swapped between them but the
-  same totals, leave the same rows in every table and every column, the same record events,
-  the same pages, open data and live snapshot. A link from a person to a choice anywhere
+- "Only who took part ... and the totals are kept, not who voted what. The vote is secret
+  from the other members and the public": two secret polls with the same voters, in the same
+  order, choices swapped between them but the same totals, leave the same rows in every table
+  and every column, the same record events, the same pages, open data and live snapshot. A
+  link from a person to a choice anywhere
   would make them differ.
 - "... but not from the platform: whoever can read its database could work out how each
   member voted": reading the counters between ballots gives every choice. If this test ever
