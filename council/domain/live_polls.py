@@ -8,11 +8,14 @@ the room looks at, with its tally as the rules of its kind allow (docs/voting.md
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.exc import ArgumentError, InvalidRequestError
 from sqlalchemy.orm import Session, aliased
 
+from council.db import shared
 from council.models.meeting import Meeting
 from council.models.poll import (
     Ballot,
@@ -26,6 +29,8 @@ from council.models.poll import (
 )
 from council.models.proposal import Amendment, AmendmentState
 from council.models.user import User
+
+log = logging.getLogger(__name__)
 
 
 def version(db: Session, meeting_id: int) -> int | None:
@@ -91,31 +96,84 @@ def _result(poll: Poll) -> dict[str, Any] | None:
     }  # fmt: skip
 
 
-# Made once: a new alias per snapshot costs SQLAlchemy ~2 ms to adapt its columns, every time.
-_MEMBER, _HOLDER = aliased(User, name="member"), aliased(User, name="holder")
+def _named_ballots() -> Select:
+    """Who voted what in a named poll (parameter `poll`), by the member's name, each row with
+    the number of ballots stored (`stored`): read in the same statement, so from the same
+    snapshot of the database even while ballots arrive. With no ballot, one row of NULLs."""
+    member, holder = aliased(User, name="member"), aliased(User, name="holder")
+    stored = (
+        select(func.count(Ballot.id).label("stored"))
+        .where(Ballot.poll_id == bindparam("poll"))
+        .subquery("stored")
+    )
+    return (
+        select(stored.c.stored, Ballot.choice, Ballot.reason, Ballot.proxy_for_id)
+        .add_columns(member.public_id, member.name, holder.public_id, holder.name)
+        .select_from(stored)
+        .outerjoin(Ballot, Ballot.poll_id == bindparam("poll"))
+        .outerjoin(member, member.id == Ballot.cast_for_id)
+        .outerjoin(holder, holder.id == Ballot.voter_id)
+        .order_by(member.name, member.id)
+    )
+
+
+# Made once, whole, at import (a new alias per snapshot costs SQLAlchemy ~2 ms to adapt its
+# columns); shared() says why it must be whole before threads use it.
+NAMED_BALLOTS = shared(_named_ballots())
+
+
+def _ballot(choice, reason, proxy_for, m_id, m_name, h_id, h_name) -> dict[str, Any]:
+    # `by` and `reason` only where there is one: sixty ballots go to every socket of the room
+    # with each change (bench/README.md: the snapshot's size is most of a fan-out's cost)
+    ballot = {"member": _person(m_id, m_name), "choice": str(choice)}
+    if proxy_for:
+        ballot["by"] = _person(h_id, h_name)
+    if reason:
+        ballot["reason"] = reason
+    return ballot
 
 
 def _named(db: Session, poll: Poll) -> list[dict[str, Any]]:
-    member, holder = _MEMBER, _HOLDER
-    rows = db.execute(
-        select(Ballot.choice, Ballot.reason, Ballot.proxy_for_id)
-        .add_columns(member.public_id, member.name, holder.public_id, holder.name)
-        .join(member, member.id == Ballot.cast_for_id)
-        .join(holder, holder.id == Ballot.voter_id)
-        .where(Ballot.poll_id == poll.id)
-        .order_by(member.name, member.id)
-    )
-    ballots = []
-    # `by` and `reason` only where there is one: sixty ballots go to every socket of the room
-    # with each change (bench/README.md: the snapshot's size is most of a fan-out's cost)
-    for choice, reason, proxy_for, m_id, m_name, h_id, h_name in rows:
-        ballot = {"member": _person(m_id, m_name), "choice": str(choice)}
-        if proxy_for:
-            ballot["by"] = _person(h_id, h_name)
-        if reason:
-            ballot["reason"] = reason
-        ballots.append(ballot)
-    return ballots
+    """The named list, checked against the ballots stored: a list that disagrees is never
+    sent (issue 18: 518 entries for 14 ballots). It is logged as an error and read again
+    with a statement made afresh; if still wrong, from the ballots' rows alone."""
+    for attempt, statement in enumerate((NAMED_BALLOTS, None)):
+        try:
+            fresh = statement if statement is not None else _named_ballots()
+            rows = db.execute(fresh, {"poll": poll.id}).all()
+        except (ArgumentError, InvalidRequestError):  # a statement SQLAlchemy cannot compile
+            log.exception("poll %s: the named list could not be read (attempt %s)", poll.id,
+                          attempt + 1)  # fmt: skip
+            continue
+        stored = rows[0].stored if rows else None
+        listed = [row[1:] for row in rows if row.choice is not None]
+        if len(listed) == stored and len({row[3] for row in listed}) == stored:
+            return [_ballot(*row) for row in listed]
+        log.error("poll %s: the named list has %s entries (%s members) for %s stored ballots "
+                  "(attempt %s): not sent", poll.id, len(listed),
+                  len({row[3] for row in listed}), stored, attempt + 1)  # fmt: skip
+    return _named_from_rows(db, poll)
+
+
+def _named_from_rows(db: Session, poll: Poll) -> list[dict[str, Any]]:
+    """The named list from the stored ballots and the people they name, without a join."""
+    ballots = db.execute(
+        select(Ballot.choice, Ballot.reason, Ballot.proxy_for_id, Ballot.cast_for_id,
+               Ballot.voter_id).where(Ballot.poll_id == poll.id)
+    ).all()  # fmt: skip
+    people = {
+        user_id: (public_id, name)
+        for user_id, public_id, name in db.execute(
+            select(User.id, User.public_id, User.name).where(
+                User.id.in_({b.cast_for_id for b in ballots} | {b.voter_id for b in ballots})
+            )
+        )
+    }
+    ballots = sorted(ballots, key=lambda b: (people[b.cast_for_id][1], b.cast_for_id))
+    return [
+        _ballot(b.choice, b.reason, b.proxy_for_id, *people[b.cast_for_id], *people[b.voter_id])
+        for b in ballots
+    ]
 
 
 def _people(db: Session, table, column, poll: Poll) -> list[dict[str, str]]:
@@ -128,6 +186,24 @@ def _people(db: Session, table, column, poll: Poll) -> list[dict[str, str]]:
             .order_by(User.name, User.id)
         )
     ]
+
+
+def _participants(db: Session, poll: Poll) -> list[dict[str, str]]:
+    """Who took part in a closed secret poll, checked against its totals (stored at the
+    close from the counters, which move with each participation): as _named."""
+    counted = poll.yes + poll.no + poll.abstain
+    for attempt in (1, 2):
+        people = _people(db, Participation, Participation.cast_for_id, poll)
+        if len(people) == counted == len({person["id"] for person in people}):
+            return people
+        log.error("poll %s: %s took part for %s votes counted (attempt %s)", poll.id,
+                  len(people), counted, attempt)  # fmt: skip
+    stored = db.execute(
+        select(User.public_id, User.name).where(
+            User.id.in_(select(Participation.cast_for_id).where(Participation.poll_id == poll.id))
+        )
+    )
+    return sorted((_person(*row) for row in stored), key=lambda p: (p["name"], p["id"]))
 
 
 def section(db: Session, meeting: Meeting, represented: int, present: int) -> dict[str, Any]:
@@ -167,7 +243,7 @@ def section(db: Session, meeting: Meeting, represented: int, present: int) -> di
                 tally[ballot["choice"]] += 1
             voted = len(ballots)
         elif shown.state == PollState.CLOSED:
-            participants = _people(db, Participation, Participation.cast_for_id, shown)
+            participants = _participants(db, shown)
             tally = {"in_favour": shown.yes, "against": shown.no, "abstain": shown.abstain}
             voted = len(participants)
         else:

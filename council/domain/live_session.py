@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from council.db import shared
 from council.domain import attendance, live_polls, meetings, permissions, speakers
 from council.domain.record import format_at
 from council.errors import InvalidState
@@ -121,9 +122,22 @@ def _person(public_id: str, name: str) -> dict[str, str]:
     return {"id": public_id, "name": name}
 
 
-# Made once: a new alias per snapshot costs SQLAlchemy ~2 ms to adapt its columns, every time
-# (bench/README.md, live_poll.py).
-_GIVER, _HOLDER = aliased(User, name="giver"), aliased(User, name="holder")
+def _proxies() -> Select:
+    """The meeting's active proxies (parameter `meeting`), as granted: giver, holder."""
+    giver, holder = aliased(User, name="giver"), aliased(User, name="holder")
+    return (
+        select(giver.public_id, giver.name, holder.public_id, holder.name)
+        .select_from(Proxy)
+        .join(giver, giver.id == Proxy.from_user_id)
+        .join(holder, holder.id == Proxy.to_user_id)
+        .where(Proxy.meeting_id == bindparam("meeting"), Proxy.revoked_at.is_(None))
+        .order_by(Proxy.granted_at, Proxy.id)
+    )
+
+
+# Made once, whole (a new alias per snapshot costs SQLAlchemy ~2 ms to adapt its columns,
+# bench/README.md); council.db.shared says why whole.
+PROXIES = shared(_proxies())
 
 
 def state(db: Session, meeting: Meeting) -> dict[str, Any]:
@@ -188,17 +202,9 @@ def state(db: Session, meeting: Meeting) -> dict[str, Any]:
             waiting.append(
                 {"request": row.id, "user": _person(public_id, name), "kind": str(row.kind)}
             )
-    giver, holder = _GIVER, _HOLDER
     proxies = [
         {"from": _person(f_id, f_name), "to": _person(t_id, t_name)}
-        for f_id, f_name, t_id, t_name in db.execute(
-            select(giver.public_id, giver.name, holder.public_id, holder.name)
-            .select_from(Proxy)
-            .join(giver, giver.id == Proxy.from_user_id)
-            .join(holder, holder.id == Proxy.to_user_id)
-            .where(Proxy.meeting_id == meeting.id, Proxy.revoked_at.is_(None))
-            .order_by(Proxy.granted_at, Proxy.id)
-        )
+        for f_id, f_name, t_id, t_name in db.execute(PROXIES, {"meeting": meeting.id})
     ]
     current = next((entry for entry in agenda if entry["current"]), None)
     here = {person["id"] for person in present}

@@ -325,7 +325,7 @@ def _poll(db: Session, poll: Poll) -> Iterator[str]:
     else:
         took_part = polls.participants_by_name(db, poll)
         yield _(
-            "Secret ballot: how each member voted is not recorded. Took part (%(num)d, in "
+            "Secret ballot: how each member voted is not published. Took part (%(num)d, in "
             "alphabetical order): %(names)s.",
             num=len(took_part), names=_names(took_part),
         )  # fmt: skip

@@ -14,9 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from council.db import shared
 from council.domain.polls import GroupResult
 from council.errors import NotFound
 from council.models.meeting import PUBLIC_STATES, AgendaItem, Attendance, Meeting
@@ -36,7 +37,6 @@ from council.models.user import CouncilGroup, User
 PUBLIC_MEETING = Meeting.state.in_(PUBLIC_STATES)
 # The states a published proposal can be in (a draft is never published).
 PROPOSAL_STATES = tuple(state for state in ProposalState if state != ProposalState.DRAFT)
-_MEMBER, _VOTER = aliased(User, name="member"), aliased(User, name="voter")
 
 
 @dataclass
@@ -162,6 +162,21 @@ def group_results(ballots: list[BallotFact]) -> list[GroupResult]:
     ]
 
 
+def _named_facts() -> Select:
+    """The ballots of the named polls whose ids are the parameter `polls`, with the people."""
+    member, voter = aliased(User, name="member"), aliased(User, name="voter")
+    return (
+        select(Ballot.poll_id, Ballot.choice, Ballot.reason, *_person(member), *_person(voter))
+        .join(member, member.id == Ballot.cast_for_id)
+        .join(voter, voter.id == Ballot.voter_id)
+        .where(Ballot.poll_id.in_(bindparam("polls", expanding=True)))
+    )
+
+
+# Made once, whole: council.db.shared says why.
+NAMED_FACTS = shared(_named_facts())
+
+
 def poll_facts(db: Session, polls: list[Poll]) -> dict[int, PollFacts]:
     """The published details of the closed polls among these, in three queries (columns, not
     accounts); a prepared or open poll publishes none (the live room shows only how many have
@@ -171,13 +186,7 @@ def poll_facts(db: Session, polls: list[Poll]) -> dict[int, PollFacts]:
     named = [poll.id for poll in closed if poll.kind == PollKind.NAMED]
     secret = [poll.id for poll in closed if poll.kind == PollKind.SECRET]
     if named:
-        rows = db.execute(
-            select(Ballot.poll_id, Ballot.choice, Ballot.reason, *_person(_MEMBER),
-                   *_person(_VOTER))
-            .join(_MEMBER, _MEMBER.id == Ballot.cast_for_id)
-            .join(_VOTER, _VOTER.id == Ballot.voter_id)
-            .where(Ballot.poll_id.in_(named))
-        )  # fmt: skip
+        rows = db.execute(NAMED_FACTS, {"polls": named})
         for poll_id, choice, reason, *people in rows:
             cast_for, cast_by = Person(*people[:4]), Person(*people[4:])
             facts[poll_id].ballots.append(
@@ -247,28 +256,35 @@ class BallotRow:
         return self.proxy_for_id is not None
 
 
-def named_ballots(db: Session) -> Iterator[BallotRow]:
-    """Every ballot of the closed named polls of public meetings, poll by poll (in the order
-    they closed), by the member's name; read in batches, for a streamed download."""
+def _named_ballots() -> Select:
+    member, voter = aliased(User, name="member"), aliased(User, name="voter")
     columns = [
         Poll.id, Poll.question, Poll.closed_at, Poll.meeting_id, AgendaItem.title,
-        Poll.amendment_id, Decision.year, Decision.seq, _MEMBER.public_id, _MEMBER.name,
-        _MEMBER.council_group, Ballot.choice, Ballot.proxy_for_id, _VOTER.public_id,
-        _VOTER.name, Ballot.reason,
+        Poll.amendment_id, Decision.year, Decision.seq, member.public_id, member.name,
+        member.council_group, Ballot.choice, Ballot.proxy_for_id, voter.public_id,
+        voter.name, Ballot.reason,
     ]  # fmt: skip
-    query = (
+    return (
         select(*columns)
         .join(Poll, Poll.id == Ballot.poll_id)
         .join(Meeting, Meeting.id == Poll.meeting_id)
         .join(AgendaItem, AgendaItem.id == Poll.item_id)
-        .join(_MEMBER, _MEMBER.id == Ballot.cast_for_id)
-        .join(_VOTER, _VOTER.id == Ballot.voter_id)
+        .join(member, member.id == Ballot.cast_for_id)
+        .join(voter, voter.id == Ballot.voter_id)
         .outerjoin(Decision, Decision.poll_id == Poll.id)
         .where(PUBLIC_MEETING, Poll.state == PollState.CLOSED, Poll.kind == PollKind.NAMED)
-        .order_by(Poll.closed_at, Poll.id, _MEMBER.name, _MEMBER.id)
+        .order_by(Poll.closed_at, Poll.id, member.name, member.id)
         .execution_options(yield_per=500)
     )
-    for row in db.execute(query):
+
+
+NAMED_BALLOTS = shared(_named_ballots())
+
+
+def named_ballots(db: Session) -> Iterator[BallotRow]:
+    """Every ballot of the closed named polls of public meetings, poll by poll (in the order
+    they closed), by the member's name; read in batches, for a streamed download."""
+    for row in db.execute(NAMED_BALLOTS):
         yield BallotRow(*row)
 
 

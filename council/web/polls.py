@@ -29,13 +29,16 @@ KIND_STORED = {
         "Each vote is public, with the name of the member it belongs to, the name of whoever "
         "cast it when it was cast by proxy, and any statement of vote (dichiarazione di voto)."
     ),
+    # docs/voting.md, "Secret polls: what can be known", says why each word is true;
+    # tests/web/test_secret_claims.py checks them
     PollKind.SECRET: _l(
-        "Only who took part and the totals are stored: nothing links a person to a choice, so "
-        "nobody, the platform included, can tell how anyone voted. The list of those who took "
-        "part is published, in alphabetical order, when the poll closes. A secret vote cannot "
-        "be changed once cast."
+        "Only who took part (published at the close, in alphabetical order) and the totals are "
+        "kept, not who voted what. The vote is secret from the other members and the public, "
+        "but not from the platform: whoever runs it or can read its database could work out how "
+        "each member voted. A secret vote cannot be changed once cast."
     ),
 }
+SECRET_HELP = _l("How a secret vote works")
 STATE_LABELS = {
     PollState.PREPARED: _l("not yet open"),
     PollState.OPEN: _l("voting open"),
@@ -152,6 +155,7 @@ def _helpers():
         "poll_kind_labels": KIND_LABELS,
         "poll_kind_titles": KIND_TITLES,
         "poll_kind_stored": KIND_STORED,
+        "poll_secret_help": SECRET_HELP,
         "poll_state_labels": STATE_LABELS,
         "poll_state_tones": STATE_TONES,
         "poll_rule_labels": RULE_LABELS,
@@ -165,6 +169,13 @@ def _helpers():
         "poll_quorum_needed": quorum_needed,
         "meeting_votes": _meeting_votes,
     }
+
+
+@bp.get("/secret-ballot")
+def secret_ballot():
+    """How a secret vote works: what is published, what is stored, who could link a member to
+    a choice (docs/voting.md says the same for developers and operators)."""
+    return render_template("polls/secret.html")
 
 
 @bp.get("/<int:poll_id>")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -56,9 +57,11 @@ def labels() -> dict[str, Any]:
         "by_proxy": _("by proxy: cast by %(name)s", name="NAME"),
         "nobody_voted": _("Nobody has voted yet."),
         "secret_open": _(
-            "Secret vote: how each member votes is never shown, nor stored; the totals appear "
-            "when the poll closes."
+            "Secret vote: only how many have voted is shown; the totals appear when the poll "
+            "closes."
         ),
+        "secret_help": str(words.SECRET_HELP),
+        "secret_help_url": url_for("polls.secret_ballot"),
         "took_part": _("Who took part"),
         "conflicts": _("Conflicts of interest"),
         "approved": _("approved"),

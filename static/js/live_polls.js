@@ -150,6 +150,11 @@
       const stored = make("p", "vote-stored");
       stored.append(make("strong", "", V.what_stored + ":"), " " + V.stored[p.kind]);
       if (p.kind === "named") stored.append(" " + (p.allow_change ? V.change_allowed : V.change_refused));
+      else {
+        const help = make("a", "", V.secret_help);
+        help.href = V.secret_help_url;
+        stored.append(" ", help);
+      }
       const rule = make("p", "vote-rule");
       rule.textContent = V.explain[p.rule];
       return [badges, make("p", "vote-question", p.question), stored, rule];

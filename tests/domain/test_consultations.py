@@ -56,7 +56,7 @@ def test_a_draft_is_private_and_not_recorded(council):
     assert [o.label for o in consultation.options] == OPTIONS
     assert head() == before
     assert queries.get(db.session, council.chair, consultation.id).id == consultation.id
-    for outsider in (council.members[0], council.stakeholder, AnonymousUserMixin()):
+    for outsider in (council.members[0], council.stakeholder, council.admin, AnonymousUserMixin()):
         with pytest.raises(NotFound):
             queries.get(db.session, outsider, consultation.id)
     assert queries.listing(db.session, council.members[0])["drafts"] == []

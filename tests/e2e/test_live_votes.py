@@ -188,6 +188,7 @@ def test_a_secret_poll_never_shows_a_choice_by_person(new_context, council):
     wait_live(projector)
     expect(phone.locator('[data-live="vote-panel"]')).to_contain_text("Votazione segreta")
     expect(phone.locator(".ballot-form textarea")).to_have_count(0)  # no statement
+    expect(phone.locator('[data-live="vote-panel"]')).to_contain_text("non per la piattaforma")
     phone.get_by_role("button", name="Contrario").tap()
     expect(phone.locator(".vote-done")).to_have_text("Il tuo voto segreto è stato registrato.")
     run(voting.cast_ballot, b, poll, "in_favour", "b-secret")
@@ -205,6 +206,11 @@ def test_a_secret_poll_never_shows_a_choice_by_person(new_context, council):
         expect(screen.locator(".vote-people-box summary")).to_have_text("Chi ha partecipato (2)")
         accessible(screen)
     assert count(Participation, poll) == 2
+    phone.locator('[data-live="vote-panel"]').get_by_role(
+        "link", name="Come funziona il voto segreto"
+    ).click()  # the link drawn again by live_polls.js from the close's snapshot
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Come funziona il voto segreto")
+    accessible(phone)
 
 
 def test_a_poll_without_quorum_does_not_open_and_the_chair_reads_why(new_context, council):

@@ -50,6 +50,12 @@ def test_the_named_and_the_secret_poll_on_a_phone(page: Page, told):
     expect(page.get_by_role("heading", name="Chi ha partecipato (9)")).to_be_visible()
     expect(page.get_by_role("table")).to_have_count(0)  # no table of votes by person or group
     expect(page.get_by_text("Una votazione segreta non ha risultati per gruppo")).to_be_visible()
+    page.get_by_role("link", name="Come funziona il voto segreto").first.click()
+    expect(
+        page.get_by_role("heading", name="Chi potrebbe scoprire come hai votato")
+    ).to_be_visible()
+    axe_check(page)
+    assert horizontal_overflow(page) == 0
 
 
 def test_the_meeting_lists_its_votes_on_a_desktop(new_context, told):

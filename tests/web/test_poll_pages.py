@@ -109,7 +109,8 @@ def test_a_secret_poll_shows_who_took_part_by_name_and_the_totals_never_a_choice
     page = read(make_web(), f"/polls/{told.secret.id}")
     seen = words(page)
     assert "Votazione segreta" in seen
-    assert "Si conservano solo chi ha partecipato e i totali" in seen
+    assert "Si conservano solo chi ha partecipato (pubblicato alla chiusura" in seen
+    assert "e i totali, non chi ha votato cosa. Il voto è segreto" in seen
     assert "Favorevoli 2, ne servivano almeno 6: respinta." in seen
     assert "Una votazione segreta non ha risultati per gruppo" in seen
     people = section(page, "participants-title")
