@@ -128,6 +128,9 @@ class GroupCommit:
                 if isinstance(outcome, DomainError):
                     waiting.ack = self.refused(outcome)
                     continue
+                if isinstance(outcome, dict) and "state_version" in outcome:
+                    waiting.ack = outcome  # its own version, read in the batch's transaction
+                    continue
                 meeting = waiting.args["meeting"]
                 if meeting not in versions:
                     versions[meeting] = self.answer(meeting, None)

@@ -3,12 +3,14 @@ of the live server, reading acknowledgements and versioned snapshots."""
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
 
 import requests
 import socketio
+import websocket
 
 from tests.conftest import PASSWORD
 
@@ -115,3 +117,57 @@ class Client:
 
     def close_in_background(self) -> None:
         threading.Thread(target=self.sio.disconnect, daemon=True).start()
+
+
+class Raw:
+    """A Socket.IO connection spoken by hand over a WebSocket, as a client written from
+    docs/realtime.md alone speaks it: packets sent as given (without waiting for answers),
+    frames read in the order they arrive."""
+
+    def __init__(self, base_url: str, cookie: str | None = None) -> None:
+        url = base_url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+        headers = [f"User-Agent: {USER_AGENT}"] + ([f"Cookie: {cookie}"] if cookie else [])
+        self.ws = websocket.create_connection(url, header=headers, timeout=10)
+        assert self.ws.recv().startswith("0")
+        self.ws.send("40")
+        assert self.ws.recv().startswith("40")
+        self.frames: list[tuple[str, object, object]] = []  # ("ack", id, data) / ("event", ...)
+
+    def send(self, packet: str) -> None:
+        self.ws.send(packet)
+
+    def emit(self, ack_id: int | None, event: str, payload) -> None:
+        self.send(f"42{'' if ack_id is None else ack_id}{json.dumps([event, payload])}")
+
+    def acks(self) -> dict:
+        return {key: data for kind, key, data in self.frames if kind == "ack"}
+
+    def snapshots(self) -> list[dict]:
+        return [data for kind, name, data in self.frames
+                if kind == "event" and name == "meeting.snapshot"]  # fmt: skip
+
+    def read(self, until, timeout: float = 20) -> None:
+        """Read frames until until(self) is true (answering the server's pings)."""
+        deadline = time.monotonic() + timeout
+        while not until(self):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"not there after {timeout} s; {len(self.frames)} frames")
+            self.ws.settimeout(left)
+            frame = self.ws.recv()
+            if frame == "2":
+                self.ws.send("3")
+            elif frame.startswith("43"):
+                digits = re.match(r"43(\d+)", frame).group(1)
+                data = json.loads(frame[2 + len(digits) :])
+                self.frames.append(("ack", int(digits), data[0] if data else None))
+            elif frame.startswith("42"):
+                name, *args = json.loads(frame[2:])
+                self.frames.append(("event", name, args[0] if args else None))
+
+    def answered(self, *ack_ids: int, timeout: float = 20) -> dict:
+        self.read(lambda raw: set(ack_ids) <= raw.acks().keys(), timeout)
+        return self.acks()
+
+    def close(self) -> None:
+        self.ws.close()

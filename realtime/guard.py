@@ -1,0 +1,183 @@
+"""What one socket may ask of its process, and what a socket event may never do: die without
+an answer (docs/realtime.md, "Limits"; docs/deployment.md for the settings).
+
+Every handler runs through `Guard.handler`: the socket's events are admitted by a token bucket
+(`SOCKET_EVENTS_PER_SECOND`, up to `SOCKET_EVENT_BURST` at once) and a bound on its events in
+flight (`SOCKET_EVENTS_IN_FLIGHT`); one over either is answered at once, without touching the
+database, `rate_limited` with `retry_after`. A handler that uses the database waits for one of
+the process's `SOCKET_DATABASE_TURNS` turns (fewer than the pool's connections, so that the
+broadcaster, the ballots' writer and the pages always find one), or answers `busy` after
+`SOCKET_DATABASE_WAIT` seconds. Any exception is answered `error`. Each event is logged once,
+with the public id the socket connected as (no database read for the log); a run of
+refusals of one socket is logged by its first.
+
+One socket sending joins as fast as it can no longer holds the others up (the issue's
+measure: 1,000 joins made a member's check-in wait 13-19 s, 2,500 emptied the pool).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import request
+from flask_babel import gettext as _
+
+from council import logs
+from council.extensions import db
+
+log = logging.getLogger(__name__)
+
+WHO = "consiglio.who"  # the environ's public id of the person the socket connected as
+
+
+def error(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"ok": False, "error": code, "message": message, **extra}
+
+
+def unexpected() -> dict[str, Any]:
+    return error("error", _("An unexpected error occurred. Nothing was changed."))
+
+
+@dataclass
+class _Socket:
+    tokens: float
+    stamp: float
+    in_flight: int = 0
+    refusing: bool = False  # the last event was refused (the run's first was logged)
+
+
+@dataclass
+class Limits:
+    """Per socket: a token bucket of `rate` events a second holding up to `burst`, and at most
+    `in_flight` events being handled at once."""
+
+    rate: float = 10.0
+    burst: int = 30
+    in_flight: int = 4
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _sockets: dict[str, _Socket] = field(default_factory=dict, repr=False)
+
+    def admit(self, sid: str) -> float | None:
+        """None: admitted (and counted in flight until `done`); else seconds to wait."""
+        now = time.monotonic()
+        with self._lock:
+            state = self._sockets.get(sid)
+            if state is None:
+                state = self._sockets[sid] = _Socket(float(self.burst), now)
+            state.tokens = min(float(self.burst), state.tokens + (now - state.stamp) * self.rate)
+            state.stamp = now
+            if state.in_flight >= self.in_flight:
+                return round(max(0.1, 1 / self.rate), 2)
+            if state.tokens < 1:
+                return round((1 - state.tokens) / self.rate, 2)
+            state.tokens -= 1
+            state.in_flight += 1
+            return None
+
+    def done(self, sid: str) -> None:
+        with self._lock:
+            state = self._sockets.get(sid)
+            if state is not None:
+                state.in_flight -= 1
+
+    def first_refusal(self, sid: str, refused: bool) -> bool:
+        """Note whether this event was refused; true for the first of a run of refusals."""
+        with self._lock:
+            state = self._sockets.get(sid)
+            if state is None:
+                return refused
+            first = refused and not state.refusing
+            state.refusing = refused
+            return first
+
+    def forget(self, sid: str) -> None:
+        with self._lock:
+            self._sockets.pop(sid, None)
+
+
+class Guard:
+    def __init__(self, limits: Limits, database_turns: int, database_wait: float) -> None:
+        self.limits = limits
+        self.turns = threading.BoundedSemaphore(database_turns)
+        self.database_wait = database_wait
+
+    @classmethod
+    def from_config(cls, config: Any) -> Guard:
+        limits = Limits(
+            rate=float(config.get("SOCKET_EVENTS_PER_SECOND", 10)),
+            burst=int(config.get("SOCKET_EVENT_BURST", 30)),
+            in_flight=int(config.get("SOCKET_EVENTS_IN_FLIGHT", 4)),
+        )
+        return cls(limits, int(config.get("SOCKET_DATABASE_TURNS", 8)),
+                   float(config.get("SOCKET_DATABASE_WAIT", 10)))  # fmt: skip
+
+    def handler(self, name: str, handle: Callable, *, database: bool = True) -> Callable:
+        """`handle` admitted, run (holding a database turn if `database`), answered and logged
+        as the event `name`."""
+
+        def guarded(*args):
+            started = time.perf_counter()
+            sid = request.sid
+            wait = self.limits.admit(sid)
+            if wait is not None:
+                if self.limits.first_refusal(sid, True):
+                    logs.socket_event(name, started, "rate_limited", request.environ.get(WHO))
+                return error("rate_limited", _("Too many requests at once: send it again in a "
+                                               "moment."), retry_after=wait)  # fmt: skip
+            self.limits.first_refusal(sid, False)
+            try:
+                ack = self._run(name, handle, args, database)
+            finally:
+                self.limits.done(sid)
+            outcome = "ok" if not isinstance(ack, dict) or ack.get("ok") else ack.get("error")
+            logs.socket_event(name, started, str(outcome), request.environ.get(WHO))
+            return ack
+
+        return guarded
+
+    def _run(self, name: str, handle: Callable, args: tuple, database: bool) -> Any:
+        if database and not self.turns.acquire(timeout=self.database_wait):
+            return error("busy", _("The server is busy: send it again in a moment."))
+        try:
+            return handle(*args)
+        except Exception:
+            log.exception("socket event %s failed", name)
+            return unexpected()
+        finally:
+            if database:
+                db.session.remove()  # its connection back to the pool before the next turn
+                self.turns.release()
+
+
+class TooLarge:
+    """An integer of more than 100 digits in a payload: never parsed (Engine.IO's own guard,
+    int() of a long string costs quadratic time), a value of no field's type, so the field is
+    refused `invalid` instead of the whole packet being dropped without an answer."""
+
+    def __repr__(self) -> str:
+        return "TooLarge()"
+
+
+TOO_LARGE = TooLarge()
+
+
+def _parse_int(digits: str) -> int | TooLarge:
+    return TOO_LARGE if len(digits.lstrip("-")) > 100 else int(digits)
+
+
+class PacketJSON:
+    """The JSON module of Socket.IO packets (`json=` of SocketIO): the standard one, but an
+    over-long integer becomes TOO_LARGE instead of failing the packet."""
+
+    dumps = staticmethod(json.dumps)
+
+    @staticmethod
+    def loads(*args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("parse_int", _parse_int)
+        return json.loads(*args, **kwargs)
