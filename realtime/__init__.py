@@ -28,6 +28,7 @@ def init_realtime(app: Flask) -> None:
         prefix = app.config.get("SOCKETIO_CHANNEL", "consiglio")
         peers = Peers(app.config["REDIS_URL"], f"{prefix}:peers")
     guard = Guard.from_config(app.config)
+    guard.install(socketio.server, app)
     connection.register(socketio, peers, guard)
     meeting_room.register(socketio, app, peers, guard)
     broadcast.start(peers)

@@ -14,7 +14,7 @@ from flask_socketio import SocketIO, join_room, leave_room
 from council.domain import discussion, permissions
 from council.errors import NotFound
 from council.extensions import db
-from realtime.guard import WHO, Guard, error, unexpected
+from realtime.guard import LANGUAGE, WHO, Guard, error, unexpected
 from realtime.peers import Peers
 
 log = logging.getLogger(__name__)
@@ -59,8 +59,9 @@ def _room_of(payload) -> str | None:
 # accepted when the socket connected: its session protection (same address and User-Agent as
 # the login), the remember cookie, an active account. Sessions are not managed per socket
 # (realtime/__init__.py), so the session an event sees is the cookie's again, unchecked.
+# It holds too the person's public id (guard.WHO, for the log) and the language chosen then
+# (guard.LANGUAGE, for answers made elsewhere).
 LOGIN = "consiglio.login"
-LANGUAGE = "consiglio.language"  # and the language chosen then, for answers made elsewhere
 
 
 def login() -> str | None:

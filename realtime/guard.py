@@ -25,15 +25,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import request
+from flask import Flask, request
 from flask_babel import gettext as _
+from socketio import packet
 
 from council import logs
 from council.extensions import db
+from council.i18n import speaking
 
 log = logging.getLogger(__name__)
 
 WHO = "consiglio.who"  # the environ's public id of the person the socket connected as
+LANGUAGE = "consiglio.language"  # and the language chosen then (connection.py)
 
 
 def error(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -49,7 +52,7 @@ class _Socket:
     tokens: float
     stamp: float
     in_flight: int = 0
-    refusing: bool = False  # the last event was refused (the run's first was logged)
+    refusing: bool = False  # the last event was refused (the run's first is logged)
 
 
 @dataclass
@@ -72,10 +75,11 @@ class Limits:
                 state = self._sockets[sid] = _Socket(float(self.burst), now)
             state.tokens = min(float(self.burst), state.tokens + (now - state.stamp) * self.rate)
             state.stamp = now
-            if state.in_flight >= self.in_flight:
-                return round(max(0.1, 1 / self.rate), 2)
-            if state.tokens < 1:
-                return round((1 - state.tokens) / self.rate, 2)
+            if state.in_flight >= self.in_flight or state.tokens < 1:
+                first, state.refusing = not state.refusing, True
+                wait = max(0.1, (1 - state.tokens) / self.rate)
+                return round(wait, 2) if first else -round(wait, 2)
+            state.refusing = False
             state.tokens -= 1
             state.in_flight += 1
             return None
@@ -83,18 +87,8 @@ class Limits:
     def done(self, sid: str) -> None:
         with self._lock:
             state = self._sockets.get(sid)
-            if state is not None:
+            if state is not None and state.in_flight > 0:
                 state.in_flight -= 1
-
-    def first_refusal(self, sid: str, refused: bool) -> bool:
-        """Note whether this event was refused; true for the first of a run of refusals."""
-        with self._lock:
-            state = self._sockets.get(sid)
-            if state is None:
-                return refused
-            first = refused and not state.refusing
-            state.refusing = refused
-            return first
 
     def forget(self, sid: str) -> None:
         with self._lock:
@@ -106,6 +100,8 @@ class Guard:
         self.limits = limits
         self.turns = threading.BoundedSemaphore(database_turns)
         self.database_wait = database_wait
+        self.names: set[str] = set()  # the events handled (others are logged as "unknown")
+        self._refusals: dict[str | None, str] = {}  # language -> the refusal's message
 
     @classmethod
     def from_config(cls, config: Any) -> Guard:
@@ -117,24 +113,51 @@ class Guard:
         return cls(limits, int(config.get("SOCKET_DATABASE_TURNS", 8)),
                    float(config.get("SOCKET_DATABASE_WAIT", 10)))  # fmt: skip
 
+    def install(self, server: Any, app: Flask) -> None:
+        """Admit each event as it arrives, before python-socketio starts a thread (or a
+        greenlet) and Flask a request for it: a refusal costs the process a few
+        microseconds and no database, and goes back at once."""
+        handle_event = server._handle_event
+
+        def admitted(eio_sid, namespace, ack_id, data):
+            namespace = namespace or "/"
+            sid = server.manager.sid_from_eio_sid(eio_sid, namespace)
+            if sid is None or not server.manager.is_connected(sid, namespace):
+                return handle_event(eio_sid, namespace, ack_id, data)
+            wait = self.limits.admit(sid)
+            if wait is None:
+                return handle_event(eio_sid, namespace, ack_id, data)
+            environ = server.get_environ(sid, namespace) or {}
+            if wait > 0:  # the first of a run of refusals
+                name = data[0] if data and data[0] in self.names else "unknown"
+                logs.socket_event(name, time.perf_counter(), "rate_limited", environ.get(WHO))
+            if ack_id is not None:
+                refusal = self.refusal(app, environ.get(LANGUAGE), abs(wait))
+                server._send_packet(eio_sid, server.packet_class(
+                    packet.ACK, namespace=namespace, id=ack_id, data=[refusal]))  # fmt: skip
+            return None
+
+        server._handle_event = admitted
+
+    def refusal(self, app: Flask, language: str | None, wait: float) -> dict[str, Any]:
+        message = self._refusals.get(language)
+        if message is None:
+            with app.app_context(), speaking(language):
+                message = _("Too many requests: wait a moment and try again.")
+                self._refusals[language] = message
+        return error("rate_limited", message, retry_after=wait)
+
     def handler(self, name: str, handle: Callable, *, database: bool = True) -> Callable:
-        """`handle` admitted, run (holding a database turn if `database`), answered and logged
-        as the event `name`."""
+        """`handle` run (holding a database turn if `database`), answered and logged as the
+        event `name`; the socket's event in flight ends with it (it was admitted: install)."""
+        self.names.add(name)
 
         def guarded(*args):
             started = time.perf_counter()
-            sid = request.sid
-            wait = self.limits.admit(sid)
-            if wait is not None:
-                if self.limits.first_refusal(sid, True):
-                    logs.socket_event(name, started, "rate_limited", request.environ.get(WHO))
-                return error("rate_limited", _("Too many requests at once: send it again in a "
-                                               "moment."), retry_after=wait)  # fmt: skip
-            self.limits.first_refusal(sid, False)
             try:
                 ack = self._run(name, handle, args, database)
             finally:
-                self.limits.done(sid)
+                self.limits.done(request.sid)
             outcome = "ok" if not isinstance(ack, dict) or ack.get("ok") else ack.get("error")
             logs.socket_event(name, started, str(outcome), request.environ.get(WHO))
             return ack

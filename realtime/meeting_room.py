@@ -169,7 +169,8 @@ class Live:
             self.socketio.sleep(seconds)
 
     def joined(self, meeting_id: int, sid: str, member: str | None) -> None:
-        self.presence.join(meeting_id, sid, member)
+        if self.presence.join(meeting_id, sid, member):
+            self.changed(meeting_id, state=False)  # the others see one more connection
         if not self._started and self.peers is not None:  # only Redis entries expire
             self._started = True
             self.socketio.start_background_task(self.presence.run_heartbeats, self.socketio.sleep)
@@ -329,7 +330,6 @@ def on_join(payload=None):
         return error("gone", _("Not connected."))
     member = user.public_id if user is not None and user.has_role(Role.MEMBER) else None
     live().joined(meeting.id, request.sid, member)
-    live().changed(meeting.id, state=False)  # the others see one more connection
     snapshot = live().snapshot_for_join(meeting)
     mine = polls.mine(db.session, meeting, user) if member else None
     ack = {"ok": True, "state_version": snapshot["version"], "snapshot": snapshot,
