@@ -105,13 +105,9 @@ class Guard:
 
     @classmethod
     def from_config(cls, config: Any) -> Guard:
-        limits = Limits(
-            rate=float(config.get("SOCKET_EVENTS_PER_SECOND", 10)),
-            burst=int(config.get("SOCKET_EVENT_BURST", 30)),
-            in_flight=int(config.get("SOCKET_EVENTS_IN_FLIGHT", 4)),
-        )
-        return cls(limits, int(config.get("SOCKET_DATABASE_TURNS", 8)),
-                   float(config.get("SOCKET_DATABASE_WAIT", 10)))  # fmt: skip
+        limits = Limits(config["SOCKET_EVENTS_PER_SECOND"], config["SOCKET_EVENT_BURST"],
+                        config["SOCKET_EVENTS_IN_FLIGHT"])  # fmt: skip
+        return cls(limits, config["SOCKET_DATABASE_TURNS"], config["SOCKET_DATABASE_WAIT"])
 
     def install(self, server: Any, app: Flask) -> None:
         """Admit each event as it arrives, before python-socketio starts a thread (or a

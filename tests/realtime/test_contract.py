@@ -16,6 +16,7 @@ from flask import has_request_context, request
 from council.domain import meetings, polls
 from council.unit_of_work import unit_of_work
 from realtime import meeting_room
+from realtime.guard import Limits
 from tests.meeting_helpers import convened_meeting, head, make_council, running_meeting
 from tests.realtime.live_helpers import USER_AGENT, Raw, login_cookie, ok
 from tests.realtime.test_live_polls import ballots, prepare, voting_room
@@ -250,3 +251,16 @@ def test_every_socket_event_is_logged_once(council, connect, caplog):
         ("meeting.leave", "ok", member.public_id),
         ("unknown", "unknown_event", member.public_id),
     ]
+
+
+def test_a_sockets_limits_admit_a_burst_then_the_rate_and_a_few_at_once():
+    limits = Limits(rate=10, burst=3, in_flight=2)
+    assert [limits.admit("s"), limits.admit("s")] == [None, None]
+    assert limits.admit("s") > 0  # two in flight already: the first refusal of a run
+    assert limits.admit("s") < 0  # the next ones of the run (not logged)
+    limits.done("s")
+    assert limits.admit("s") is None  # the third of the burst
+    limits.done("s")
+    limits.done("s")
+    assert 0.09 <= limits.admit("s") <= 0.1  # the bucket is empty: a token comes in 0.1 s
+    assert limits.admit("other") is None  # each socket its own
