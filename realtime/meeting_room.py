@@ -100,16 +100,18 @@ class Live:
         meeting = db.session.get(Meeting, int(room.removeprefix("meeting:")))
         return self._keep(room, generation, self.snapshot(meeting)) if meeting else None
 
-    def snapshot_for_join(self, meeting: Meeting) -> dict[str, Any]:
+    def snapshot_for_join(self, meeting: Meeting, again: bool = False) -> dict[str, Any]:
         """The room's snapshot for a joining socket: the one last built, with presence and
-        the time of now, while no change of the live state came since (a reconnecting crowd,
-        or one socket joining again and again, costs one build); and never older than the
-        latest this process built for the room, which may already have reached the socket."""
+        the time of now, while no change of the live state came since (a reconnecting crowd
+        costs one build), or whatever came if the socket is in the room `again` (a broadcast
+        of the change follows: a socket joining again and again costs no build); and never
+        older than the latest this process built for the room, which may already have
+        reached the socket."""
         name = room(meeting.id)
         with self._lock:
             generation = self._generation.get(name, 0)
             kept = self._kept.get(name)
-        built = kept is None or kept[0] != generation
+        built = kept is None or (kept[0] != generation and not again)
         if built:
             state = self._keep(name, generation, self.snapshot(meeting))
             presence = state["presence"]
@@ -168,12 +170,15 @@ class Live:
         else:
             self.socketio.sleep(seconds)
 
-    def joined(self, meeting_id: int, sid: str, member: str | None) -> None:
-        if self.presence.join(meeting_id, sid, member):
+    def joined(self, meeting_id: int, sid: str, member: str | None) -> bool:
+        """Count the socket in the room's presence; false if it was already."""
+        new = self.presence.join(meeting_id, sid, member)
+        if new:
             self.changed(meeting_id, state=False)  # the others see one more connection
         if not self._started and self.peers is not None:  # only Redis entries expire
             self._started = True
             self.socketio.start_background_task(self.presence.run_heartbeats, self.socketio.sleep)
+        return new
 
 
 _live: Live | None = None
@@ -329,8 +334,8 @@ def on_join(payload=None):
     except (ValueError, KeyError):  # the client left meanwhile (its page navigated away)
         return error("gone", _("Not connected."))
     member = user.public_id if user is not None and user.has_role(Role.MEMBER) else None
-    live().joined(meeting.id, request.sid, member)
-    snapshot = live().snapshot_for_join(meeting)
+    again = not live().joined(meeting.id, request.sid, member)
+    snapshot = live().snapshot_for_join(meeting, again)
     mine = polls.mine(db.session, meeting, user) if member else None
     ack = {"ok": True, "state_version": snapshot["version"], "snapshot": snapshot,
            "mine": mine, "you": _you(user)}  # fmt: skip

@@ -209,6 +209,7 @@ def test_since_version_says_whether_anything_changed(council, connect):
     assert viewer.join(m, since_version=0)["unchanged"] is False
     ok(connect(council.chair).call("attendance.check_in", {"meeting": m, "member": council
                                                            .members[0].public_id}))  # fmt: skip
+    viewer.until(lambda s: s["version"] > held)  # its broadcast came: the room's latest
     later = viewer.join(m, since_version=held)
     assert later["unchanged"] is False and later["state_version"] > held
 
