@@ -14,7 +14,7 @@ from flask_socketio import SocketIO, join_room, leave_room
 from council.domain import discussion, permissions
 from council.errors import NotFound
 from council.extensions import db
-from realtime.guard import LANGUAGE, WHO, Guard, error, unexpected
+from realtime.guard import LANGUAGE, UNKNOWN_EVENT, WHO, Guard, error, unexpected
 from realtime.peers import Peers
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def register(socketio: SocketIO, peers: Peers | None, guard: Guard) -> None:
         return False if event == "connect" else unexpected()
 
     def on_unknown(_event=None, *_args):
-        return error("unknown_event", _("Unknown event."))
+        return error("unknown_event", str(UNKNOWN_EVENT))
 
     socketio.on_event("*", guard.handler("unknown", on_unknown, database=False))
     socketio.on_event("room.join", guard.handler("room.join", on_join))

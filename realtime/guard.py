@@ -1,18 +1,22 @@
 """What one socket may ask of its process, and what a socket event may never do: die without
 an answer (docs/realtime.md, "Limits"; docs/deployment.md for the settings).
 
-Every handler runs through `Guard.handler`: the socket's events are admitted by a token bucket
-(`SOCKET_EVENTS_PER_SECOND`, up to `SOCKET_EVENT_BURST` at once) and a bound on its events in
-flight (`SOCKET_EVENTS_IN_FLIGHT`); one over either is answered at once, without touching the
-database, `rate_limited` with `retry_after`. A handler that uses the database waits for one of
-the process's `SOCKET_DATABASE_TURNS` turns (fewer than the pool's connections, so that the
-broadcaster, the ballots' writer and the pages always find one), or answers `busy` after
-`SOCKET_DATABASE_WAIT` seconds. Any exception is answered `error`. Each event is logged once,
-with the public id the socket connected as (no database read for the log); a run of
-refusals of one socket is logged by its first.
+Each event is admitted as python-socketio receives it (`Guard.install`), before a thread or a
+greenlet, a Flask request or a query is spent on it: a token bucket per socket
+(`SOCKET_EVENTS_PER_SECOND`, up to `SOCKET_EVENT_BURST` at once) and a bound on the socket's
+events in flight (`SOCKET_EVENTS_IN_FLIGHT`); one over either is answered there,
+`rate_limited` with `retry_after`. Then every handler runs through `Guard.handler`: one that
+uses the database waits for one of the process's `SOCKET_DATABASE_TURNS` turns (fewer than
+the pool's connections, so that the broadcaster, the ballots' writer and the pages always
+find one) or answers `busy` after `SOCKET_DATABASE_WAIT` seconds; any exception is answered
+`error`; each event is logged once, with the public id the socket connected as (no database
+read for the log); a run of refusals of one socket is logged by its first.
 
-One socket sending joins as fast as it can no longer holds the others up (the issue's
-measure: 1,000 joins made a member's check-in wait 13-19 s, 2,500 emptied the pool).
+Issue 18 measured, before: 1,000 joins sent by one socket without waiting made a member's
+check-in wait 13-19 s; 2,500 emptied the pool. bench/README.md has the figures after.
+
+`install` wraps python-socketio's Server._handle_event (private; python-socketio < 6 is
+pinned): tests/realtime/test_flood.py fails if a release changes it.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any
 
 from flask import Flask, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from socketio import packet
 
 from council import logs
@@ -37,6 +42,10 @@ log = logging.getLogger(__name__)
 
 WHO = "consiglio.who"  # the environ's public id of the person the socket connected as
 LANGUAGE = "consiglio.language"  # and the language chosen then (connection.py)
+
+
+RATE_LIMITED = lazy_gettext("Too many requests: wait a moment and try again.")
+UNKNOWN_EVENT = lazy_gettext("Unknown event.")
 
 
 def error(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -101,7 +110,7 @@ class Guard:
         self.turns = threading.BoundedSemaphore(database_turns)
         self.database_wait = database_wait
         self.names: set[str] = set()  # the events handled (others are logged as "unknown")
-        self._refusals: dict[str | None, str] = {}  # language -> the refusal's message
+        self._messages: dict[tuple, str] = {}  # (message, language) -> translated
 
     @classmethod
     def from_config(cls, config: Any) -> Guard:
@@ -120,28 +129,34 @@ class Guard:
             sid = server.manager.sid_from_eio_sid(eio_sid, namespace)
             if sid is None or not server.manager.is_connected(sid, namespace):
                 return handle_event(eio_sid, namespace, ack_id, data)
-            wait = self.limits.admit(sid)
+            named = bool(data) and isinstance(data[0], str)  # else no event (`42[]`, `42[1]`)
+            wait = self.limits.admit(sid) if named else 0.0
             if wait is None:
                 return handle_event(eio_sid, namespace, ack_id, data)
             environ = server.get_environ(sid, namespace) or {}
-            if wait > 0:  # the first of a run of refusals
-                name = data[0] if data and data[0] in self.names else "unknown"
+            if named and wait > 0:  # the first of a run of refusals
+                name = data[0] if data[0] in self.names else "unknown"
                 logs.socket_event(name, time.perf_counter(), "rate_limited", environ.get(WHO))
             if ack_id is not None:
-                refusal = self.refusal(app, environ.get(LANGUAGE), abs(wait))
+                language = environ.get(LANGUAGE)
+                refusal = (
+                    error("rate_limited", self.say(app, RATE_LIMITED, language),
+                          retry_after=abs(wait)) if named
+                    else error("unknown_event", self.say(app, UNKNOWN_EVENT, language))
+                )  # fmt: skip
                 server._send_packet(eio_sid, server.packet_class(
                     packet.ACK, namespace=namespace, id=ack_id, data=[refusal]))  # fmt: skip
             return None
 
         server._handle_event = admitted
 
-    def refusal(self, app: Flask, language: str | None, wait: float) -> dict[str, Any]:
-        message = self._refusals.get(language)
-        if message is None:
+    def say(self, app: Flask, message: Any, language: str | None) -> str:
+        """A message in a socket's language, outside any request (kept once translated)."""
+        key = (id(message), language)  # the module's constants
+        if key not in self._messages:
             with app.app_context(), speaking(language):
-                message = _("Too many requests: wait a moment and try again.")
-                self._refusals[language] = message
-        return error("rate_limited", message, retry_after=wait)
+                self._messages[key] = str(message)
+        return self._messages[key]
 
     def handler(self, name: str, handle: Callable, *, database: bool = True) -> Callable:
         """`handle` run (holding a database turn if `database`), answered and logged as the

@@ -77,10 +77,14 @@ def test_an_unknown_event_is_answered_when_an_answer_is_asked(council, raw):
     viewer.emit(1, "meeting.jion", {"meeting": meeting.id})
     viewer.emit(None, "nothing.here", {})  # no answer asked: none sent
     viewer.emit(2, "meeting.join", {"meeting": meeting.id})
-    acks = viewer.answered(1, 2)
-    assert acks[1]["ok"] is False and acks[1]["error"] == "unknown_event" and acks[1]["message"]
+    viewer.send('423[{"a": 1}, {}]')  # names that are no event's
+    viewer.send("424[]")
+    acks = viewer.answered(1, 2, 3, 4)
+    assert acks[1]["ok"] is False and acks[1]["error"] == "unknown_event"
+    assert acks[1]["message"] == "Evento sconosciuto."  # the public's language: Italian
     assert acks[2]["ok"] is True
-    assert sorted(acks) == [1, 2] and all(kind != "ack" or key for kind, key, _ in viewer.frames)
+    assert [acks[n]["error"] for n in (3, 4)] == ["unknown_event"] * 2
+    assert sorted(acks) == [1, 2, 3, 4]
 
 
 @pytest.mark.parametrize(
