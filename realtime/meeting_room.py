@@ -297,8 +297,12 @@ def _refused(refusal: DomainError) -> dict:
 
 
 def _alone(actor: Any, args: dict, operation: Callable) -> dict:
-    """The operation in its own unit of work, and its acknowledgement."""
+    """The operation in its own unit of work, and its acknowledgement; none if the operation
+    says, reading, that it would change nothing (`unchanged`: a check-in sent again)."""
     try:
+        unchanged = getattr(operation, "unchanged", None)
+        if unchanged is not None and unchanged(db.session, actor, args):
+            return _answer(args["meeting"])
         with unit_of_work() as work:
             result = operation(work, actor, args)
         return _answer(args["meeting"], **(result if isinstance(result, dict) else {}))
@@ -365,6 +369,11 @@ def on_disconnect(*_args):
 
 def _check_in(db_, actor, a):
     attendance.check_in(db_, actor, a["meeting"], a.get("member"))
+
+
+_check_in.unchanged = lambda db_, actor, a: attendance.already_present(
+    db_, actor, a["meeting"], a.get("member")
+)
 
 
 def _check_out(db_, actor, a):
