@@ -7,7 +7,7 @@ viewer holds the final tally. On the development server (`python app.py`, thread
 tests' database, and on the production server (gunicorn gevent) with PostgreSQL and Redis.
 
 Before the limits (realtime/guard.py) the vote's acknowledgements waited for the flood: 13-19
-s at a thousand joins on PostgreSQL, never at 2,500 (the pool emptied)."""
+s at a thousand joins on PostgreSQL (the issue), 29.7 s here on SQLite."""
 
 from __future__ import annotations
 
@@ -168,9 +168,10 @@ def test_one_socket_flooding_its_process_does_not_hold_up_a_live_vote(server, ma
         refused = [a for a in answers.values() if not a["ok"]]
         assert refused and {a["error"] for a in refused} == {"rate_limited"}
         assert all(a["retry_after"] > 0 and a["message"] for a in refused)
-    # near their usual times: a broken build took seconds per hundred flooded events
-    assert flooded["ack_max"] <= max(3 * quiet["ack_max"], quiet["ack_max"] + 2), (quiet, flooded)
-    assert flooded["final"] <= max(3 * quiet["final"], quiet["final"] + 2), (quiet, flooded)
+    # near their usual times, on a machine other work may load: without the limits (f95b82f,
+    # SQLite) the acknowledgements took 29.7 s and the final tally 32.4 s (0.5 s and 1.6 s quiet)
+    assert flooded["ack_max"] <= max(4 * quiet["ack_max"], quiet["ack_max"] + 3), (quiet, flooded)
+    assert flooded["final"] <= max(4 * quiet["final"], quiet["final"] + 3), (quiet, flooded)
 
 
 def test_a_members_check_ins_count_once_whatever_the_flood(server, make_user):
