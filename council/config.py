@@ -135,7 +135,7 @@ def load(overrides: dict | None = None) -> dict:
         "SOCKET_EVENT_BURST": int(os.environ.get("SOCKET_EVENT_BURST", "30")),
         "SOCKET_EVENTS_IN_FLIGHT": int(os.environ.get("SOCKET_EVENTS_IN_FLIGHT", "4")),
         "SOCKET_DATABASE_TURNS": int(os.environ.get("SOCKET_DATABASE_TURNS", "8")),
-        "SOCKET_DATABASE_WAIT": float(os.environ.get("SOCKET_DATABASE_WAIT", "10")),
+        "SOCKET_DATABASE_WAIT": float(os.environ.get("SOCKET_DATABASE_WAIT", "30")),
         # seconds between two runs of the scheduled work in each server process (closing
         # online consultations, e-mail digests); 0 turns it off (cron may run the commands)
         "SCHEDULER_INTERVAL": float(
