@@ -228,7 +228,6 @@ def _cast_batch(work, poll_id: Any, batch: list[Waiting]) -> list:
     requests, placed = [], []
     for n, waiting in enumerate(batch):
         actor, args = people.get(waiting.login), waiting.args
-        waiting.who = getattr(actor, "public_id", None)
         try:
             with speaking(waiting.language):
                 _poll(work, args, actor, "ballot.cast")
