@@ -4,7 +4,7 @@ real app and, in the same run, on the coalesced bare ceiling of shared/bench-ref
     .venv/bin/python bench/live_poll.py [--viewers 500] [--voters 60] [--rounds 5]
         [--kind named|secret] [--postgresql [--processes 2]] [--naive] [--window 0.1]
         [--reference-mode threading|gevent] [--py-spy FILE [--py-spy-rate 20] [--py-spy-gil]
-        [--py-spy-blocking]]
+        [--py-spy-blocking]] [--flood N]
 
 One server process each (`python app.py`, threading mode, SQLite in a temporary folder; with
 --postgresql a new PostgreSQL database and the Redis queue), the clients in this process on
@@ -15,6 +15,11 @@ with rounds of the same burst against the reference server (`burst_server_coales
 until every viewer has the final tally, the acknowledgements' p50 and p99, the ballots
 accepted per second, the snapshots per viewer, and our figure as a ratio to the ceiling's;
 then checks every ballot was stored and recorded once.
+
+With --flood N, as each burst starts an anonymous socket sends N `meeting.join` and the
+secretary's socket N `attendance.check_in`, none waiting for its answer (issue 18: one socket
+flooding its process); the report counts their answers by outcome (realtime/guard.py's limits
+refuse most of them `rate_limited`). Compare with a run without it.
 """
 
 from __future__ import annotations
@@ -35,8 +40,10 @@ from harness import (
     ROOT,
     Instance,
     Profile,
+    connect,
     crowd,
     free_port,
+    login,
     login_all,
     session_in_progress,
     wait_for,
@@ -138,6 +145,7 @@ class Ours:
         self.polls: list[int] = []
         self.round = 0
         self.memory: dict = {}
+        self.flooded: dict[str, int] = {}  # outcome -> answers to the flood's events
 
     def cpu_seconds(self) -> float:
         return sum(instance.cpu_seconds() for instance in self.instances)
@@ -155,6 +163,9 @@ class Ours:
         for group in (self.viewers, people):
             acks = await asyncio.gather(*(c.call("meeting.join", join, timeout=60) for c in group))
             assert all(a["ok"] for a in acks), acks[0]
+        if self.args.flood:
+            url = self.instances[0].url
+            self.flooders = [await connect(url), await connect(url, self.secretary)]
         await asyncio.sleep(1)
         after = self.memory_bytes()
         connections = len(self.viewers) + len(people)
@@ -186,9 +197,12 @@ class Ours:
                                    "client_ballot_id": f"r{self.round}-{n}"}  # fmt: skip
 
         cpu = self.cpu_seconds()
+        flooding = asyncio.create_task(self.flood()) if self.args.flood else None
         start, latencies, acked = await burst(self.voters, cast)
         final = await self.audience.until_final(start)
         cpu = self.cpu_seconds() - cpu
+        if flooding is not None:
+            await flooding
         figures = {"final_s": final, "latencies": latencies, "acked_s": acked - start,
                    "server_cpu_s": cpu,
                    "snapshots": statistics.mean(self.audience.received),
@@ -201,8 +215,32 @@ class Ours:
         await asyncio.sleep(0.3)
         return figures
 
+    async def flood(self) -> None:
+        """N joins from the public's socket and N check-ins from the secretary's, sent without
+        waiting; returns once every one was answered (or after 60 s)."""
+        answered = asyncio.Event()
+        expected, seen = 2 * self.args.flood, [0]
+
+        def answer(ack=None):
+            outcome = "ok" if isinstance(ack, dict) and ack.get("ok") else (ack or {}).get("error")
+            self.flooded[str(outcome)] = self.flooded.get(str(outcome), 0) + 1
+            seen[0] += 1
+            if seen[0] == expected:
+                answered.set()
+
+        public, secretary = self.flooders
+        for _ in range(self.args.flood):
+            await public.emit("meeting.join", {"meeting": self.meeting}, callback=answer)
+            await secretary.emit("attendance.check_in", {"meeting": self.meeting}, callback=answer)
+        try:
+            await asyncio.wait_for(answered.wait(), 60)
+        except TimeoutError:
+            self.flooded["unanswered"] = self.flooded.get("unanswered", 0) + expected - seen[0]
+
     async def stop(self) -> None:
-        await asyncio.gather(*(c.disconnect() for c in [*self.viewers, self.chair, *self.voters]))
+        others = getattr(self, "flooders", [])
+        await asyncio.gather(*(c.disconnect() for c in [*self.viewers, self.chair, *self.voters,
+                                                        *others]))  # fmt: skip
 
 
 class Reference:
@@ -325,6 +363,8 @@ def main() -> None:
                         help="only the thread holding the interpreter (the CPU)")  # fmt: skip
     parser.add_argument("--py-spy-blocking", action="store_true",
                         help="stop the server at each sample (whole stacks: gevent)")  # fmt: skip
+    parser.add_argument("--flood", type=int, default=0, metavar="N",
+                        help="N joins and N check-ins, unanswered, in each burst")  # fmt: skip
     parser.add_argument("--switch-interval", type=float,
                         help="an experiment: the server's sys.setswitchinterval")  # fmt: skip
     args = parser.parse_args()
@@ -345,6 +385,8 @@ def main() -> None:
         one.start(args.switch_interval)
     cookies = login_all(instance.url, [chair, *emails])
     ours = Ours(instances, meeting, item, cookies, args)
+    if args.flood:
+        ours.secretary = login(instance.url, "secretary@bench.example")
     targets: list = [ours]
     if not args.no_reference:
         targets.append(Reference("burst_server_coalesced.py", args))
@@ -375,6 +417,8 @@ def main() -> None:
     }  # fmt: skip
     for name, rounds in results.items():
         report[name] = summary(rounds, args.voters)
+    if args.flood:
+        report["flood"] = {"per_round": 2 * args.flood, "answers": ours.flooded}
     for reference, name in (("burst_server_coalesced", "coalesced"), ("burst_server", "naive")):
         if reference in report:
             ceiling = report[reference]["final_all_viewers_s_p50"]

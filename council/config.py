@@ -141,6 +141,13 @@ def load(overrides: dict | None = None) -> dict:
         "LIVE_BROADCAST_WINDOW": float(os.environ.get("LIVE_BROADCAST_WINDOW", "0.1")),
         "MAX_PROXIES_PER_MEMBER": int(os.environ.get("MAX_PROXIES_PER_MEMBER", "1")),
         "SPEAKING_LIMIT_S": int(os.environ.get("SPEAKING_LIMIT_S", "300")),
+        # what one socket may ask of its process, and the database connections socket events
+        # may hold at once in each process (realtime/guard.py, docs/realtime.md "Limits")
+        "SOCKET_EVENTS_PER_SECOND": float(os.environ.get("SOCKET_EVENTS_PER_SECOND", "10")),
+        "SOCKET_EVENT_BURST": int(os.environ.get("SOCKET_EVENT_BURST", "30")),
+        "SOCKET_EVENTS_IN_FLIGHT": int(os.environ.get("SOCKET_EVENTS_IN_FLIGHT", "4")),
+        "SOCKET_DATABASE_TURNS": int(os.environ.get("SOCKET_DATABASE_TURNS", "8")),
+        "SOCKET_DATABASE_WAIT": float(os.environ.get("SOCKET_DATABASE_WAIT", "30")),
         # seconds between two runs of the scheduled work in each server process (closing
         # online consultations, e-mail digests); 0 turns it off (cron may run the commands)
         "SCHEDULER_INTERVAL": float(

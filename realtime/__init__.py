@@ -6,6 +6,7 @@ from flask import Flask
 
 from council.extensions import socketio
 from realtime import broadcast, connection, login_sessions, meeting_room
+from realtime.guard import Guard, PacketJSON
 from realtime.peers import Peers
 
 
@@ -20,12 +21,15 @@ def init_realtime(app: Flask) -> None:
         ping_interval=20,
         ping_timeout=20,
         max_http_buffer_size=64 * 1024,
+        json=PacketJSON,
     )
     peers = None
     if app.config["REDIS_URL"]:
         prefix = app.config.get("SOCKETIO_CHANNEL", "consiglio")
         peers = Peers(app.config["REDIS_URL"], f"{prefix}:peers")
-    connection.register(socketio, peers)
+    guard = Guard.from_config(app.config)
+    guard.install(socketio.server, app)
+    connection.register(socketio, peers, guard)
     login_sessions.register(socketio, peers)
-    meeting_room.register(socketio, app, peers)
+    meeting_room.register(socketio, app, peers, guard)
     broadcast.start(peers)

@@ -15,6 +15,7 @@ from council.domain import discussion, permissions
 from council.errors import NotFound
 from council.extensions import db
 from realtime import login_sessions
+from realtime.guard import LANGUAGE, UNKNOWN_EVENT, WHO, Guard, error, unexpected
 from realtime.peers import Peers
 
 log = logging.getLogger(__name__)
@@ -55,16 +56,13 @@ def _room_of(payload) -> str | None:
     return room if isinstance(room, str) and len(room) <= 64 else None
 
 
-def error(code: str, message: str) -> dict:
-    return {"ok": False, "error": code, "message": message}
-
-
 # The connection's WSGI environment holds, for each later event, the login Flask-Login
 # accepted when the socket connected: its session protection (same address and User-Agent as
 # the login), the remember cookie, an active account. Sessions are not managed per socket
 # (realtime/__init__.py), so the session an event sees is the cookie's again, unchecked.
+# It holds too the person's public id (guard.WHO, for the log) and the language chosen then
+# (guard.LANGUAGE, for answers made elsewhere).
 LOGIN = "consiglio.login"
-LANGUAGE = "consiglio.language"  # and the language chosen then, for answers made elsewhere
 
 
 def login() -> str | None:
@@ -80,7 +78,7 @@ def language() -> str | None:
     return request.environ.get(LANGUAGE)
 
 
-def register(socketio: SocketIO, peers: Peers | None) -> None:
+def register(socketio: SocketIO, peers: Peers | None, guard: Guard) -> None:
     @socketio.on("connect")
     def on_connect(_auth=None):
         if peers is not None:  # before the socket's first room: what follows reaches it
@@ -88,26 +86,41 @@ def register(socketio: SocketIO, peers: Peers | None) -> None:
         user = permissions.as_user(current_user)
         request.environ[LOGIN] = user.get_id() if user is not None else None
         login_sessions.follow(request.environ[LOGIN])  # disconnected when it ends
+        request.environ[WHO] = user.public_id if user is not None else None
         request.environ[LANGUAGE] = str(get_locale())
         log.debug("socket %s connected as %s", request.sid, user.public_id if user else "public")
         return True
 
-    @socketio.on("room.join")
-    def on_join(payload=None):
-        room = _room_of(payload)
-        if room is None or not may_follow(permissions.as_user(current_user), room):
-            return error("invalid", _("Unknown room."))
-        try:
-            join_room(room)
-        except (ValueError, KeyError):  # the client left meanwhile (its page navigated away)
-            return error("gone", _("Not connected."))
-        return {"ok": True, "room": room}
+    @socketio.on_error_default
+    def on_error(_exception):
+        """A handler outside the guard that failed (connecting: refused)."""
+        event = getattr(request, "event", {}).get("message")
+        log.exception("socket event %s failed", event)
+        return False if event == "connect" else unexpected()
 
-    @socketio.on("room.leave")
-    def on_leave(payload=None):
-        room = _room_of(payload)
-        if room is None or room.partition(":")[0] not in ROOMS:
-            return error("invalid", _("Unknown room."))
-        with contextlib.suppress(KeyError, ValueError):  # the client is already gone
-            leave_room(room)
-        return {"ok": True, "room": room}
+    def on_unknown(_event=None, *_args):
+        return error("unknown_event", str(UNKNOWN_EVENT))
+
+    socketio.on_event("*", guard.handler("unknown", on_unknown, database=False))
+    socketio.on_event("room.join", guard.handler("room.join", on_join))
+    socketio.on_event("room.leave", guard.handler("room.leave", on_leave, database=False))
+
+
+def on_join(payload=None):
+    room = _room_of(payload)
+    if room is None or not may_follow(permissions.as_user(current_user), room):
+        return error("invalid", _("Unknown room."))
+    try:
+        join_room(room)
+    except (ValueError, KeyError):  # the client left meanwhile (its page navigated away)
+        return error("gone", _("Not connected."))
+    return {"ok": True, "room": room}
+
+
+def on_leave(payload=None):
+    room = _room_of(payload)
+    if room is None or room.partition(":")[0] not in ROOMS:
+        return error("invalid", _("Unknown room."))
+    with contextlib.suppress(KeyError, ValueError):  # the client is already gone
+        leave_room(room)
+    return {"ok": True, "room": room}

@@ -46,17 +46,17 @@ class Waiting:
     operation: Operation
     done: threading.Event = field(default_factory=threading.Event)
     ack: Ack | None = None
-    who: str | None = None  # the public id of the person the login named, for the log
     language: str | None = None  # of the refusal's message: the sender's, not the writer's
 
 
 class GroupCommit:
     """One writer per process, started with the first ballot.
 
-    `run(session, key, batch)` runs a batch's ballots in the writer's transaction (and says
-    `who` each is from), `answer(meeting_id, result)` makes the acknowledgement of a stored
-    ballot (after the commit), `refused(error)` that of a refusal, `alone(login, args,
-    operation)` runs one ballot in its own unit of work and acknowledges it (the fallback).
+    `run(session, key, batch)` runs a batch's ballots in the writer's transaction (a result
+    may carry its own acknowledgement, "state_version" included), `answer(meeting_id,
+    result)` makes the acknowledgement of a stored ballot (after the commit), `refused(error)`
+    that of a refusal, `alone(login, args, operation)` runs one ballot in its own unit of work
+    and acknowledges it (the fallback).
     """
 
     def __init__(
@@ -127,6 +127,9 @@ class GroupCommit:
             for waiting, outcome in zip(batch, outcomes, strict=True):
                 if isinstance(outcome, DomainError):
                     waiting.ack = self.refused(outcome)
+                    continue
+                if isinstance(outcome, dict) and "state_version" in outcome:
+                    waiting.ack = outcome  # its own version, read in the batch's transaction
                     continue
                 meeting = waiting.args["meeting"]
                 if meeting not in versions:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room, leave_room
 
-from council import events, logs
+from council import events
 from council.domain import (
     accounts,
     attendance,
@@ -31,15 +32,19 @@ from council.domain import (
     speakers,
     voting,
 )
-from council.errors import DomainError, ValidationError
+from council.domain.record import format_at
+from council.errors import DomainError
 from council.extensions import db
 from council.i18n import speaking
+from council.models.base import utcnow
 from council.models.meeting import Meeting
 from council.models.user import Role
 from council.unit_of_work import unit_of_work
 from realtime import connection
 from realtime.coalesce import Coalescer, InFlight
 from realtime.group_commit import GroupCommit, Waiting
+from realtime.guard import Guard, error
+from realtime.payloads import Text, Version, parse
 from realtime.peers import Peers
 from realtime.presence import Presence
 
@@ -47,8 +52,6 @@ log = logging.getLogger(__name__)
 
 SNAPSHOT = "meeting.snapshot"
 ACTIONS_IN_FLIGHT = InFlight()  # the socket actions this process is running
-MAX_INT = 2**31 - 1
-MAX_STR = 64
 GROUPED = {"ballot.cast"}  # actions committed in batches by the process's writer
 WRITER_TIMEOUT = 30.0  # seconds a grouped action waits for its batch
 
@@ -58,8 +61,9 @@ class Live:
     ballots and, with Redis, the other processes (each sends its own sockets its own
     snapshot: peers.py)."""
 
-    def __init__(self, socketio: SocketIO, app: Flask, peers: Peers | None) -> None:
+    def __init__(self, socketio: SocketIO, app: Flask, peers: Peers | None, guard: Guard) -> None:
         self.socketio = socketio
+        self.guard = guard  # the limits of each socket (guard.py)
         redis_url = app.config.get("REDIS_URL")
         prefix = app.config.get("SOCKETIO_CHANNEL", "consiglio")
         self._started = False  # the heartbeats start with the first member who joins
@@ -69,6 +73,11 @@ class Live:
             peers.on("changed", self._changed_elsewhere)
         self.window = float(app.config.get("LIVE_BROADCAST_WINDOW", 0.1))
         self._changed_by_peer: dict[str, float] = {}  # room -> when another process said so
+        # room -> how many changes of its live state this process heard of, and the latest
+        # snapshot built with the count it was built at (a join reuses it while no change came)
+        self._lock = threading.Lock()
+        self._generation: dict[str, int] = {}
+        self._kept: dict[str, tuple[int, dict[str, Any]]] = {}
         # a snapshot waits for the requests in flight, up to five windows (coalesce.py)
         self.coalescer = Coalescer(
             socketio, app, self.snapshot_for_room, event=SNAPSHOT, window=self.window,
@@ -87,13 +96,52 @@ class Live:
         return state
 
     def snapshot_for_room(self, room: str) -> dict[str, Any] | None:
+        generation = self._generation.get(room, 0)
         meeting = db.session.get(Meeting, int(room.removeprefix("meeting:")))
-        return self.snapshot(meeting) if meeting is not None else None
+        return self._keep(room, generation, self.snapshot(meeting)) if meeting else None
 
-    def changed(self, *meeting_ids: int) -> None:
-        """The rooms of these meetings changed: here, and one message to the others."""
+    def snapshot_for_join(self, meeting: Meeting, again: bool = False) -> dict[str, Any]:
+        """The room's snapshot for a joining socket: the one last built, with presence and
+        the time of now, while no change of the live state came since (a reconnecting crowd
+        costs one build), or whatever came if the socket is in the room `again` (a broadcast
+        of the change follows: a socket joining again and again costs no build); and never
+        older than the latest this process built for the room, which may already have
+        reached the socket."""
+        name = room(meeting.id)
+        with self._lock:
+            generation = self._generation.get(name, 0)
+            kept = self._kept.get(name)
+        built = kept is None or (kept[0] != generation and not again)
+        if built:
+            state = self._keep(name, generation, self.snapshot(meeting))
+            presence = state["presence"]
+        else:
+            state, presence = kept[1], self.presence.summary(meeting.id)
+        with self._lock:  # a broadcast built meanwhile is newer
+            latest = self._kept[name][1]
+        if built and latest["version"] <= state["version"]:
+            return state
+        newest = latest if latest["version"] > state["version"] else state
+        return {**newest, "presence": presence, "server_time": format_at(utcnow())}
+
+    def _keep(self, name: str, generation: int, state: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            kept = self._kept.get(name)
+            if kept is None or (kept[0], kept[1]["version"]) <= (generation, state["version"]):
+                self._kept[name] = (generation, state)
+        return state
+
+    def _state_changed(self, name: str) -> None:
+        with self._lock:
+            self._generation[name] = self._generation.get(name, 0) + 1
+
+    def changed(self, *meeting_ids: int, state: bool = True) -> None:
+        """The rooms of these meetings changed (`state`: their live state; else presence
+        only): here, and one message to the others."""
         rooms = [room(meeting_id) for meeting_id in meeting_ids]
         for name in rooms:
+            if state:
+                self._state_changed(name)
             self.coalescer.mark(name)
         if self.peers is not None and rooms:
             self.peers.publish("changed", rooms)
@@ -102,6 +150,7 @@ class Live:
         for name in rooms if isinstance(rooms, list) else []:
             if isinstance(name, str) and name.removeprefix("meeting:").isdigit():
                 self._changed_by_peer[name] = time.monotonic()
+                self._state_changed(name)
                 self.coalescer.mark(name)
 
     def _busy(self, room: str) -> bool:
@@ -121,11 +170,15 @@ class Live:
         else:
             self.socketio.sleep(seconds)
 
-    def joined(self, meeting_id: int, sid: str, member: str | None) -> None:
-        self.presence.join(meeting_id, sid, member)
+    def joined(self, meeting_id: int, sid: str, member: str | None) -> bool:
+        """Count the socket in the room's presence; false if it was already."""
+        new = self.presence.join(meeting_id, sid, member)
+        if new:
+            self.changed(meeting_id, state=False)  # the others see one more connection
         if not self._started and self.peers is not None:  # only Redis entries expire
             self._started = True
             self.socketio.start_background_task(self.presence.run_heartbeats, self.socketio.sleep)
+        return new
 
 
 _live: Live | None = None
@@ -155,52 +208,6 @@ def on_committed(batch: list[events.Event]) -> None:
     _live.changed(*changed)
 
 
-# --- payloads ---------------------------------------------------------------------------------
-
-
-def _invalid(name: str) -> ValidationError:
-    return ValidationError(_("The request is malformed (%(field)s).", field=name), field=name)
-
-
-class Text:
-    """A free text field of up to `limit` characters (a question, a statement)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-
-
-def _valid(kind: Any, value: Any) -> bool:
-    if kind is bool:
-        return isinstance(value, bool)
-    if kind is int:
-        return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_INT
-    limit = kind.limit if isinstance(kind, Text) else MAX_STR
-    # a NUL is never typed, and PostgreSQL cannot store one
-    return isinstance(value, str) and 0 < len(value) <= limit and "\x00" not in value
-
-
-def parse(payload: Any, required: dict[str, Any], optional: dict[str, Any] | None = None):
-    """The fields asked for, strictly typed (int: not bool, 1..2^31-1; str: 1..64 characters;
-    Text(n): 1..n characters; bool); unknown fields are ignored. Raises ValidationError
-    naming the first bad field."""
-    if not isinstance(payload, dict):
-        raise _invalid("payload")
-    values: dict[str, Any] = {}
-    for name, kind in {**required, **(optional or {})}.items():
-        if name not in payload or payload[name] is None:
-            if name in required:
-                raise _invalid(name)
-            continue
-        if not _valid(kind, payload[name]):
-            raise _invalid(name)
-        values[name] = payload[name]
-    return values
-
-
-def error(code: str, message: str) -> dict[str, Any]:
-    return {"ok": False, "error": code, "message": message}
-
-
 def _actor():
     return current_user._get_current_object() if current_user else None
 
@@ -221,10 +228,9 @@ def _cast_batch(work, poll_id: Any, batch: list[Waiting]) -> list:
     requests, placed = [], []
     for n, waiting in enumerate(batch):
         actor, args = people.get(waiting.login), waiting.args
-        waiting.who = getattr(actor, "public_id", None)
         try:
             with speaking(waiting.language):
-                _poll(work, args)
+                _poll(work, args, actor, "ballot.cast")
         except DomainError as refusal:
             outcomes[n] = refusal
             continue
@@ -233,8 +239,16 @@ def _cast_batch(work, poll_id: Any, batch: list[Waiting]) -> list:
             args.get("reason"), waiting.language,
         ))  # fmt: skip
         placed.append(n)
-    for n, outcome in zip(placed, ballots.cast_ballots(work, poll_id, requests), strict=True):
-        outcomes[n] = outcome if isinstance(outcome, DomainError) else _ballot_result(outcome)
+    cast = ballots.cast_ballots(work, poll_id, requests)
+    if placed:  # each ballot's own version: of two changes of one vote, the later is higher
+        last = live_session.version(work, batch[placed[0]].args["meeting"])
+        steps = max((o.step or 0 for o in cast if isinstance(o, ballots.BallotResult)), default=0)
+    for n, outcome in zip(placed, cast, strict=True):
+        if isinstance(outcome, DomainError):
+            outcomes[n] = outcome
+            continue
+        version = last - steps + outcome.step if outcome.step else last
+        outcomes[n] = {"ok": True, "state_version": version, **_ballot_result(outcome)}
     return outcomes
 
 
@@ -248,11 +262,8 @@ def act(
 ) -> dict:
     """Parse, run the operation in its own transaction (or, `grouped`, in the writer's next
     batch: group_commit.py), acknowledge (or say why not)."""
-    started = time.perf_counter()
     with ACTIONS_IN_FLIGHT.running():
-        ack, who = _act(payload, required, optional, operation, grouped)
-    logs.socket_event(_event_name(), started, "ok" if ack.get("ok") else ack["error"], who)
-    return ack
+        return _act(payload, required, optional, operation, grouped)
 
 
 def _event_name() -> str:
@@ -263,22 +274,21 @@ def _event_name() -> str:
 
 def _act(
     payload: Any, required: dict, optional: dict | None, operation: Callable, grouped: bool
-) -> tuple[dict, Any]:
-    """The acknowledgement, and who sent it for the log (logs.ASK_LOGIN: Flask-Login knows)."""
+) -> dict:
     try:
         args = parse(payload, {"meeting": int, **required}, optional)
     except DomainError as refusal:
-        return _refused(refusal), logs.ASK_LOGIN
+        return _refused(refusal)
     if not grouped:  # the actor loaded before the unit of work: not while holding the lock
-        return _alone(_actor(), args, operation), logs.ASK_LOGIN
+        return _alone(_actor(), args, operation)
     waiting = live().group_commit.submit(
         args.get("poll"), connection.login(), args, operation, WRITER_TIMEOUT,
         language=connection.language(),
     )  # fmt: skip
     if waiting.ack is None:
         return error("busy", _("The server did not answer in time: send it again, "
-                               "it is never counted twice.")), waiting.who  # fmt: skip
-    return waiting.ack, waiting.who
+                               "it is never counted twice."))  # fmt: skip
+    return waiting.ack
 
 
 def _refused(refusal: DomainError) -> dict:
@@ -286,8 +296,12 @@ def _refused(refusal: DomainError) -> dict:
 
 
 def _alone(actor: Any, args: dict, operation: Callable) -> dict:
-    """The operation in its own unit of work, and its acknowledgement."""
+    """The operation in its own unit of work, and its acknowledgement; none if the operation
+    says, reading, that it would change nothing (`unchanged`: a check-in sent again)."""
     try:
+        unchanged = getattr(operation, "unchanged", None)
+        if unchanged is not None and unchanged(db.session, actor, args):
+            return _answer(args["meeting"])
         with unit_of_work() as work:
             result = operation(work, actor, args)
         return _answer(args["meeting"], **(result if isinstance(result, dict) else {}))
@@ -302,9 +316,18 @@ def _alone(actor: Any, args: dict, operation: Callable) -> dict:
 # --- handlers ---------------------------------------------------------------------------------
 
 
+def _you(user) -> dict[str, Any] | None:
+    """Who the server takes this socket for: a person (their public id, name and roles), or
+    None for the public (no login, or one it did not accept)."""
+    if user is None:
+        return None
+    return {"id": user.public_id, "name": user.name, "member": user.has_role(Role.MEMBER),
+            "roles": sorted(role.value for role in user.roles)}  # fmt: skip
+
+
 def on_join(payload=None):
     try:
-        args = parse(payload, {"meeting": int}, {"since_version": int})
+        args = parse(payload, {"meeting": int}, {"since_version": Version})
         user = permissions.as_user(current_user)
         meeting = meetings.get(db.session, user, args["meeting"])
     except DomainError as refused:
@@ -314,11 +337,14 @@ def on_join(payload=None):
     except (ValueError, KeyError):  # the client left meanwhile (its page navigated away)
         return error("gone", _("Not connected."))
     member = user.public_id if user is not None and user.has_role(Role.MEMBER) else None
-    live().joined(meeting.id, request.sid, member)
-    live().changed(meeting.id)  # the others see one more connection
-    snapshot = live().snapshot(meeting)
+    again = not live().joined(meeting.id, request.sid, member)
+    snapshot = live().snapshot_for_join(meeting, again)
     mine = polls.mine(db.session, meeting, user) if member else None
-    return {"ok": True, "state_version": snapshot["version"], "snapshot": snapshot, "mine": mine}
+    ack = {"ok": True, "state_version": snapshot["version"], "snapshot": snapshot,
+           "mine": mine, "you": _you(user)}  # fmt: skip
+    if "since_version" in args:
+        ack["unchanged"] = args["since_version"] == snapshot["version"]
+    return ack
 
 
 def on_leave(payload=None):
@@ -326,20 +352,27 @@ def on_leave(payload=None):
         args = parse(payload, {"meeting": int})
     except DomainError as refused:
         return error(refused.code, refused.message)
-    leave_room(room(args["meeting"]))
+    with contextlib.suppress(KeyError, ValueError):  # the client is already gone
+        leave_room(room(args["meeting"]))
     for meeting_id in live().presence.leave(request.sid, args["meeting"]):
-        live().changed(meeting_id)
+        live().changed(meeting_id, state=False)
     return {"ok": True}
 
 
 def on_disconnect(*_args):
     if _live is not None:
+        _live.guard.limits.forget(request.sid)
         for meeting_id in _live.presence.leave(request.sid):
-            _live.changed(meeting_id)
+            _live.changed(meeting_id, state=False)
 
 
 def _check_in(db_, actor, a):
     attendance.check_in(db_, actor, a["meeting"], a.get("member"))
+
+
+_check_in.unchanged = lambda db_, actor, a: attendance.already_present(
+    db_, actor, a["meeting"], a.get("member")
+)
 
 
 def _check_out(db_, actor, a):
@@ -351,7 +384,9 @@ def _request(db_, actor, a):
     return {"request": row.id}
 
 
-def _poll(db_, a) -> int:
+def _poll(db_, a, actor, action: str) -> int:
+    """The poll named, once the actor may do `action` at all (not_allowed before not_found)."""
+    permissions.require(actor, action)
     return polls.of_meeting(db_, a["meeting"], a["poll"])
 
 
@@ -366,7 +401,7 @@ def _prepare(db_, actor, a):
 
 def _cast(db_, actor, a):
     result = voting.cast_ballot(
-        db_, actor, _poll(db_, a), a["choice"], a["client_ballot_id"],
+        db_, actor, _poll(db_, a, actor, "ballot.cast"), a["choice"], a["client_ballot_id"],
         for_member=a.get("for_member"), reason=a.get("reason"),
     )  # fmt: skip
     return _ballot_result(result)
@@ -379,7 +414,9 @@ def _ballot_result(result: ballots.BallotResult) -> dict[str, Any]:
 
 
 def _decide(db_, actor, a):
-    decision = voting.record_decision(db_, actor, _poll(db_, a), a.get("text"))
+    decision = voting.record_decision(
+        db_, actor, _poll(db_, a, actor, "decision.record"), a.get("text")
+    )
     return {"decision": decision.number if decision is not None else None}
 
 
@@ -417,14 +454,19 @@ ACTIONS: dict[str, tuple[dict, dict | None, Callable]] = {
         {"item": int, "kind": str, "rule": str, "question": Text(voting.MAX_QUESTION)},
         {"amendment": int, "allow_change": bool}, _prepare,
     ),
-    "poll.open": ({"poll": int}, None, lambda d, u, a: voting.open_poll(d, u, _poll(d, a))),
-    "poll.close": ({"poll": int}, None, lambda d, u, a: voting.close_poll(d, u, _poll(d, a))),
+    "poll.open": (
+        {"poll": int}, None, lambda d, u, a: voting.open_poll(d, u, _poll(d, a, u, "poll.run"))
+    ),
+    "poll.close": (
+        {"poll": int}, None, lambda d, u, a: voting.close_poll(d, u, _poll(d, a, u, "poll.run"))
+    ),
     "ballot.cast": (
         {"poll": int, "choice": str, "client_ballot_id": str},
         {"for_member": str, "reason": Text(ballots.MAX_REASON)}, _cast,
     ),
     "poll.declare_conflict": (
-        {"poll": int}, None, lambda d, u, a: voting.declare_conflict(d, u, _poll(d, a))
+        {"poll": int}, None,
+        lambda d, u, a: voting.declare_conflict(d, u, _poll(d, a, u, "ballot.cast")),
     ),
     "decision.record": ({"poll": int}, {"text": Text(voting.MAX_TEXT)}, _decide),
 }  # fmt: skip
@@ -437,13 +479,15 @@ def _handler(required: dict, optional: dict | None, operation: Callable, grouped
     return handle
 
 
-def register(socketio: SocketIO, app: Flask, peers: Peers | None) -> None:
+def register(socketio: SocketIO, app: Flask, peers: Peers | None, guard: Guard) -> None:
     global _live
-    _live = Live(socketio, app, peers)
+    _live = Live(socketio, app, peers, guard)
     app.extensions["consiglio_live"] = _live
-    socketio.on_event("meeting.join", on_join)
-    socketio.on_event("meeting.leave", on_leave)
+    socketio.on_event("meeting.join", guard.handler("meeting.join", on_join))
+    socketio.on_event("meeting.leave", guard.handler("meeting.leave", on_leave, database=False))
     socketio.on_event("disconnect", on_disconnect)
     for name, (required, optional, operation) in ACTIONS.items():
-        socketio.on_event(name, _handler(required, optional, operation, name in GROUPED))
+        grouped = name in GROUPED  # a ballot waits for the writer, holding no connection
+        handle = _handler(required, optional, operation, grouped)
+        socketio.on_event(name, guard.handler(name, handle, database=not grouped))
     events.subscribe_batch(on_committed)

@@ -33,12 +33,17 @@ class Presence:
     def _key(self, meeting_id: int) -> str:
         return f"{self._prefix}:{meeting_id}"
 
-    def join(self, meeting_id: int, sid: str, member_id: str | None) -> None:
+    def join(self, meeting_id: int, sid: str, member_id: str | None) -> bool:
+        """Count the socket in; false if it was already (a join repeated changes nothing)."""
         with self._lock:
-            self._local.setdefault(meeting_id, {})[sid] = member_id or ""
+            sids = self._local.setdefault(meeting_id, {})
+            if sids.get(sid) == (member_id or ""):
+                return False
+            sids[sid] = member_id or ""
             self._rooms_of.setdefault(sid, set()).add(meeting_id)
         if self._redis is not None:
             self._write(meeting_id, {sid: member_id or ""})
+        return True
 
     def leave(self, sid: str, meeting_id: int | None = None) -> list[int]:
         """Forget a socket in one meeting (or all, when it disconnects); the meetings left."""

@@ -58,7 +58,7 @@ def database_url() -> Iterator[str]:
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
                     (name,),
                 )
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # a late reconnect
     else:
         with tempfile.TemporaryDirectory(prefix="council-test-") as folder:
             yield f"sqlite:///{Path(folder) / 'test.db'}"

@@ -127,6 +127,14 @@ def check_in(db: Session, actor: User, meeting_id: int, member: Any = None) -> b
     return True
 
 
+def already_present(db: Session, actor: User, meeting_id: Any, member: Any = None) -> bool:
+    """Whether check_in would change nothing, the member being present already: read without
+    a lock or a write transaction, so that a check-in sent again (a phone reconnecting, or a
+    flood) costs no meeting lock. Raises what check_in raises for who may not do it."""
+    _user, target, _by = _target(db, actor, member)
+    return isinstance(meeting_id, int) and is_present(db, meeting_id, target.id)
+
+
 def check_out(db: Session, actor: User, meeting_id: int, member: Any = None) -> bool:
     """Mark a member gone. Idempotent. Returns whether anything changed. Raises NotAllowed,
     NotFound, InvalidState."""

@@ -53,6 +53,9 @@ class BallotResult:
     choice: str | None  # None for a secret poll: never said back, never stored by person
     repeated: bool  # a retry of a ballot already counted: nothing changed
     changed: bool = False  # a named ballot changed (allow_change)
+    # accepted: how many record events of its batch up to its own (its place in the batch's
+    # versions: cast_ballots); None for a repeat, which changed nothing
+    step: int | None = None
 
 
 def _parse_ballot(poll_kind: PollKind | None, choice: Any, client_id: Any, reason: Any):
@@ -292,12 +295,13 @@ class _Batch:
         self.submissions.append({"poll_id": poll.id, "voter_id": user.id, "changed": changed,
                                  "client_ballot_id": client_id, "cast_for_id": target.id,
                                  "choice": choice})  # fmt: skip
-        result = BallotResult(poll.id, target.public_id, choice.value, False, changed)
-        self.submitted[(user.id, client_id)] = replace(result, repeated=True)
         proxy_data = {"for": target.public_id} if target.id != user.id else {}
         data = {"voter": user.public_id, **proxy_data, "choice": choice.value}
         kind = "ballot.changed" if changed else "ballot.cast"
         self.happened.append((user, kind, data | _reason_data(reason)))
+        result = BallotResult(poll.id, target.public_id, choice.value, False, changed,
+                              step=len(self.happened))  # fmt: skip
+        self.submitted[(user.id, client_id)] = replace(result, repeated=True, step=None)
         return result
 
     def _secret(self, target: User, choice: Choice, client_id: str) -> BallotResult:
@@ -313,7 +317,7 @@ class _Batch:
         self.votes[choice] = self.votes.get(choice, 0) + 1
         self.count += 1
         self.happened.append((None, "poll.participated", {"count": self.count}))
-        return BallotResult(self.poll.id, target.public_id, None, False)
+        return BallotResult(self.poll.id, target.public_id, None, False, step=len(self.happened))
 
     def write(self) -> None:
         """The accepted ballots' rows (one statement per table, the ids not read back),

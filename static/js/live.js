@@ -270,7 +270,13 @@
       const payload = { meeting: meetingId };
       if (version >= 0) payload.since_version = version;
       socket.timeout(ACK_TIMEOUT_MS).emit("meeting.join", payload, (error, ack) => {
-        if (error || !ack || !ack.ok) { status(L.reconnecting); return; }
+        if (error || !ack || !ack.ok) {
+          status(L.reconnecting);
+          // no answer in time, or the server busy (docs/realtime.md, Limits): ask again
+          const again = error || (ack && (ack.error === "busy" || ack.error === "rate_limited"));
+          if (again && socket.connected) window.setTimeout(join, 1000 * ((ack && ack.retry_after) || 1));
+          return;
+        }
         plugins.forEach((plugin) => plugin.joined && plugin.joined(ack));
         apply(ack.snapshot);
         status("");

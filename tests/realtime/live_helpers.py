@@ -3,12 +3,15 @@ of the live server, reading acknowledgements and versioned snapshots."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 import threading
 import time
 
 import requests
 import socketio
+import websocket
 
 from tests.conftest import PASSWORD
 
@@ -115,3 +118,85 @@ class Client:
 
     def close_in_background(self) -> None:
         threading.Thread(target=self.sio.disconnect, daemon=True).start()
+
+
+class Raw:
+    """A Socket.IO connection spoken by hand over a WebSocket, as a client written from
+    docs/realtime.md alone speaks it: packets sent as given (without waiting for answers),
+    frames read in the order they arrive, by `read` or, once `listen` was called, by a thread
+    of its own (`arrived`: when each frame came, time.monotonic())."""
+
+    def __init__(self, base_url: str, cookie: str | None = None) -> None:
+        url = base_url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+        headers = [f"User-Agent: {USER_AGENT}"] + ([f"Cookie: {cookie}"] if cookie else [])
+        self.ws = websocket.create_connection(url, header=headers, timeout=30)
+        assert self.ws.recv().startswith("0")
+        self.ws.send("40")
+        assert self.ws.recv().startswith("40")
+        self.frames: list[tuple[str, object, object]] = []  # ("ack", id, data) / ("event", ...)
+        self.arrived: list[float] = []
+        self.listening = False
+
+    def send(self, packet: str) -> None:
+        self.ws.send(packet)
+
+    def emit(self, ack_id: int | None, event: str, payload) -> None:
+        self.send(f"42{'' if ack_id is None else ack_id}{json.dumps([event, payload])}")
+
+    def acks(self) -> dict:
+        return {key: data for kind, key, data in list(self.frames) if kind == "ack"}
+
+    def acked_at(self) -> dict:
+        """When each acknowledgement came (listening)."""
+        frames = list(self.frames)  # `arrived` grows first: it may hold one more
+        return {frame[1]: at for frame, at in zip(frames, self.arrived, strict=False)
+                if frame[0] == "ack"}  # fmt: skip
+
+    def snapshots(self) -> list[dict]:
+        return [data for kind, name, data in list(self.frames)
+                if kind == "event" and name == "meeting.snapshot"]  # fmt: skip
+
+    def _read_one(self) -> None:
+        frame = self.ws.recv()
+        if frame == "2":
+            self.ws.send("3")
+        elif frame.startswith("43"):
+            digits = re.match(r"43(\d+)", frame).group(1)
+            data = json.loads(frame[2 + len(digits) :])
+            self.arrived.append(time.monotonic())
+            self.frames.append(("ack", int(digits), data[0] if data else None))
+        elif frame.startswith("42"):
+            name, *args = json.loads(frame[2:])
+            self.arrived.append(time.monotonic())
+            self.frames.append(("event", name, args[0] if args else None))
+
+    def read(self, until, timeout: float = 20) -> None:
+        """Wait until until(self) is true (reading frames, unless a thread does)."""
+        deadline = time.monotonic() + timeout
+        while not until(self):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"not there after {timeout} s; {len(self.frames)} frames")
+            if self.listening:
+                time.sleep(0.01)
+                continue
+            self.ws.settimeout(left)
+            self._read_one()
+
+    def listen(self) -> None:
+        def loop() -> None:
+            with contextlib.suppress(Exception):  # the socket closed
+                self.ws.settimeout(None)
+                while True:
+                    self._read_one()
+
+        self.listening = True
+        threading.Thread(target=loop, daemon=True).start()
+
+    def answered(self, *ack_ids: int, timeout: float = 20) -> dict:
+        self.read(lambda raw: set(ack_ids) <= raw.acks().keys(), timeout)
+        return self.acks()
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.ws.close(timeout=0.1)
