@@ -11,7 +11,8 @@ paragraph's string). The converter here
   Python) and stops with `TooComplex` once the budget is spent, before the work is done: the
   same text is always accepted or always refused, whatever the machine's load;
 - bounds the one scan that had no bound (a link's destination);
-- does not parse raw HTML blocks (the sanitizer drops them; inline tags are still read);
+- does not parse raw HTML blocks (the sanitizer drops them; inline tags are still read),
+  nor images (the sanitizer drops them too: `![a](b)` shows as typed, not as nothing);
 - refuses nesting deeper than MAX_DEPTH (lists, quotes: each level parses its text again);
 - and, as a backstop for a pathology the meter does not know, stops when the thread's CPU
   time for the conversion passes CPU_CAP_S.
@@ -81,6 +82,8 @@ class GuardedMarkdown(md.Markdown):
         super().__init__(extensions=EXTENSIONS, output_format="html")
         self.meter = Meter(BUDGET)
         self.preprocessors.deregister("html_block")
+        for images in ("image_link", "image_reference", "short_image_ref"):
+            self.inlinePatterns.deregister(images)
         for processor in self.inlinePatterns:
             _wrap(processor, "handleMatch", self._match)
             if isinstance(processor, LinkInlineProcessor):

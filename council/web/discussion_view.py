@@ -179,5 +179,6 @@ def paragraph_comments(proposal: Proposal, version: ProposalVersion) -> dict[int
     cached = g.get("discussions", {}).get(key)
     if cached is None:
         cached = discussion.paragraph_comments(db.session, version.id)
+        prefetch(db.session, [c.body for anchored in cached.values() for c in anchored])
         g.setdefault("discussions", {})[key] = cached
     return cached

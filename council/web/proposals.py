@@ -141,11 +141,13 @@ def _page(proposal: Proposal, *, status: int = 200, error: str | None = None):
     is_author = user is not None and user.id == proposal.author_id
     cosigners = sorted(proposal.cosigners, key=lambda c: c.organisation.name)
     supports = sorted(proposal.supports, key=lambda s: s.organisation.name)
+    blocks = markdown.paragraphs(version.body)
+    markdown.prefetch(db.session, blocks)
     return render_template(
         "proposals/view.html",
         proposal=proposal,
         version=version,
-        blocks=markdown.paragraphs(version.body),
+        blocks=blocks,
         is_author=is_author,
         cosigners=[c for c in cosigners if is_author or c.state == CosignState.ACCEPTED],
         invitation=invitation if invitation and invitation.state == CosignState.INVITED else None,
