@@ -52,7 +52,7 @@ def test_a_comment_with_the_worst_body_is_refused(as_, council):
     proposal = make_proposal(council.stakeholder)
     web = as_("member")
     url = f"/proposals/{proposal.id}/comments"
-    hostile = SHAPES["image openers"](comment_rules.MAX_BODY)
+    hostile = SHAPES["link openers"](comment_rules.MAX_BODY)
     data = {"body": hostile, "stance": "", "parent": "", "paragraph": "", "next": url}
     answer = web.post(url, data, token_from=url)
     assert answer.status_code == 422
