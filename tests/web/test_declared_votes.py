@@ -41,7 +41,7 @@ def declared_list(page: str) -> str:
 
 
 def client_id(page: str, member: str) -> str:
-    form = re.search(r'<li data-declare-member="%s">.*?</li>' % member, page, re.S).group(0)
+    form = re.search(rf'<li data-declare-member="{member}">.*?</li>', page, re.S).group(0)
     return re.search(r'name="client_id" value="([^"]+)"', form).group(1)
 
 
