@@ -15,11 +15,9 @@
     const { make, fill } = ctx;
     let key = "";
     let last = null; // the latest snapshot
+    let refocus = null; // after a vote is recorded: the member whose row takes the focus
 
-    function label(choice) {
-      const found = (L.choices || []).find((pair) => pair[0] === choice);
-      return found ? found[1] : choice;
-    }
+    function label(choice) { return (L.said || {})[choice] || choice; }
 
     // whose vote may still be declared: as council/domain/declared_votes.py waiting()
     function waiting(state) {
@@ -51,7 +49,7 @@
         button.type = "submit";
         button.name = "choice";
         button.value = value;
-        button.append(make("span", "visually-hidden", ": " + entry.member.name));
+        button.append(make("span", "visually-hidden", " — " + entry.member.name));
         row.append(button);
       });
       return row;
@@ -69,7 +67,7 @@
         hidden("member", entry.member.id), hidden("client_id", ctx.newClientId()));
       const name = make("span", "declared-name", entry.member.name);
       if (entry.by) name.append(" ", make("small", "", fill(L.by_proxy, { NAME: entry.by.name })));
-      form.append(name, choices(entry));
+      form.append(name, " ", choices(entry));
       li.append(form);
       return li;
     }
@@ -88,6 +86,12 @@
       if (!people) { list.replaceChildren(); return; }
       list.replaceChildren(...(people.length ? people.map((entry) => row(p, entry))
         : [make("li", "empty", L.everyone)]));
+      if (refocus !== null) {
+        const next = list.querySelector('[data-declare-member="' + CSS.escape(refocus) + '"] button')
+          || list.querySelector("button");
+        if (next) next.focus();
+        refocus = null;
+      }
     }
 
     function say(message) {
@@ -127,6 +131,14 @@
       ctx.send("ballot.declare", payload, button, (ack) => {
         if (!ack.ok) { say(ack.message); return; }
         say("");
+        const li = form.closest("li");
+        if (list.contains(li)) { // the snapshot without this member comes next
+          const after = li.nextElementSibling || li.previousElementSibling;
+          refocus = (after && after.dataset.declareMember) || "";
+        } else {
+          const first = list.querySelector("button");
+          if (first) first.focus();
+        }
         const name = form.querySelector(".declared-name").firstChild.textContent;
         ctx.announce(fill(L.recorded, { NAME: name, CHOICE: label(choice) }));
         key = "";
