@@ -81,7 +81,7 @@ def declare_vote(
     or the secretary), NotFound (no such poll or member), InvalidState (a secret poll, not
     open, absent, conflict declared, already voted), ValidationError (choice, client id)."""
     officer = permissions.require(actor, "ballot.declare")
-    poll = polls.lock(db, poll_id)
+    poll = polls.lock_for_ballots(db, poll_id)  # meeting (shared) then poll, as every ballot
     if poll.kind == PollKind.SECRET:
         raise InvalidState(
             _("A secret vote cannot be declared aloud: each member casts it from their device.")

@@ -11,6 +11,7 @@ from council.errors import InvalidState, NotAllowed, NotFound
 from council.extensions import db
 from council.models.meeting import Meeting
 from council.models.poll import Ballot, Poll
+from council.models.user import User
 from tests.meeting_helpers import events_since, head, make_council, reread, run
 from tests.meeting_helpers import state as meeting_state
 from tests.poll_helpers import voting_meeting
@@ -169,3 +170,24 @@ def test_the_minutes_say_the_vote_was_declared_aloud_and_who_entered_it(council)
     text = minutes_text.build(db.session, db.session.get(Meeting, meeting.id), council.secretary)
     assert "Consigliere 1 (dichiarato a voce, registrato da Pietro Segretario)" in text
     assert "Consigliere 2 (" not in text
+
+
+def test_a_declaration_and_the_members_own_ballot_at_once_count_once(app, council):
+    """Real threads, each with its own connection: the secretary enters the vote declared
+    aloud while the member taps their phone; one is counted, the other refused."""
+    from tests.domain.test_voting_concurrency import ballot_job, race
+
+    meeting = voting_meeting(council)
+    officer, member = council.secretary.id, council.members[0]
+    for n in range(3):
+        poll = opened(council, meeting)
+
+        def declaration(session, poll_id=poll.id, n=n):
+            return declared_votes.declare_vote(session, session.get(User, officer), poll_id,
+                                               member.public_id, YES, f"d-{n}")  # fmt: skip
+
+        results = race(app, [declaration, ballot_job(member.id, poll.id, NO, f"c-{n}")])
+        refused = [r for r in results if isinstance(r, InvalidState)]
+        assert len(refused) == 1 and len(results) == 2, results
+        assert len(ballots(poll)) == 1
+        run(voting.close_poll, council.chair, poll.id)
