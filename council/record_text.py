@@ -19,7 +19,7 @@ from council.models.record import RecordEvent
 from council.models.user import User
 
 # data fields that hold a person's public id
-PERSON_FIELDS = ("member", "from", "to", "voter", "for")
+PERSON_FIELDS = ("member", "from", "to", "voter", "for", "entered_by")
 
 CHOICES = {"in_favour": _l("in favour"), "against": _l("against"), "abstain": _l("abstain")}
 # the states of an implementation (stato di attuazione), as the sentence reads them
@@ -184,7 +184,10 @@ def describe(event: RecordEvent, names: dict[str, str]) -> str:
         values["outcome"] = _outcome(data)
     if event.kind == "implementation.updated":
         values["state"] = str(IMPLEMENTATION_STATES.get(data.get("state"), "—"))
-    return str(template) % values
+    sentence = str(template) % values
+    if "entered_by" in values:  # a vote declared aloud (appello nominale)
+        sentence += " " + _("Declared aloud, entered by %(name)s.", name=values["entered_by"])
+    return sentence
 
 
 SUBJECT_TYPES: dict[str, Any] = {

@@ -24,6 +24,7 @@ from council.domain import (
     accounts,
     attendance,
     ballots,
+    declared_votes,
     live_session,
     meetings,
     permissions,
@@ -413,6 +414,15 @@ def _ballot_result(result: ballots.BallotResult) -> dict[str, Any]:
                        "changed": result.changed}}  # fmt: skip
 
 
+def _declare(db_, actor, a):
+    """A vote a member present declares aloud, entered by the chair or the secretary."""
+    result = declared_votes.declare_vote(
+        db_, actor, _poll(db_, a, actor, "ballot.declare"), a["member"], a["choice"],
+        a["client_id"],
+    )  # fmt: skip
+    return _ballot_result(result)
+
+
 def _decide(db_, actor, a):
     decision = voting.record_decision(
         db_, actor, _poll(db_, a, actor, "decision.record"), a.get("text")
@@ -463,6 +473,9 @@ ACTIONS: dict[str, tuple[dict, dict | None, Callable]] = {
     "ballot.cast": (
         {"poll": int, "choice": str, "client_ballot_id": str},
         {"for_member": str, "reason": Text(ballots.MAX_REASON)}, _cast,
+    ),
+    "ballot.declare": (
+        {"poll": int, "member": str, "choice": str, "client_id": str}, None, _declare
     ),
     "poll.declare_conflict": (
         {"poll": int}, None,

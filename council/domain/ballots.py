@@ -280,13 +280,14 @@ class _Batch:
                 "poll_id": poll.id, "voter_id": user.id, "cast_for_id": target.id,
                 "proxy_for_id": target.id if target.id != user.id else None,
                 "choice": choice, "reason": reason, "client_ballot_id": client_id,
-                "changed_at": None,
+                "changed_at": None, "entered_by_id": None,
             }  # fmt: skip
         elif not poll.allow_change:
-            raise InvalidState(_("This vote was already cast and cannot be changed."))
-        else:
+            self._refuse_again(ballot)
+        else:  # the member's own ballot replaces one declared for them (declared_votes.py)
             again = {"choice": choice, "reason": reason, "changed_at": utcnow(),
-                     "voter_id": user.id, "client_ballot_id": client_id}  # fmt: skip
+                     "voter_id": user.id, "client_ballot_id": client_id,
+                     "entered_by_id": None}  # fmt: skip
             if isinstance(ballot, dict):  # cast earlier in this batch
                 ballot.update(again)
             else:
@@ -303,6 +304,18 @@ class _Batch:
                               step=len(self.happened))  # fmt: skip
         self.submitted[(user.id, client_id)] = replace(result, repeated=True, step=None)
         return result
+
+    def _refuse_again(self, ballot: Ballot | dict) -> None:
+        """A second ballot where changes are not allowed; a vote declared aloud says by whom
+        it was entered (appello nominale: declared_votes.py)."""
+        entered_by = ballot.entered_by_id if isinstance(ballot, Ballot) else None
+        if entered_by is not None:
+            officer = self.db.get(User, entered_by)
+            raise InvalidState(
+                _("This vote was already declared aloud and entered by %(name)s: it cannot be "
+                  "changed.", name=officer.name if officer else "")
+            )  # fmt: skip
+        raise InvalidState(_("This vote was already cast and cannot be changed."))
 
     def _secret(self, target: User, choice: Choice, client_id: str) -> BallotResult:
         """Participation and the counter move in one transaction; nothing ties the two. The

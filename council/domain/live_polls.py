@@ -101,6 +101,7 @@ def _named_ballots() -> Select:
     the number of ballots stored (`stored`): read in the same statement, so from the same
     snapshot of the database even while ballots arrive. With no ballot, one row of NULLs."""
     member, holder = aliased(User, name="member"), aliased(User, name="holder")
+    officer = aliased(User, name="officer")  # who entered a vote declared aloud
     stored = (
         select(func.count(Ballot.id).label("stored"))
         .where(Ballot.poll_id == bindparam("poll"))
@@ -109,10 +110,12 @@ def _named_ballots() -> Select:
     return (
         select(stored.c.stored, Ballot.choice, Ballot.reason, Ballot.proxy_for_id)
         .add_columns(member.public_id, member.name, holder.public_id, holder.name)
+        .add_columns(officer.public_id, officer.name)
         .select_from(stored)
         .outerjoin(Ballot, Ballot.poll_id == bindparam("poll"))
         .outerjoin(member, member.id == Ballot.cast_for_id)
         .outerjoin(holder, holder.id == Ballot.voter_id)
+        .outerjoin(officer, officer.id == Ballot.entered_by_id)
         .order_by(member.name, member.id)
     )
 
@@ -122,12 +125,17 @@ def _named_ballots() -> Select:
 NAMED_BALLOTS = shared(_named_ballots())
 
 
-def _ballot(choice, reason, proxy_for, m_id, m_name, h_id, h_name) -> dict[str, Any]:
-    # `by` and `reason` only where there is one: sixty ballots go to every socket of the room
-    # with each change (bench/README.md: the snapshot's size is most of a fan-out's cost)
+def _ballot(
+    choice, reason, proxy_for, m_id, m_name, h_id, h_name, o_id=None, o_name=None
+) -> dict[str, Any]:
+    # `by`, `entered_by` and `reason` only where there is one: sixty ballots go to every
+    # socket of the room with each change (bench/README.md: the snapshot's size is most of a
+    # fan-out's cost)
     ballot = {"member": _person(m_id, m_name), "choice": str(choice)}
     if proxy_for:
         ballot["by"] = _person(h_id, h_name)
+    if o_id:  # declared aloud, entered by the chair or the secretary (appello nominale)
+        ballot["entered_by"] = _person(o_id, o_name)
     if reason:
         ballot["reason"] = reason
     return ballot
@@ -159,19 +167,30 @@ def _named_from_rows(db: Session, poll: Poll) -> list[dict[str, Any]]:
     """The named list from the stored ballots and the people they name, without a join."""
     ballots = db.execute(
         select(Ballot.choice, Ballot.reason, Ballot.proxy_for_id, Ballot.cast_for_id,
-               Ballot.voter_id).where(Ballot.poll_id == poll.id)
+               Ballot.voter_id, Ballot.entered_by_id).where(Ballot.poll_id == poll.id)
     ).all()  # fmt: skip
     people = {
         user_id: (public_id, name)
         for user_id, public_id, name in db.execute(
             select(User.id, User.public_id, User.name).where(
-                User.id.in_({b.cast_for_id for b in ballots} | {b.voter_id for b in ballots})
+                User.id.in_(
+                    {b.cast_for_id for b in ballots}
+                    | {b.voter_id for b in ballots}
+                    | {b.entered_by_id for b in ballots if b.entered_by_id}
+                )
             )
         )
     }
     ballots = sorted(ballots, key=lambda b: (people[b.cast_for_id][1], b.cast_for_id))
     return [
-        _ballot(b.choice, b.reason, b.proxy_for_id, *people[b.cast_for_id], *people[b.voter_id])
+        _ballot(
+            b.choice,
+            b.reason,
+            b.proxy_for_id,
+            *people[b.cast_for_id],
+            *people[b.voter_id],
+            *people.get(b.entered_by_id, (None, None)),
+        )
         for b in ballots
     ]
 

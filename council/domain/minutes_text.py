@@ -345,6 +345,13 @@ def _poll(db: Session, poll: Poll) -> Iterator[str]:
 
 def _voter(ballot) -> str:
     name = escape(ballot.cast_for.name)
+    if ballot.entered_by_id is not None:  # appello nominale: declared_votes.py
+        officer = escape(ballot.entered_by.name)
+        if ballot.voter_id == ballot.cast_for_id:
+            return _("%(name)s (declared aloud, entered by %(officer)s)", name=name,
+                     officer=officer)  # fmt: skip
+        return _("%(name)s (by proxy, declared aloud by %(holder)s, entered by %(officer)s)",
+                 name=name, holder=escape(ballot.voter.name), officer=officer)  # fmt: skip
     if ballot.voter_id == ballot.cast_for_id:
         return name
     return _("%(name)s (by proxy, cast by %(holder)s)", name=name, holder=escape(ballot.voter.name))

@@ -78,6 +78,8 @@ RULES: dict[str, frozenset[Role]] = {
     "poll.prepare": frozenset({CHAIR}),
     "poll.run": frozenset({CHAIR}),  # open and close
     "ballot.cast": frozenset({MEMBER}),  # also: declare a conflict of interest
+    # record the vote a member present declares aloud (appello nominale): declared_votes.py
+    "ballot.declare": frozenset({SECRETARY, CHAIR}),
     "decision.record": frozenset({SECRETARY, CHAIR}),
     # the implementation status (stato di attuazione) of approved decisions: dated updates
     "implementation.update": frozenset({SECRETARY, ADMIN}),

@@ -218,7 +218,11 @@ def named_ballots(db: Session, poll: Poll) -> list[Ballot]:
             .join(User, User.id == Ballot.cast_for_id)
             .where(Ballot.poll_id == poll.id)
             .order_by(User.name, User.id)
-            .options(selectinload(Ballot.voter), selectinload(Ballot.cast_for))
+            .options(
+                selectinload(Ballot.voter),
+                selectinload(Ballot.cast_for),
+                selectinload(Ballot.entered_by),
+            )
         )
     )
 

@@ -92,9 +92,12 @@ class Ballot(Base):
     client_ballot_id: Mapped[str] = mapped_column(String(64))  # of the latest submission
     cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the chair or secretary who entered a vote the member declared aloud (appello nominale)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     voter: Mapped[User] = relationship(foreign_keys=[voter_id])
     cast_for: Mapped[User] = relationship(foreign_keys=[cast_for_id])
+    entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
 
 
 class BallotSubmission(Base):

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from council.domain import (
     attendance,
+    declared_votes,
     live_session,
     meetings,
     permissions,
@@ -23,7 +24,7 @@ from council.domain import (
 from council.errors import NotAllowed, ValidationError
 from council.extensions import db, login_manager
 from council.models.meeting import Meeting
-from council.models.poll import Choice
+from council.models.poll import Choice, Poll
 from council.models.user import User
 from council.unit_of_work import unit_of_work
 from council.web import vote_labels
@@ -263,6 +264,44 @@ def declare_conflict(meeting_id: int, poll_id: int):
     )
 
 
+def declare_vote(meeting_id: int, poll_id: int):
+    """A vote a member present declares aloud (appello nominale), entered by the chair or the
+    secretary: first a page that asks to confirm it, then (`confirm=1`) recorded."""
+    member, choice = _posted_str("member"), request.form.get("choice", "")
+    if request.form.get("confirm") != "1":
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        permissions.require(current_user, "ballot.declare")
+        meeting = _load(meeting_id)
+        poll = db.session.get(Poll, _on(db.session, meeting_id, poll_id))
+        try:
+            label = CHOICE_LABELS[Choice(choice)]
+        except ValueError:
+            raise ValidationError(
+                _("Choose in favour, against or abstain."), field="choice"
+            ) from None
+        console_url = url_for("meetings.console", meeting_id=meeting_id)
+        return render_template(
+            "meetings/declare_confirm.html", meeting=meeting, poll=poll, member=member,
+            name=polls.name_of(db.session, member or ""), choice=choice, label=label,
+            client_id=request.form.get("client_id", ""), action_form=ActionForm(),
+            back=safe_next(request.form.get("next"), console_url),
+        )  # fmt: skip
+
+    def declare(work, user):
+        return declared_votes.declare_vote(
+            work, user, _on(work, meeting_id, poll_id), member, choice,
+            request.form.get("client_id", ""),
+        )  # fmt: skip
+
+    def done(work, result) -> str:
+        return _("Vote declared aloud by %(name)s recorded: %(choice)s.",
+                 name=polls.name_of(work, result.cast_for),
+                 choice=str(CHOICE_LABELS[Choice(result.choice)]))  # fmt: skip
+
+    return _act(meeting_id, declare, done)
+
+
 def record_decision(meeting_id: int, poll_id: int):
     def decide(work, user):
         return voting.record_decision(work, user, _on(work, meeting_id, poll_id),
@@ -278,6 +317,9 @@ def record_decision(meeting_id: int, poll_id: int):
 
 def register(bp: Blueprint) -> None:
     bp.context_processor(lambda: {"vote_labels": vote_labels.labels})
+    bp.context_processor(
+        lambda: {"declared_waiting": declared_votes.waiting, "new_declare_id": new_client_id}
+    )
     for rule, view, methods in (
         ("/<int:meeting_id>/live", live, ["GET"]),
         ("/<int:meeting_id>/console", console, ["GET"]),
@@ -297,6 +339,7 @@ def register(bp: Blueprint) -> None:
         ("/<int:meeting_id>/polls/<int:poll_id>/close", close_poll, ["POST"]),
         ("/<int:meeting_id>/polls/<int:poll_id>/ballot", cast_ballot, ["POST"]),
         ("/<int:meeting_id>/polls/<int:poll_id>/conflict", declare_conflict, ["POST"]),
+        ("/<int:meeting_id>/polls/<int:poll_id>/declare", declare_vote, ["POST"]),
         ("/<int:meeting_id>/polls/<int:poll_id>/decision", record_decision, ["POST"]),
     ):
         bp.add_url_rule(rule, view_func=view, methods=methods)

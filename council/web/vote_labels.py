@@ -55,6 +55,7 @@ def labels() -> dict[str, Any]:
         "vote": _("Vote cast"),
         "statement": _("Statement of vote"),
         "by_proxy": _("by proxy: cast by %(name)s", name="NAME"),
+        "entered_by": _("declared aloud, entered by %(name)s", name="NAME"),
         "nobody_voted": _("Nobody has voted yet."),
         "secret_open": _(
             "Secret vote: only how many have voted is shown; the totals appear when the poll "

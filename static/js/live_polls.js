@@ -87,6 +87,7 @@
         const who = make("th", "", b.member.name);
         who.scope = "row";
         if (b.by) who.append(make("br"), make("small", "", fill(V.by_proxy, { NAME: b.by.name })));
+        if (b.entered_by) who.append(make("br"), make("small", "vote-declared", fill(V.entered_by, { NAME: b.entered_by.name })));
         const choice = make("td");
         choice.append(badge(V.choices[b.choice], V.choice_tones[b.choice]));
         row.append(who, choice, make("td", "vote-reason", b.reason || "—"));

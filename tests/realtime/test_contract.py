@@ -114,6 +114,10 @@ def test_a_handler_that_fails_answers_error(council, connect, monkeypatch, caplo
         ("poll.close", {"poll": 999999}),
         ("poll.open", {"poll": 999999}),
         ("poll.declare_conflict", {"poll": 999999}),
+        (
+            "ballot.declare",
+            {"poll": 999999, "member": "u-0000000000", "choice": YES, "client_id": "x-1"},
+        ),
         ("decision.record", {"poll": 999999}),
     ],
 )
