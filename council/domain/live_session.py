@@ -18,6 +18,7 @@ from council.models.meeting import (
     LIVE_STATES,
     AgendaItem,
     Attendance,
+    AttendanceInterval,
     Meeting,
     MeetingState,
     Proxy,
@@ -88,9 +89,10 @@ def close(db: Session, actor: User, meeting_id: int) -> Meeting:
     if meeting.state not in LIVE_STATES:
         raise InvalidState(_("Only an open session can be closed."))
     speakers.end_current(db, meeting, user)
-    present = attendance.close_all(db, meeting)
-    meeting.state = MeetingState.CLOSED
     meeting.closed_at = utcnow()
+    # the intervals end at the close's own moment: the snapshot finds who was there by it
+    present = attendance.close_all(db, meeting, meeting.closed_at)
+    meeting.state = MeetingState.CLOSED
     meeting.current_item_id = None
     meetings.changed(db, meeting, user, "meeting.closed", {"present_at_close": present})
     return meeting
@@ -138,6 +140,27 @@ def _proxies() -> Select:
 # Made once, whole (a new alias per snapshot costs SQLAlchemy ~2 ms to adapt its columns,
 # bench/README.md); council.db.shared says why whole.
 PROXIES = shared(_proxies())
+
+
+def _present_at_close(db: Session, meeting: Meeting) -> list[dict[str, str]]:
+    """Who was present when the session closed: their interval ended at the close itself
+    (close() ends them all at that moment), sorted by name."""
+    if meeting.closed_at is None:
+        return []
+    return [
+        _person(public_id, name)
+        for public_id, name in db.execute(
+            select(User.public_id, User.name)
+            .join(Attendance, Attendance.user_id == User.id)
+            .join(AttendanceInterval, AttendanceInterval.attendance_id == Attendance.id)
+            .where(
+                Attendance.meeting_id == meeting.id,
+                AttendanceInterval.checked_out_at == meeting.closed_at,
+            )
+            .distinct()
+            .order_by(User.name, User.public_id)
+        )
+    ]
 
 
 def state(db: Session, meeting: Meeting) -> dict[str, Any]:
@@ -207,6 +230,7 @@ def state(db: Session, meeting: Meeting) -> dict[str, Any]:
         for f_id, f_name, t_id, t_name in db.execute(PROXIES, {"meeting": meeting.id})
     ]
     current = next((entry for entry in agenda if entry["current"]), None)
+    at_close = _present_at_close(db, meeting) if meeting.state == MeetingState.CLOSED else []
     here = {person["id"] for person in present}
     represented = sum(1 for p in proxies if p["to"]["id"] in here and p["from"]["id"] not in here)
     voting = live_polls.section(db, meeting, represented, len(present))
@@ -229,6 +253,7 @@ def state(db: Session, meeting: Meeting) -> dict[str, Any]:
             "members": members,
             "quorum_needed": attendance.quorum_needed(members),
             "quorum": attendance.has_quorum(len(present), members),
+            "at_close": at_close,
         },
         "presence": {"connected": 0, "members_connected": []},
         "speakers": {"current": speaking, "queue": waiting},
