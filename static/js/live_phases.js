@@ -93,7 +93,7 @@
     function renderSummary(state) {
       const a = state.attendance;
       const people = a.at_close || [];
-      if (!changed("summary", [people, a.members])) return;
+      if (!changed("summary", [people, a.members, state.meeting.state])) return;
       all("at-close-count").forEach((node) => {
         node.textContent = fill(P.at_close, { COUNT: people.length, MEMBERS: a.members });
       });
