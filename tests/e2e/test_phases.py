@@ -162,6 +162,13 @@ def test_the_secretary_reads_the_minutes_link_in_the_summary(new_context, counci
     expect(summary).to_contain_text("In questa seduta non si è votato.")
     link = summary.get_by_role("link", name="Il verbale della seduta")
     expect(link).to_have_attribute("href", f"/meetings/{meeting.id}/minutes")
+    # the public without JavaScript reads the same summary, drawn by the server
+    plain = new_context(PHONE, java_script_enabled=False).new_page()
+    plain.goto(f"/meetings/{meeting.id}/live")
+    summary = plain.locator("section.session-summary")
+    expect(summary).to_contain_text("Presenti alla chiusura: 0 su 6 consiglieri.")
+    expect(summary).to_contain_text("Il verbale sarà pubblicato qui dopo l'approvazione")
+    assert NO_QUORUM not in visible_text(plain)
 
 
 # --- actions made without a connection --------------------------------------------------------
