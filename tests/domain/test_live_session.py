@@ -140,6 +140,24 @@ def test_intervals_say_who_was_present_when(council):
     assert person.id == member.id and len(spans) == 2
 
 
+def test_the_snapshot_of_a_closed_meeting_says_who_was_present_at_the_close(council):
+    """The close ends every attendance (count 0): at_close keeps who was there at the end,
+    once each, and not who left before."""
+    a, b, c, _d = council.members
+    meeting = running_meeting(council, present=[a, b, c])
+    run(attendance.check_out, b, meeting.id)
+    run(attendance.check_out, a, meeting.id)
+    run(attendance.check_in, a, meeting.id)  # back: two intervals, listed once
+    assert state(meeting)["attendance"]["at_close"] == []  # not closed yet
+    run(live_session.close, council.chair, meeting.id)
+    closed = state(fresh(meeting))["attendance"]
+    assert closed["count"] == 0 and closed["present"] == []
+    assert closed["at_close"] == [
+        {"id": a.public_id, "name": a.name},
+        {"id": c.public_id, "name": c.name},
+    ]
+
+
 def test_the_secretary_marks_members_present_and_the_record_says_by_whom(council):
     meeting = running_meeting(council, present=[])
     member = council.members[1]
@@ -176,6 +194,7 @@ def test_quorum_is_more_than_half_of_the_members(council):
     meeting = running_meeting(council, present=council.all_members[:3])
     assert state(meeting)["attendance"] | {"present": None} == {
         "present": None, "count": 3, "members": 6, "quorum_needed": 4, "quorum": False,
+        "at_close": [],
     }  # fmt: skip
     run(attendance.check_in, council.members[3], meeting.id)
     assert state(meeting)["attendance"]["quorum"] is True
