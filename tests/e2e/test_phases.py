@@ -111,6 +111,7 @@ def test_every_phase_is_coherent_on_the_members_page_and_the_projector(new_conte
                 "finché il presidente non la riprende. Si può comunque registrare la presenza "
                 "e chiedere la parola.")  # fmt: skip
     projector_checks(projectors)
+    axe_check(phone)
 
     # closed: who was there at the end and what was decided, no quorum warning
     run(live_session.resume, council.chair, meeting.id)
@@ -138,6 +139,8 @@ def test_every_phase_is_coherent_on_the_members_page_and_the_projector(new_conte
     for projector in projectors:
         expect(projector.locator(".projector-grid")).to_be_hidden()
     projector_checks(projectors)
+    axe_check(phone)
+    assert horizontal_overflow(phone) == 0
 
     # the same words without the live script: the server draws what live_phases.js drew
     drawn = {id(page): page.locator("section.session-summary").inner_text() for page in pages}
