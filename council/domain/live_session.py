@@ -3,6 +3,7 @@ agenda; `state()` builds the one snapshot that pages, joins and broadcasts all u
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -142,25 +143,33 @@ def _proxies() -> Select:
 PROXIES = shared(_proxies())
 
 
+# Meetings closed before close() ended the intervals at the close's own moment had them ended
+# a few milliseconds earlier: for those, an interval ended this close to the close ended with
+# it, as the minutes read it (minutes_text.WITH_THE_CLOSE).
+CLOSE_WINDOW = timedelta(seconds=2)
+
+
 def _present_at_close(db: Session, meeting: Meeting) -> list[dict[str, str]]:
-    """Who was present when the session closed: their interval ended at the close itself
-    (close() ends them all at that moment), sorted by name."""
+    """Who was present when the session closed, sorted by name: those whose interval close()
+    ended, at the close's own moment (or, for a meeting closed before it did so, within
+    CLOSE_WINDOW of it)."""
     if meeting.closed_at is None:
         return []
-    return [
-        _person(public_id, name)
-        for public_id, name in db.execute(
-            select(User.public_id, User.name)
-            .join(Attendance, Attendance.user_id == User.id)
-            .join(AttendanceInterval, AttendanceInterval.attendance_id == Attendance.id)
-            .where(
-                Attendance.meeting_id == meeting.id,
-                AttendanceInterval.checked_out_at == meeting.closed_at,
-            )
-            .distinct()
-            .order_by(User.name, User.public_id)
+    rows = db.execute(
+        select(User.public_id, User.name, AttendanceInterval.checked_out_at)
+        .join(Attendance, Attendance.user_id == User.id)
+        .join(AttendanceInterval, AttendanceInterval.attendance_id == Attendance.id)
+        .where(
+            Attendance.meeting_id == meeting.id,
+            AttendanceInterval.checked_out_at.between(
+                meeting.closed_at - CLOSE_WINDOW, meeting.closed_at
+            ),
         )
-    ]
+        .order_by(User.name, User.public_id)
+    ).all()
+    exact = [row for row in rows if row.checked_out_at == meeting.closed_at]
+    people = {row.public_id: row.name for row in exact or rows}
+    return [_person(public_id, name) for public_id, name in people.items()]
 
 
 def state(db: Session, meeting: Meeting) -> dict[str, Any]:

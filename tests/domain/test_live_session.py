@@ -15,6 +15,7 @@ from council.extensions import db
 from council.models.meeting import (
     Attendance,
     AttendanceInterval,
+    Meeting,
     MeetingState,
     SpeakerRequest,
     SpeakerState,
@@ -145,7 +146,7 @@ def test_the_snapshot_of_a_closed_meeting_says_who_was_present_at_the_close(coun
     once each, and not who left before."""
     a, b, c, _d = council.members
     meeting = running_meeting(council, present=[a, b, c])
-    run(attendance.check_out, b, meeting.id)
+    run(attendance.check_out, b, meeting.id)  # a moment before the close: not at the close
     run(attendance.check_out, a, meeting.id)
     run(attendance.check_in, a, meeting.id)  # back: two intervals, listed once
     assert state(meeting)["attendance"]["at_close"] == []  # not closed yet
@@ -156,6 +157,23 @@ def test_the_snapshot_of_a_closed_meeting_says_who_was_present_at_the_close(coun
         {"id": a.public_id, "name": a.name},
         {"id": c.public_id, "name": c.name},
     ]
+
+
+def test_a_meeting_closed_before_the_intervals_ended_at_the_close_reads_them_near_it(council):
+    """Closed by the earlier close(), which ended the intervals a few milliseconds before
+    stamping the close: who was present is read within two seconds of it."""
+    a, b, *_ = council.members
+    meeting = running_meeting(council, present=[a, b])
+    run(attendance.check_out, b, meeting.id)
+    with unit_of_work() as session:  # b left ten minutes ago
+        for interval in session.scalars(select(AttendanceInterval)):
+            if interval.checked_out_at is not None:
+                interval.checked_out_at -= timedelta(minutes=10)
+    run(live_session.close, council.chair, meeting.id)
+    with unit_of_work() as session:  # as the earlier close() stamped it
+        session.get(Meeting, meeting.id).closed_at += timedelta(milliseconds=3)
+    at_close = state(fresh(meeting))["attendance"]["at_close"]
+    assert at_close == [{"id": a.public_id, "name": a.name}]
 
 
 def test_the_secretary_marks_members_present_and_the_record_says_by_whom(council):
