@@ -277,3 +277,39 @@ def test_an_action_that_cannot_be_resent_is_shown_as_not_sent_with_a_retry(new_c
     assert fresh(meeting).state == "suspended"
     assert still_here(chair)
     axe_check(chair)
+
+
+def test_a_request_whose_answer_never_came_is_sent_again_and_counts_once(new_context, council):
+    """The first request to speak is lost on the way (the socket stays up): no answer in 10 s,
+    the page says it will send it again, does, and the server counts it once."""
+    meeting = running(council)
+    member = council.members[0]
+    phone = new_context(PHONE).new_page()
+    log_in(phone, member.email)
+    lost = []
+
+    def relay(ws):
+        server = ws.connect_to_server()
+
+        def outgoing(message):
+            if "speakers.request" in str(message) and not lost:
+                lost.append(message)  # dropped: the server never sees it
+                return
+            server.send(message)
+
+        ws.on_message(outgoing)
+        server.on_message(lambda message: ws.send(message))
+
+    phone.route_web_socket("**/socket.io/**", relay)
+    phone.goto(f"/meetings/{meeting.id}")
+    wait_live(phone)
+    phone.locator('form[data-socket="speakers.request"] button[type=submit]').click()
+    outbox = phone.locator('[data-live="outbox"] li')
+    expect(outbox).to_contain_text(
+        f"{ASKED}: ancora nessuna risposta dal server. L'invio sarà ripetuto appena possibile "
+        "e conterà una volta sola.",
+        timeout=15_000,
+    )
+    expect(outbox).to_have_text(f"{ASKED}: il server ha confermato.")
+    expect(phone.locator('[data-live="queue"]')).to_contain_text(member.name)
+    assert len(lost) == 1 and requests_of(member, meeting) == 1
