@@ -313,3 +313,22 @@ def test_a_request_whose_answer_never_came_is_sent_again_and_counts_once(new_con
     expect(outbox).to_have_text(f"{ASKED}: il server ha confermato.")
     expect(phone.locator('[data-live="queue"]')).to_contain_text(member.name)
     assert len(lost) == 1 and requests_of(member, meeting) == 1
+
+
+def test_a_waiting_action_refused_on_arrival_says_why(new_context, council):
+    meeting = running(council)
+    member = council.members[0]
+    context = new_context(PHONE)
+    phone = context.new_page()
+    log_in(phone, member.email)
+    phone.goto(f"/meetings/{meeting.id}")
+    wait_live(phone)
+    context.set_offline(True)
+    phone.wait_for_function("() => !window.consiglio.socket.connected")
+    phone.locator('form[data-socket="speakers.request"] button[type=submit]').click()
+    run(attendance.check_out, council.secretary, meeting.id, member.public_id)  # meanwhile
+    context.set_offline(False)
+    outbox = phone.locator('[data-live="outbox"] li')
+    expect(outbox).to_have_text(re.compile(f"^{ASKED}: il server ha rifiutato\\. .+"))
+    assert requests_of(member, meeting) == 0
+    axe_check(phone)
