@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -158,10 +158,10 @@ def check_out(db: Session, actor: User, meeting_id: int, member: Any = None) -> 
     return True
 
 
-def close_all(db: Session, meeting: Meeting) -> int:
-    """At the close of the session every open interval ends (the meeting.closed event says
-    so); returns how many members were still present."""
-    now = utcnow()
+def close_all(db: Session, meeting: Meeting, now: datetime | None = None) -> int:
+    """At the close of the session every open interval ends, at `now` (the meeting.closed
+    event says so); returns how many members were still present."""
+    now = now or utcnow()
     rows = list(
         db.scalars(
             select(Attendance).where(

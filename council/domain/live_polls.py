@@ -79,6 +79,10 @@ def _summary(
         "approved": poll.approved,
         "valid": poll.valid,
         "decision": decisions.get(poll.id),
+        # once closed, the counts the outcome rests on (the meeting page lists them)
+        "totals": {"in_favour": poll.yes, "against": poll.no, "abstain": poll.abstain}
+        if poll.state == PollState.CLOSED
+        else None,
         # what follows the vote is recorded: the decision, or the amendment's outcome
         "recorded": poll.id in decisions
         or (poll.amendment_id is not None and amendment_state != AmendmentState.TO_VOTE),

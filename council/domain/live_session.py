@@ -3,6 +3,7 @@ agenda; `state()` builds the one snapshot that pages, joins and broadcasts all u
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -18,6 +19,7 @@ from council.models.meeting import (
     LIVE_STATES,
     AgendaItem,
     Attendance,
+    AttendanceInterval,
     Meeting,
     MeetingState,
     Proxy,
@@ -88,9 +90,10 @@ def close(db: Session, actor: User, meeting_id: int) -> Meeting:
     if meeting.state not in LIVE_STATES:
         raise InvalidState(_("Only an open session can be closed."))
     speakers.end_current(db, meeting, user)
-    present = attendance.close_all(db, meeting)
-    meeting.state = MeetingState.CLOSED
     meeting.closed_at = utcnow()
+    # the intervals end at the close's own moment: the snapshot finds who was there by it
+    present = attendance.close_all(db, meeting, meeting.closed_at)
+    meeting.state = MeetingState.CLOSED
     meeting.current_item_id = None
     meetings.changed(db, meeting, user, "meeting.closed", {"present_at_close": present})
     return meeting
@@ -138,6 +141,35 @@ def _proxies() -> Select:
 # Made once, whole (a new alias per snapshot costs SQLAlchemy ~2 ms to adapt its columns,
 # bench/README.md); council.db.shared says why whole.
 PROXIES = shared(_proxies())
+
+
+# Meetings closed before close() ended the intervals at the close's own moment had them ended
+# a few milliseconds earlier: for those, an interval ended this close to the close ended with
+# it, as the minutes read it (minutes_text.WITH_THE_CLOSE).
+CLOSE_WINDOW = timedelta(seconds=2)
+
+
+def _present_at_close(db: Session, meeting: Meeting) -> list[dict[str, str]]:
+    """Who was present when the session closed, sorted by name: those whose interval close()
+    ended, at the close's own moment (or, for a meeting closed before it did so, within
+    CLOSE_WINDOW of it)."""
+    if meeting.closed_at is None:
+        return []
+    rows = db.execute(
+        select(User.public_id, User.name, AttendanceInterval.checked_out_at)
+        .join(Attendance, Attendance.user_id == User.id)
+        .join(AttendanceInterval, AttendanceInterval.attendance_id == Attendance.id)
+        .where(
+            Attendance.meeting_id == meeting.id,
+            AttendanceInterval.checked_out_at.between(
+                meeting.closed_at - CLOSE_WINDOW, meeting.closed_at
+            ),
+        )
+        .order_by(User.name, User.public_id)
+    ).all()
+    exact = [row for row in rows if row.checked_out_at == meeting.closed_at]
+    people = {row.public_id: row.name for row in exact or rows}
+    return [_person(public_id, name) for public_id, name in people.items()]
 
 
 def state(db: Session, meeting: Meeting) -> dict[str, Any]:
@@ -207,6 +239,7 @@ def state(db: Session, meeting: Meeting) -> dict[str, Any]:
         for f_id, f_name, t_id, t_name in db.execute(PROXIES, {"meeting": meeting.id})
     ]
     current = next((entry for entry in agenda if entry["current"]), None)
+    at_close = _present_at_close(db, meeting) if meeting.state == MeetingState.CLOSED else []
     here = {person["id"] for person in present}
     represented = sum(1 for p in proxies if p["to"]["id"] in here and p["from"]["id"] not in here)
     voting = live_polls.section(db, meeting, represented, len(present))
@@ -229,6 +262,7 @@ def state(db: Session, meeting: Meeting) -> dict[str, Any]:
             "members": members,
             "quorum_needed": attendance.quorum_needed(members),
             "quorum": attendance.has_quorum(len(present), members),
+            "at_close": at_close,
         },
         "presence": {"connected": 0, "members_connected": []},
         "speakers": {"current": speaking, "queue": waiting},

@@ -16,7 +16,6 @@ from flask_login import current_user
 
 from council.domain import decisions, majority, polls
 from council.extensions import db
-from council.models.meeting import Meeting
 from council.models.poll import Choice, Poll, PollKind, PollState
 from council.models.user import CouncilGroup
 
@@ -141,16 +140,10 @@ def quorum_needed(poll: Poll) -> int:
     return majority.quorum_needed(poll.members or 0)
 
 
-def _meeting_votes(meeting: Meeting) -> list[tuple[Poll, object]]:
-    """The meeting page's "Votes" section: each poll with its decision, if any."""
-    found = polls.of_meeting_in_order(db.session, meeting)
-    numbered = decisions.of_meeting(db.session, meeting) if found else {}
-    return [(poll, numbered.get(poll.id)) for poll in found]
-
-
 @bp.app_context_processor
 def _helpers():
-    """Also for the meeting page's "Votes" section and the decision pages."""
+    """Also for the meeting pages' votes (templates/meetings/_phase.html) and the decision
+    pages."""
     return {
         "poll_kind_labels": KIND_LABELS,
         "poll_kind_titles": KIND_TITLES,
@@ -167,7 +160,6 @@ def _helpers():
         "poll_outcome_tone": outcome_tone,
         "poll_outcome_sentence": outcome_sentence,
         "poll_quorum_needed": quorum_needed,
-        "meeting_votes": _meeting_votes,
     }
 
 

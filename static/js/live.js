@@ -38,6 +38,144 @@
     return "j-" + Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
   }
 
+  // --- the outbox: actions made without a connection, or left unanswered -----------------------
+  // Only events the server applies once however often they arrive are sent again by themselves
+  // (docs/realtime.md, Resynchronisation: by their client id, or by their nature); any other
+  // is shown as not sent, with a button to try again. Waiting actions, but ballots, are kept in
+  // sessionStorage for a while: a reload of this tab sends them once the page is connected.
+  const RESENDABLE = new Set(["speakers.request", "ballot.cast", "attendance.check_in",
+    "attendance.check_out", "speakers.withdraw", "speakers.give_floor", "speakers.end_floor",
+    "speakers.reorder", "agenda.move_to", "proxy.grant", "proxy.revoke", "poll.open",
+    "poll.close", "poll.declare_conflict"]);
+  const NOT_KEPT = new Set(["ballot.cast"]); // a vote is never written to the browser's storage
+  const OUTBOX_KEEP_MS = 6 * 60 * 60 * 1000; // a sitting's length: older ones are dropped
+  const DONE_SHOWN_MS = 10000;
+
+  function makeOutbox(root, L, key, send, connected, announce) {
+    const entries = [];
+    let flushing = null;
+    const A = L.outbox || {};
+    let box = null;
+
+    function area() {
+      if (box) return box;
+      box = make("ul", "plain-list live-outbox");
+      box.dataset.live = "outbox";
+      box.setAttribute("aria-label", A.title || "");
+      const error = root.querySelector('[data-live="error"]');
+      if (error) error.after(box); else root.prepend(box);
+      return box;
+    }
+
+    function waits(entry) { return entry.state === "waiting" || entry.state === "again"; }
+
+    function save() {
+      if (!key || !window.sessionStorage) return;
+      const kept = entries.filter((e) => waits(e) && !NOT_KEPT.has(e.event))
+        .map((e) => ({ event: e.event, body: e.body, at: e.at }));
+      try {
+        if (kept.length) window.sessionStorage.setItem(key, JSON.stringify(kept));
+        else window.sessionStorage.removeItem(key);
+      } catch (_error) { /* storage full or refused: the page still shows the truth */ }
+    }
+
+    function text(entry) {
+      const action = (A.actions || {})[entry.event] || A.action;
+      const template = A[entry.state] || "";
+      let said = fill(template, { ACTION: action, REASON: entry.reason || "" });
+      if (waits(entry)) said += " " + (NOT_KEPT.has(entry.event) ? A.not_kept : A.kept);
+      return said;
+    }
+
+    function render() {
+      const list = area();
+      list.replaceChildren(...entries.map((entry) => {
+        const li = make("li", "live-outbox-" + entry.state, text(entry));
+        li.dataset.event = entry.event;
+        li.dataset.state = entry.state;
+        if (entry.state === "unsent" || entry.state === "unknown") {
+          const retry = make("button", "button button-small", A.retry);
+          retry.type = "button";
+          retry.addEventListener("click", () => { forget(entry); send(entry.event, entry.body, retry, entry.done); });
+          li.append(" ", retry);
+        }
+        return li;
+      }));
+      list.hidden = !entries.length;
+      save();
+    }
+
+    function forget(entry) {
+      const at = entries.indexOf(entry);
+      if (at >= 0) entries.splice(at, 1);
+      render();
+    }
+
+    function settle(entry, ack) {
+      const again = ack.error === "busy" || ack.error === "rate_limited";
+      if (again) {
+        entry.state = "waiting";
+        render();
+        window.setTimeout(flush, 1000 * (ack.retry_after || 1));
+        return;
+      }
+      entry.state = ack.ok ? "done" : "refused";
+      entry.reason = ack.ok ? "" : ack.message || "";
+      render();
+      announce(text(entry));
+      if (entry.done) entry.done(ack);
+      window.setTimeout(() => forget(entry), ack.ok ? DONE_SHOWN_MS : 3 * DONE_SHOWN_MS);
+    }
+
+    // Sends the waiting actions one after another (each waits for its answer: the server's
+    // limits, docs/realtime.md, Limits), in the order they were made.
+    function flush() {
+      if (flushing || !connected()) return;
+      const entry = entries.find(waits);
+      if (!entry) return;
+      flushing = entry;
+      entry.state = "sending";
+      render();
+      send(entry.event, entry.body, null, (ack) => {
+        flushing = null;
+        settle(entry, ack);
+        flush();
+      }, entry);
+    }
+
+    // Called by send() when the action cannot go now (sent: false) or was not answered in
+    // time (sent: true). Returns nothing: the outbox says what happens.
+    function hold(event, body, done, sent, entry) {
+      if (entry) flushing = null;
+      const id = event + " " + JSON.stringify(body);
+      let found = entry || entries.find((e) => e.id === id && e.state !== "done" && e.state !== "refused");
+      if (!found) {
+        found = { id, event, body, done, at: Date.now(), state: "waiting" };
+        entries.push(found);
+      }
+      if (RESENDABLE.has(event)) {
+        found.state = sent ? "again" : "waiting";
+        if (sent && connected()) window.setTimeout(flush, 1000);
+      } else {
+        found.state = sent ? "unknown" : "unsent";
+      }
+      render();
+      announce(text(found));
+    }
+
+    function restore() {
+      if (!key || !window.sessionStorage) return;
+      let kept = [];
+      try { kept = JSON.parse(window.sessionStorage.getItem(key) || "[]"); } catch (_error) { kept = []; }
+      kept.filter((e) => e && RESENDABLE.has(e.event) && Date.now() - e.at < OUTBOX_KEEP_MS)
+        .forEach((e) => entries.push({ id: e.event + " " + JSON.stringify(e.body), event: e.event,
+          body: e.body, done: null, at: e.at, state: "waiting" }));
+      if (entries.length) render(); else save();
+    }
+
+    return { hold, flush, restore };
+  }
+
   function start(root, socket) {
     const meetingId = parseInt(root.dataset.meeting, 10);
     const mode = root.dataset.mode || "page";
@@ -65,6 +203,9 @@
 
     function badge(text, tone) { return make("span", "badge badge-" + (tone || "neutral"), text); }
 
+    const outbox = makeOutbox(root, L, me ? "consiglio.outbox:" + meetingId + ":" + me : "",
+      (event, payload, control, done, entry) => send(event, payload, control, done, entry),
+      () => socket.connected, announce);
     const context = { root, meetingId, mode, me, make, fill, json, badge, announce, showError,
       newClientId, send: (event, payload, control, done) => send(event, payload, control, done) };
     const plugins = (window.consiglioLive || []).map((plugin) => plugin(context)).filter(Boolean);
@@ -227,15 +368,17 @@
     // --- actions ----------------------------------------------------------------------------
 
     // done(ack) follows an answer, ok or refused; never a timeout (the action may still arrive:
-    // send it again as it was, docs/realtime.md).
-    function send(event, payload, control, done) {
+    // the outbox sends it again as it was, or offers to, docs/realtime.md). `entry`: the
+    // outbox's own entry, when it is the outbox sending.
+    function send(event, payload, control, done, entry) {
       const body = Object.assign({ meeting: meetingId }, payload);
       const minutes = root.querySelector("#minutes");
-      if (event === "speakers.give_floor" && minutes) body.limit_s = parseInt(minutes.value, 10) * 60;
+      if (event === "speakers.give_floor" && minutes && !entry) body.limit_s = parseInt(minutes.value, 10) * 60;
+      if (!socket.connected) { outbox.hold(event, body, done, false, entry); return; }
       if (control) control.disabled = true;
       socket.timeout(ACK_TIMEOUT_MS).emit(event, body, (error, ack) => {
         if (control) control.disabled = false;
-        if (error) { showError(L.no_answer); return; }
+        if (error) { showError(L.no_answer); outbox.hold(event, body, done, true, entry); return; }
         if (!ack || !ack.ok) {
           showError((ack && ack.message) || L.no_answer);
           if (done) done(ack || {});
@@ -280,12 +423,14 @@
         plugins.forEach((plugin) => plugin.joined && plugin.joined(ack));
         apply(ack.snapshot);
         status("");
+        outbox.flush(); // what waited for the connection goes now, after the re-join
       });
     }
 
     socket.on("meeting.snapshot", (snapshot) => {
       if (snapshot && snapshot.meeting && snapshot.meeting.id === meetingId) apply(snapshot);
     });
+    outbox.restore();
     socket.on("connect", join);
     socket.on("disconnect", () => status(L.reconnecting));
     if (socket.connected) join();

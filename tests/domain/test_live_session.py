@@ -15,6 +15,7 @@ from council.extensions import db
 from council.models.meeting import (
     Attendance,
     AttendanceInterval,
+    Meeting,
     MeetingState,
     SpeakerRequest,
     SpeakerState,
@@ -140,6 +141,41 @@ def test_intervals_say_who_was_present_when(council):
     assert person.id == member.id and len(spans) == 2
 
 
+def test_the_snapshot_of_a_closed_meeting_says_who_was_present_at_the_close(council):
+    """The close ends every attendance (count 0): at_close keeps who was there at the end,
+    once each, and not who left before."""
+    a, b, c, _d = council.members
+    meeting = running_meeting(council, present=[a, b, c])
+    run(attendance.check_out, b, meeting.id)  # a moment before the close: not at the close
+    run(attendance.check_out, a, meeting.id)
+    run(attendance.check_in, a, meeting.id)  # back: two intervals, listed once
+    assert state(meeting)["attendance"]["at_close"] == []  # not closed yet
+    run(live_session.close, council.chair, meeting.id)
+    closed = state(fresh(meeting))["attendance"]
+    assert closed["count"] == 0 and closed["present"] == []
+    assert closed["at_close"] == [
+        {"id": a.public_id, "name": a.name},
+        {"id": c.public_id, "name": c.name},
+    ]
+
+
+def test_a_meeting_closed_before_the_intervals_ended_at_the_close_reads_them_near_it(council):
+    """Closed by the earlier close(), which ended the intervals a few milliseconds before
+    stamping the close: who was present is read within two seconds of it."""
+    a, b, *_ = council.members
+    meeting = running_meeting(council, present=[a, b])
+    run(attendance.check_out, b, meeting.id)
+    with unit_of_work() as session:  # b left ten minutes ago
+        for interval in session.scalars(select(AttendanceInterval)):
+            if interval.checked_out_at is not None:
+                interval.checked_out_at -= timedelta(minutes=10)
+    run(live_session.close, council.chair, meeting.id)
+    with unit_of_work() as session:  # as the earlier close() stamped it
+        session.get(Meeting, meeting.id).closed_at += timedelta(milliseconds=3)
+    at_close = state(fresh(meeting))["attendance"]["at_close"]
+    assert at_close == [{"id": a.public_id, "name": a.name}]
+
+
 def test_the_secretary_marks_members_present_and_the_record_says_by_whom(council):
     meeting = running_meeting(council, present=[])
     member = council.members[1]
@@ -176,6 +212,7 @@ def test_quorum_is_more_than_half_of_the_members(council):
     meeting = running_meeting(council, present=council.all_members[:3])
     assert state(meeting)["attendance"] | {"present": None} == {
         "present": None, "count": 3, "members": 6, "quorum_needed": 4, "quorum": False,
+        "at_close": [],
     }  # fmt: skip
     run(attendance.check_in, council.members[3], meeting.id)
     assert state(meeting)["attendance"]["quorum"] is True

@@ -122,6 +122,7 @@ def test_a_named_vote_over_sockets(council, connect):
         "member": {"id": d.public_id, "name": d.name}, "choice": ABST,
     }  # fmt: skip
     assert live["conflicts"] == [{"id": c.public_id, "name": c.name}]
+    assert live["totals"] is None and state["polls"][0]["totals"] is None  # only once closed
 
     closing = ok(chair.call("poll.close", {"meeting": m, "poll": poll}))
     late = phones[e.public_id].call(
@@ -133,6 +134,8 @@ def test_a_named_vote_over_sockets(council, connect):
         "in_favour": 2, "against": 1, "abstain": 1, "present": 7, "represented": 1,
         "members": 0, "conflict": 1, "needed": 2, "approved": True, "valid": True,
     }  # fmt: skip
+    # the meeting page's list of votes says the counts of each closed poll
+    assert state["polls"][0]["totals"] == {YES: 2, NO: 1, ABST: 1} == state["poll"]["totals"]
     decided = chair.call("decision.record", {"meeting": m, "poll": poll})
     ok(decided)
     state = viewer.until(lambda s: s["poll"]["decision"] is not None)

@@ -66,6 +66,7 @@ def test_a_whole_session_over_sockets(council, connect):
     state = viewer.until(lambda s: s["attendance"]["count"] == 5)
     assert state["attendance"] | {"present": []} == {
         "present": [], "count": 5, "members": 6, "quorum_needed": 4, "quorum": True,
+        "at_close": [],
     }  # fmt: skip
     assert {p["id"] for p in state["attendance"]["present"]} == {
         a.public_id, b.public_id, c.public_id, d.public_id, council.chair.public_id,
@@ -103,6 +104,11 @@ def test_a_whole_session_over_sockets(council, connect):
     final = ok(chair.call("session.close", {"meeting": m}))
     state = viewer.until(lambda s: s["version"] >= final)
     assert state["meeting"]["state"] == "closed" and state["attendance"]["count"] == 0
+    # who was there at the end: the present at the close, by name; not a, who left before
+    assert state["attendance"]["at_close"] == sorted(
+        ({"id": p.public_id, "name": p.name} for p in (b, c, d, council.chair)),
+        key=lambda p: p["name"],
+    )
 
     assert record_kinds(meeting, start) == [
         "meeting.opened",

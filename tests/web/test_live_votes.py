@@ -49,7 +49,7 @@ def ballot_ids(page: str) -> dict[str, str]:
 def without_labels(response) -> str:
     """The page's text without the words handed to the script (every choice's name is there)."""
     return html.unescape(
-        re.sub(r'data-(vote-)?labels="[^"]*"', "", response.get_data(as_text=True))
+        re.sub(r'data-(vote-|phase-)?labels="[^"]*"', "", response.get_data(as_text=True))
     )
 
 
