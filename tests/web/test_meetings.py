@@ -185,7 +185,10 @@ def test_a_bad_document_link_is_refused_on_its_field(as_, council):
 
 
 def test_the_secretary_edits_a_convened_meeting_and_it_is_marked(as_, council):
-    meeting = convened_meeting(council)
+    # the form holds one day: a meeting starting tomorrow at 17:00 in Rome, whatever the hour
+    now = rome(utcnow())
+    tomorrow = (now + timedelta(days=1)).replace(hour=17, minute=0, second=0, microsecond=0)
+    meeting = convened_meeting(council, starts_in=tomorrow - now)
     web = as_("secretary")
     page = f"/meetings/{meeting.id}/edit"
     start = rome(meeting.starts_at)
