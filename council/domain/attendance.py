@@ -110,6 +110,19 @@ def check_in(db: Session, actor: User, meeting_id: int, member: Any = None) -> b
     user, target, by = _target(db, actor, member)
     meeting = meetings.lock(db, meeting_id)
     _check_open(meeting)
+    return _enter(db, meeting, user, target, by)
+
+
+def check_in_opener(db: Session, meeting: Meeting, user: User) -> bool:
+    """The chair who opens the session is in the room: checked in with the opening, in its
+    transaction and before it (present at the opening), if a council member and not present
+    yet. Recorded like any check-in. Returns whether anything changed."""
+    if not permissions.can(user, "attendance.self"):
+        return False
+    return _enter(db, meeting, user, user, None)
+
+
+def _enter(db: Session, meeting: Meeting, user: User, target: User, by: User | None) -> bool:
     row = _row(db, meeting, target)
     if row is not None and row.present:
         return False

@@ -113,7 +113,7 @@ def _document(db: Session, meeting: Meeting, secretary: User) -> Iterator[str]:
     for number, item in enumerate(meeting.items, start=1):
         yield f"{number}. {escape(item.title)}"
     yield ""
-    meeting_polls = polls.of_meeting_in_order(db, meeting)
+    meeting_polls = polls.in_order_taken(polls.of_meeting_in_order(db, meeting))
     talks = speakers.interventions(db, meeting)
     for number, item in enumerate(meeting.items, start=1):
         yield from _item(db, number, item, [t for t in talks if t.item_id == item.id],

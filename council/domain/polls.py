@@ -207,6 +207,19 @@ def of_meeting_in_order(db: Session, meeting: Meeting) -> list[Poll]:
     return list(db.scalars(select(Poll).where(Poll.meeting_id == meeting.id).order_by(Poll.id)))
 
 
+def in_order_taken(found: list[Poll]) -> list[Poll]:
+    """Polls in the order they were voted (when each opened, not when it was prepared: an
+    amendment prepared after its item is voted before it); those never opened after, an
+    item's amendments before the item. For the minutes and the meeting page."""
+
+    def taken(poll: Poll) -> tuple:
+        if poll.opened_at is not None:
+            return (0, poll.opened_at, poll.id)
+        return (1, poll.amendment_id is None, poll.id)
+
+    return sorted(found, key=taken)
+
+
 def named_ballots(db: Session, poll: Poll) -> list[Ballot]:
     """A NAMED poll's ballots, by the name of the member whose vote each is (with the voter,
     who differs when the vote was cast by proxy). A secret poll has none."""

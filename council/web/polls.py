@@ -143,7 +143,7 @@ def quorum_needed(poll: Poll) -> int:
 
 def _meeting_votes(meeting: Meeting) -> list[tuple[Poll, object]]:
     """The meeting page's "Votes" section: each poll with its decision, if any."""
-    found = polls.of_meeting_in_order(db.session, meeting)
+    found = polls.in_order_taken(polls.of_meeting_in_order(db.session, meeting))
     numbered = decisions.of_meeting(db.session, meeting) if found else {}
     return [(poll, numbered.get(poll.id)) for poll in found]
 
