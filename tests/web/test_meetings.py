@@ -342,8 +342,9 @@ def test_the_demo_has_a_past_meeting_with_its_history_and_an_upcoming_one(app, m
     rows = list(db.session.scalars(select(Meeting).order_by(Meeting.starts_at)))
     # between them, the short session that approved the past meeting's minutes (demo_minutes)
     closed, convened = MeetingState.CLOSED, MeetingState.CONVENED
-    assert [m.state for m in rows] == [closed, closed, convened]
-    past, _approving, upcoming = rows
+    # then today's, to try a live session (test_demo_live.py), and the next one
+    assert [m.state for m in rows] == [closed, closed, convened, convened]
+    past, _approving, _today, upcoming = rows
     assert past.starts_at < utcnow() < upcoming.starts_at
     assert any(item.proposal_id for item in past.items)
     assert all(item.outcome for item in past.items)
