@@ -73,10 +73,16 @@ def _open_interval(row: Attendance) -> AttendanceInterval | None:
     return next((i for i in row.intervals if i.checked_out_at is None), None)
 
 
-def _check_open(meeting: Meeting) -> None:
+def is_open(meeting: Meeting) -> bool:
+    """Whether members can check in now: the session open, or convened and starting within
+    the hour."""
     if meeting.state in LIVE_STATES:
-        return
-    if meeting.state == MeetingState.CONVENED and utcnow() >= meeting.starts_at - CHECK_IN_OPENS:
+        return True
+    return meeting.state == MeetingState.CONVENED and utcnow() >= meeting.starts_at - CHECK_IN_OPENS
+
+
+def _check_open(meeting: Meeting) -> None:
+    if is_open(meeting):
         return
     if meeting.state == MeetingState.CLOSED:
         raise InvalidState(_("The meeting is closed."))

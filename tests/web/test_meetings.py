@@ -304,6 +304,9 @@ def test_the_console_asks_the_chair_and_the_secretary_to_check_in(as_, council):
     assert not office_prompt(before)  # not yet open: opening will check the chair in
     note = re.search(r'<p class="office-presence-note"[^>]*>', before).group(0)
     assert "hidden" not in note and "Aprendo la seduta risulterai presente." in before
+    assert office_prompt(text(secretary.get(console)))  # attendance is open: within the hour
+    far = convened_meeting(council, starts_in=timedelta(days=3))
+    assert not office_prompt(text(secretary.get(f"/meetings/{far.id}/console")))
     assert post(chair, f"{page}/session/open", page=console).status_code == 302
     assert not office_prompt(text(chair.get(console)))  # checked in with the opening
     assert office_prompt(text(secretary.get(console)))  # the secretary is asked, not marked
