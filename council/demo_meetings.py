@@ -1,6 +1,7 @@
 """Demo meetings: a past session with its whole history (agenda tied to proposals, attendance,
-interventions, a proxy, the votes and decisions of demo_polls.py, outcomes) and an upcoming
-one, convened. Everything goes through the
+interventions, a proxy, the votes and decisions of demo_polls.py, outcomes), an upcoming one,
+convened, and one convened for the day the demo is loaded, which the chair can open at once
+(README.md, "Prova una seduta dal vivo"). Everything goes through the
 domain operations, so the record tells their story; then the rows' dates are moved back, for
 realism (the record keeps the times the operations really ran)."""
 
@@ -32,6 +33,10 @@ PLACE = "Sala dei Giudici, Palazzo della Loggia, piazza della Loggia 1, Brescia"
 PAST_DAYS = 5  # after the consultation that it votes on closed (demo_polls.prepare)
 OPENED_AFTER = timedelta(minutes=5)
 ITEM_STARTS = [2, 14, 32, 57, 74]  # minutes into the session; the votes are at 50-85
+TODAY_STARTS_IN = timedelta(minutes=30)  # within attendance.CHECK_IN_OPENS: open at once
+TODAY_TITLE = "Seduta di prova: il Consiglio dal vivo"
+# checked in before the opening: with the chair and consigliere1, 13 of 25, the quorum
+TODAY_EARLY = [f"consigliere{n}@example.org" for n in range(2, 13)]
 
 
 def _with_role(db: Session, role: Role) -> User:
@@ -55,6 +60,7 @@ def load_meetings(db: Session) -> None:
     proposal = _scheduled_proposal(db)
     _past_meeting(db, secretary, chair, members, proposal)
     _upcoming_meeting(db, secretary, proposal)
+    _todays_meeting(db, secretary)
 
 
 def _past_meeting(db, secretary, chair, members, proposal) -> None:
@@ -140,6 +146,41 @@ def _upcoming_meeting(db, secretary, proposal) -> None:
     )  # fmt: skip
     agenda.add_item(db, secretary, m, title="Varie ed eventuali")
     meetings.convene(db, secretary, m)
+
+
+def todays_start(now: datetime) -> datetime:
+    """Half an hour from now, to the minute; late in the evening, the day's last minute (the
+    meeting stays on the day the demo is loaded) if still ahead. Either way within the hour
+    from which the session can be opened."""
+    start = (now + TODAY_STARTS_IN).replace(second=0, microsecond=0)
+    last = _at(now.astimezone(ROME).date(), 23, 59)
+    return last if start > last > now + timedelta(minutes=1) else start
+
+
+def _todays_meeting(db: Session, secretary: User) -> Meeting:
+    """Convened for today and startable at once: the live session anyone can try, the chair
+    at the console and a member on a phone (README.md). Its items have no proposal, so that
+    a vote on any of them can be prepared and held."""
+    start = todays_start(utcnow())
+    meeting = meetings.create(
+        db, secretary, title=TODAY_TITLE, starts_at=start, ends_at=start + timedelta(hours=2),
+        place=PLACE, link="https://meet.example.org/consiglio-welfare",
+        description="Seduta dimostrativa, convocata per oggi: la presidente può aprirla subito "
+        "dalla console; i consiglieri registrano la presenza, chiedono la parola e votano dal "
+        "telefono.",
+    )  # fmt: skip
+    m = meeting.id
+    agenda.add_item(db, secretary, m, title="Comunicazioni della presidente")
+    agenda.add_item(
+        db, secretary, m, title="Calendario delle feste di quartiere nei Punti di comunità",
+        description="Parere del Consiglio sul calendario proposto dalle realtà delle 5 zone.",
+    )  # fmt: skip
+    agenda.add_item(db, secretary, m, title="Varie ed eventuali")
+    meetings.convene(db, secretary, m)
+    early = db.scalars(select(User).where(User.email.in_(TODAY_EARLY)).order_by(User.id))
+    for person in early:  # in the room already: the chair and one member make the quorum
+        attendance.check_in(db, person, m)
+    return meeting
 
 
 def _move_back(db: Session, meeting: Meeting, start: datetime, *, left_early: set[int]) -> None:

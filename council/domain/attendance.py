@@ -73,10 +73,16 @@ def _open_interval(row: Attendance) -> AttendanceInterval | None:
     return next((i for i in row.intervals if i.checked_out_at is None), None)
 
 
-def _check_open(meeting: Meeting) -> None:
+def is_open(meeting: Meeting) -> bool:
+    """Whether members can check in now: the session open, or convened and starting within
+    the hour."""
     if meeting.state in LIVE_STATES:
-        return
-    if meeting.state == MeetingState.CONVENED and utcnow() >= meeting.starts_at - CHECK_IN_OPENS:
+        return True
+    return meeting.state == MeetingState.CONVENED and utcnow() >= meeting.starts_at - CHECK_IN_OPENS
+
+
+def _check_open(meeting: Meeting) -> None:
+    if is_open(meeting):
         return
     if meeting.state == MeetingState.CLOSED:
         raise InvalidState(_("The meeting is closed."))
@@ -110,6 +116,19 @@ def check_in(db: Session, actor: User, meeting_id: int, member: Any = None) -> b
     user, target, by = _target(db, actor, member)
     meeting = meetings.lock(db, meeting_id)
     _check_open(meeting)
+    return _enter(db, meeting, user, target, by)
+
+
+def check_in_opener(db: Session, meeting: Meeting, user: User) -> bool:
+    """The chair who opens the session is in the room: checked in with the opening, in its
+    transaction and before it (present at the opening), if a council member and not present
+    yet. Recorded like any check-in. Returns whether anything changed."""
+    if not permissions.can(user, "attendance.self"):
+        return False
+    return _enter(db, meeting, user, user, None)
+
+
+def _enter(db: Session, meeting: Meeting, user: User, target: User, by: User | None) -> bool:
     row = _row(db, meeting, target)
     if row is not None and row.present:
         return False

@@ -229,6 +229,19 @@ def _participants(db: Session, poll: Poll) -> list[dict[str, str]]:
     return sorted((_person(*row) for row in stored), key=lambda p: (p["name"], p["id"]))
 
 
+def in_order_taken(found: list[Poll]) -> list[Poll]:
+    """Polls in the order they were voted (when each opened, not when it was prepared: an
+    amendment prepared after its item is voted before it); those never opened after, an
+    item's amendments before the item. For the minutes and the meeting's pages."""
+
+    def taken(poll: Poll) -> tuple:
+        if poll.opened_at is not None:
+            return (0, poll.opened_at, poll.id)
+        return (1, poll.amendment_id is None, poll.id)
+
+    return sorted(found, key=taken)
+
+
 def section(db: Session, meeting: Meeting, represented: int, present: int) -> dict[str, Any]:
     """{"polls": [...], "poll": the focus or None, "versions": sum of the polls' versions}.
     A fixed handful of queries: the polls, their decisions and amendments, and for the focus
@@ -289,7 +302,7 @@ def section(db: Session, meeting: Meeting, represented: int, present: int) -> di
             "result": _result(shown),
         }
     return {
-        "polls": [_summary(p, decisions, amendments) for p in polls],
+        "polls": [_summary(p, decisions, amendments) for p in in_order_taken(polls)],
         "poll": poll,
         "versions": sum(p.version for p in polls),
     }

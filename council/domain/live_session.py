@@ -42,8 +42,8 @@ def _quorum_data(db: Session, meeting: Meeting) -> dict[str, Any]:
 
 
 def open_session(db: Session, actor: User, meeting_id: int) -> Meeting:
-    """Open the session of a convened meeting (from one hour before its start). Raises
-    NotAllowed, NotFound, InvalidState."""
+    """Open the session of a convened meeting (from one hour before its start); the chair who
+    opens it, a member, is checked in with it. Raises NotAllowed, NotFound, InvalidState."""
     user = permissions.require(actor, "session.run")
     meeting = meetings.lock(db, meeting_id)
     if meeting.state in LIVE_STATES:
@@ -52,6 +52,7 @@ def open_session(db: Session, actor: User, meeting_id: int) -> Meeting:
         raise InvalidState(_("Only a convened meeting can be opened."))
     if utcnow() < meeting.starts_at - attendance.CHECK_IN_OPENS:
         raise InvalidState(_("The session can be opened from one hour before the start."))
+    attendance.check_in_opener(db, meeting, user)
     meeting.state = MeetingState.IN_PROGRESS
     meeting.opened_at = utcnow()
     meetings.changed(db, meeting, user, "meeting.opened", _quorum_data(db, meeting))

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from council.domain import attendance, decisions, majority, meetings, polls, speakers
+from council.domain import attendance, decisions, live_polls, majority, meetings, polls, speakers
 from council.models.meeting import AgendaItem, Meeting, Proxy, SpeakerKind
 from council.models.poll import Choice, Poll, PollKind, PollState
 from council.models.record import RecordEvent
@@ -113,7 +113,7 @@ def _document(db: Session, meeting: Meeting, secretary: User) -> Iterator[str]:
     for number, item in enumerate(meeting.items, start=1):
         yield f"{number}. {escape(item.title)}"
     yield ""
-    meeting_polls = polls.of_meeting_in_order(db, meeting)
+    meeting_polls = live_polls.in_order_taken(polls.of_meeting_in_order(db, meeting))
     talks = speakers.interventions(db, meeting)
     for number, item in enumerate(meeting.items, start=1):
         yield from _item(db, number, item, [t for t in talks if t.item_id == item.id],

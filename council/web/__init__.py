@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from council.domain import permissions
+from council.domain import attendance, permissions
 from council.errors import DomainError
 from council.extensions import db, login_manager
 from council.i18n import LANGUAGE_NAMES
@@ -104,6 +104,7 @@ def init_app(app: Flask) -> None:
             "can": lambda action, obj=None: permissions.can(current_user, action, obj),
             "language_names": LANGUAGE_NAMES,
             "get_locale": get_locale,
+            "attendance_open": attendance.is_open,
         }
 
     @app.errorhandler(DomainError)

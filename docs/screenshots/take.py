@@ -6,7 +6,8 @@ Starts the app as `make run` does (development mode, demo data) but on a throw-a
 database and instance folder and a free port, then saves PNGs at viewport size next to this
 file (a few taller pages clipped to a fixed height). Nothing outside docs/screenshots/ is
 touched. The proposal is the open consultation with the most comments; the meeting is the
-upcoming one of the demo (its live view, the chair's console, a member's page).
+first upcoming one of the demo, the one convened for today, not yet opened (its live view,
+the chair's console, a member's page).
 """
 
 from __future__ import annotations

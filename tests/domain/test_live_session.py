@@ -53,12 +53,13 @@ def test_the_chair_runs_the_session_through_its_states(council):
     run(live_session.close, council.chair, meeting.id)
     closed = fresh(meeting)
     assert closed.state == MeetingState.CLOSED and closed.current_item_id is None
-    assert events_since(start) == [
-        ("meeting.opened", {"present": 0, "members": 6, "quorum_needed": 4, "quorum": False}),
+    assert events_since(start) == [  # the chair, a member, is in the room as they open it
+        ("attendance.checked_in", {"member": council.chair.public_id}),
+        ("meeting.opened", {"present": 1, "members": 6, "quorum_needed": 4, "quorum": False}),
         ("agenda.item_started", {"item": meeting.items[1].id, "number": 2}),
         ("meeting.suspended", {}),
-        ("meeting.resumed", {"present": 0, "members": 6, "quorum_needed": 4, "quorum": False}),
-        ("meeting.closed", {"present_at_close": 0}),
+        ("meeting.resumed", {"present": 1, "members": 6, "quorum_needed": 4, "quorum": False}),
+        ("meeting.closed", {"present_at_close": 1}),
     ]
     assert closed.live_version == fresh(meeting).live_version >= 5
 
@@ -113,13 +114,54 @@ def test_moving_to_the_current_item_again_changes_nothing(council):
 # --- attendance and quorum --------------------------------------------------------------------
 
 
+def test_opening_the_session_checks_the_chair_in_once(council):
+    meeting = convened_meeting(council)
+    start = head()
+    run(live_session.open_session, council.chair, meeting.id)
+    with pytest.raises(InvalidState):  # opened twice: refused, nothing more recorded
+        run(live_session.open_session, council.chair, meeting.id)
+    assert run(attendance.check_in, council.chair, meeting.id) is False  # present already
+    assert events_since(start) == [
+        ("attendance.checked_in", {"member": council.chair.public_id}),
+        ("meeting.opened", {"present": 1, "members": 6, "quorum_needed": 4, "quorum": False}),
+    ]
+    opened = fresh(meeting)
+    (row,) = db.session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))
+    assert row.user_id == council.chair.id and row.present
+    (span,) = row.intervals
+    assert span.checked_in_at <= opened.opened_at and span.in_by_id is None
+    assert [p["id"] for p in state(meeting)["attendance"]["present"]] == [council.chair.public_id]
+
+
+def test_a_chair_checked_in_before_the_opening_is_not_checked_in_again(council):
+    meeting = convened_meeting(council)
+    run(attendance.check_in, council.chair, meeting.id)
+    start = head()
+    run(live_session.open_session, council.chair, meeting.id)
+    assert events_since(start) == [
+        ("meeting.opened", {"present": 1, "members": 6, "quorum_needed": 4, "quorum": False}),
+    ]
+
+
+def test_a_chair_who_is_not_a_council_member_opens_without_checking_in(council, make_user):
+    outside_chair = make_user("chair", name="Presidente esterna")
+    meeting = convened_meeting(council)
+    start = head()
+    run(live_session.open_session, outside_chair, meeting.id)
+    assert events_since(start) == [
+        ("meeting.opened", {"present": 0, "members": 6, "quorum_needed": 4, "quorum": False}),
+    ]
+    assert state(meeting)["attendance"]["present"] == []
+
+
 def test_checking_in_twice_keeps_one_row_and_one_event(council):
     meeting = running_meeting(council, present=[])
     member = council.members[0]
     start = head()
     assert run(attendance.check_in, member, meeting.id) is True
     assert run(attendance.check_in, member, meeting.id) is False
-    rows = list(db.session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id)))
+    rows = list(db.session.scalars(select(Attendance).where(
+        Attendance.meeting_id == meeting.id, Attendance.user_id == member.id)))  # fmt: skip
     assert len(rows) == 1 and rows[0].present
     assert events_since(start) == [("attendance.checked_in", {"member": member.public_id})]
 
@@ -133,12 +175,15 @@ def test_intervals_say_who_was_present_when(council):
     run(attendance.check_in, council.secretary, meeting.id, member.public_id)
     run(live_session.close, council.chair, meeting.id)
     db.session.expire_all()
-    intervals = list(db.session.scalars(select(AttendanceInterval).order_by(AttendanceInterval.id)))
+    intervals = list(db.session.scalars(
+        select(AttendanceInterval).join(Attendance).where(Attendance.user_id == member.id)
+        .order_by(AttendanceInterval.id)))  # fmt: skip
     assert len(intervals) == 2
     assert all(i.checked_out_at is not None for i in intervals)
     assert intervals[0].in_by_id is None and intervals[1].in_by_id == council.secretary.id
-    (person, spans), = attendance.history(db.session, fresh(meeting))  # fmt: skip
-    assert person.id == member.id and len(spans) == 2
+    history = dict(attendance.history(db.session, fresh(meeting)))
+    assert {p.id for p in history} == {member.id, council.chair.id}  # the chair: since opening
+    assert len(next(spans for p, spans in history.items() if p.id == member.id)) == 2
 
 
 def test_the_snapshot_of_a_closed_meeting_says_who_was_present_at_the_close(council):

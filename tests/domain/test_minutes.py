@@ -13,11 +13,12 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
 from council import markdown
-from council.domain import agenda, minutes, minutes_text, record, voting
+from council.domain import agenda, amendments, live_session, minutes, minutes_text, record, voting
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from council.extensions import db
 from council.models.minutes import MinutesState
 from council.models.record import RecordEvent
+from tests.discussion_helpers import BODY, make_proposal
 from tests.meeting_helpers import events_since, head, new_meeting
 from tests.minutes_helpers import (
     closed_story,
@@ -26,7 +27,7 @@ from tests.minutes_helpers import (
     reload,
     vote_on_minutes,
 )
-from tests.poll_helpers import group_council, run
+from tests.poll_helpers import AMENDED, Vote, group_council, hold, prepare, run, voting_meeting
 
 
 @pytest.fixture
@@ -52,9 +53,10 @@ def test_the_draft_tells_the_meeting_from_its_rows(closed):
     assert "- Luogo: Sala dei Giudici, Palazzo della Loggia" in body
     part = sections(body)
     presence = part["Presenze"]
-    # the chair opened the session, then everyone but Realtà 4 checked in
+    # the chair opened the session (checked in with it), then everyone but Realtà 4 came
     assert re.search(
-        r"All'apertura \(ore \d\d:\d\d\) nessun componente è ancora presente", presence
+        r"All'apertura \(ore \d\d:\d\d\) è presente 1 componente su 10: Teresa Presidente\.",
+        presence,
     )
     assert "Il numero legale (6 componenti) è raggiunto alle ore" in presence
     assert f"entra {a1.name}" in presence
@@ -318,3 +320,29 @@ def test_an_approval_item_taken_off_the_agenda_leaves_the_minutes_unscheduled(cl
     run(agenda.remove_item, council.secretary, later.id, item.id)
     assert reload(found).approval_item_id is None
     assert minutes.vote_under_way(db.session, reload(found)) is False
+
+
+def test_votes_are_listed_in_the_order_taken_amendments_before_their_item(make_user):
+    """The item's poll prepared first, its amendment's after: the amendment was voted first
+    (the item's poll cannot open before it), and the minutes say so."""
+    council = group_council(make_user)
+    proposal = make_proposal(council.stakeholder)
+    amendment = run(amendments.propose, council.members[0], proposal,
+                    body=f"{BODY}\n\n{AMENDED}", reason="Una verifica pubblica.")  # fmt: skip
+    run(amendments.send_to_vote, council.stakeholder, amendment)
+    meeting = voting_meeting(council, proposal=proposal)
+    everyone = Vote(choices=dict.fromkeys(council.all_members, "in_favour"))
+    item_poll = prepare(council, meeting, question="Approvare la proposta?")
+    amendment_poll, _none = hold(council, meeting, everyone, amendment_id=amendment.id,
+                                 question="Approvare l'emendamento n. 1?")  # fmt: skip
+    assert amendment_poll.id > item_poll.id
+    run(voting.open_poll, council.chair, item_poll.id)
+    for person in council.all_members:
+        run(voting.cast_ballot, person, item_poll.id, "in_favour", f"item-{person.public_id}")
+    run(voting.close_poll, council.chair, item_poll.id)
+    run(voting.record_decision, council.secretary, item_poll.id)
+    run(live_session.close, council.chair, meeting.id)
+    body = run(minutes.draft, council.secretary, meeting.id).body
+    votes = re.findall(r"^### (.+)$", body, flags=re.M)
+    assert votes == ["Votazione sull'emendamento n. 1", "Votazione"]
+    assert body.index("«Approvare l'emendamento n. 1?»") < body.index("«Approvare la proposta?»")

@@ -23,7 +23,11 @@ def test_the_demo_has_approved_minutes_and_a_draft_on_the_next_agenda(app, make_
     assert approved.state == MinutesState.APPROVED and draft.state == MinutesState.DRAFT
     assert approved.meeting.starts_at < draft.meeting.starts_at
     assert approved.approval_poll.meeting_id == draft.meeting_id  # approved at the next session
-    upcoming = db.session.scalar(select(Meeting).where(Meeting.state == MeetingState.CONVENED))
+    upcoming = db.session.scalar(  # the next meeting after today's (demo_meetings.py)
+        select(Meeting)
+        .where(Meeting.state == MeetingState.CONVENED)
+        .order_by(Meeting.starts_at.desc())
+    )
     assert draft.approval_item.meeting_id == upcoming.id
     assert draft.approval_item.title == "Approvazione del verbale della seduta precedente"
     anchor = f"{approved.anchor_seq}:{approved.anchor_hash}"

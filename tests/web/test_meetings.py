@@ -213,6 +213,10 @@ def test_a_session_driven_by_the_plain_forms(as_, council):
     start = head()
     console = f"{page}/console"
     assert post(chair, f"{page}/session/open", page=console).status_code == 302
+    assert events_since(start) == [  # the chair who opens is in the room
+        ("attendance.checked_in", {"member": council.chair.public_id}),
+        ("meeting.opened", {"present": 1, "members": 6, "quorum_needed": 4, "quorum": False}),
+    ]
     assert post(chair, f"{page}/current-item", {"item": first}, page=console).status_code == 302
     for web in (member, member2):
         assert post(web, f"{page}/attendance/check-in", page=page).status_code == 302
@@ -244,7 +248,7 @@ def test_a_session_driven_by_the_plain_forms(as_, council):
     assert fresh(meeting).state == MeetingState.CLOSED
     kinds = [kind for kind, _data in events_since(start)]
     assert kinds == [
-        "meeting.opened", "agenda.item_started",
+        "attendance.checked_in", "meeting.opened", "agenda.item_started",  # the chair, opening
         "attendance.checked_in", "attendance.checked_in",
         "speakers.requested", "speakers.requested",
         "speakers.floor_given", "speakers.floor_ended", "speakers.floor_given",
@@ -288,6 +292,35 @@ def test_the_console_lists_the_queue_with_the_chairs_buttons(as_, council):
     assert 'data-socket="attendance.check_in"' in secretary_view
 
 
+def office_prompt(page: str) -> bool:
+    """Whether the console shows its user the prompt to check in (rendered, not hidden)."""
+    tag = re.search(r'<section class="[^"]*office-presence[^"]*"[^>]*>', page)
+    assert tag is not None and "Non risulti presente: registra la tua presenza" in page
+    return re.search(r"\shidden[\s>]", tag.group(0)) is None
+
+
+def test_the_console_asks_the_chair_and_the_secretary_to_check_in(as_, council):
+    meeting = convened_meeting(council)
+    console, page = f"/meetings/{meeting.id}/console", f"/meetings/{meeting.id}"
+    chair, secretary = as_("chair"), as_("secretary")
+    before = text(chair.get(console))
+    assert not office_prompt(before)  # not yet open: opening will check the chair in
+    note = re.search(r'<p class="office-presence-note"[^>]*>', before).group(0)
+    assert "hidden" not in note and "Aprendo la seduta risulterai presente." in before
+    assert office_prompt(text(secretary.get(console)))  # attendance is open: within the hour
+    far = convened_meeting(council, starts_in=timedelta(days=3))
+    assert not office_prompt(text(secretary.get(f"/meetings/{far.id}/console")))
+    assert post(chair, f"{page}/session/open", page=console).status_code == 302
+    assert not office_prompt(text(chair.get(console)))  # checked in with the opening
+    assert office_prompt(text(secretary.get(console)))  # the secretary is asked, not marked
+    assert post(secretary, f"{page}/attendance/check-in", page=console).status_code == 302
+    assert not office_prompt(text(secretary.get(console)))
+    assert post(chair, f"{page}/attendance/check-out", page=page).status_code == 302
+    assert office_prompt(text(chair.get(console)))  # the chair stepped out: asked again
+    for who in ("member", "stakeholder"):  # no console, so no prompt
+        assert as_(who).get(console).status_code == 403
+
+
 def test_a_past_meeting_shows_attendance_interventions_and_outcomes(as_, council):
     meeting = running_meeting(council, present=council.all_members[:3])
     with unit_of_work() as session:
@@ -315,8 +348,9 @@ def test_the_demo_has_a_past_meeting_with_its_history_and_an_upcoming_one(app, m
     rows = list(db.session.scalars(select(Meeting).order_by(Meeting.starts_at)))
     # between them, the short session that approved the past meeting's minutes (demo_minutes)
     closed, convened = MeetingState.CLOSED, MeetingState.CONVENED
-    assert [m.state for m in rows] == [closed, closed, convened]
-    past, _approving, upcoming = rows
+    # then today's, to try a live session (test_demo_live.py), and the next one
+    assert [m.state for m in rows] == [closed, closed, convened, convened]
+    past, _approving, _today, upcoming = rows
     assert past.starts_at < utcnow() < upcoming.starts_at
     assert any(item.proposal_id for item in past.items)
     assert all(item.outcome for item in past.items)
