@@ -30,7 +30,7 @@
       const agenda = state.agenda;
       const at = agenda.findIndex((item) => item.current);
       neighbour("prev", at > 0 ? agenda[at - 1] : null);
-      neighbour("next", at >= 0 ? agenda[at + 1] || null : null);
+      neighbour("next", agenda[at + 1] || null); // none under discussion yet: the first
     }
 
     // "Open the session" is refused before opens_at: disabled with the time until then.
