@@ -19,7 +19,8 @@
         form.hidden = !item;
         if (!item) return;
         form.dataset.payload = JSON.stringify({ item: item.id });
-        if (form.elements.item) form.elements.item.value = String(item.id);
+        const field = form.querySelector('input[name="item"]'); // not elements.item: a method
+        if (field) field.value = String(item.id);
         form.querySelectorAll('[data-live="item-' + which + '-title"]').forEach((span) => {
           span.textContent = ": " + item.number + ". " + item.title;
         });

@@ -406,7 +406,7 @@
 
     function followCurrentItem() {
       const item = state.current_item ? state.current_item.id : null;
-      if (prepareForm && item !== currentItem && item !== null) prepareForm.elements.item.value = String(item);
+      if (prepareForm && item !== currentItem && item !== null) prepareForm.querySelector('[name="item"]').value = String(item);
       currentItem = item;
     }
 
@@ -434,7 +434,7 @@
 
     function prepare(form, submitter) {
       const f = form.elements;
-      const payload = { item: parseInt(f.item.value, 10), kind: f.kind.value, rule: f.rule.value,
+      const payload = { item: parseInt(form.querySelector('[name="item"]').value, 10), kind: f.kind.value, rule: f.rule.value,
         question: f.question.value, allow_change: f.allow_change.checked };
       if (f.amendment.value) payload.amendment = parseInt(f.amendment.value, 10);
       ctx.send("poll.prepare", payload, submitter, (ack) => {
