@@ -117,11 +117,11 @@ def vote_context(meeting: Meeting, me: User | None) -> dict:
     return {"mine": polls.mine(db.session, meeting, me), "new_ballot_id": new_client_id}
 
 
-def _console_order(polls: list[dict], decides: bool) -> tuple[list[dict], list[dict]]:
-    """The console's polls: (those needing the chair, in the order to act on them; those
-    done). The same order as static/js/live_polls.js, consoleRank: the open poll, the
-    prepared ones that can open (amendments first), those awaiting their decision, then the
-    prepared ones that cannot open yet."""
+def _console_order(polls: list[dict], decides: bool) -> dict[str, list[dict]]:
+    """The console's polls by what the chair can do with them: "pending" (the open poll, the
+    prepared ones that can open, amendments first, those awaiting their decision), "waiting"
+    (prepared, cannot open yet: each says why), "done". The same order as
+    static/js/live_polls.js, consoleRank."""
 
     def rank(p: dict) -> int | None:
         if p["state"] == "open":
@@ -132,9 +132,13 @@ def _console_order(polls: list[dict], decides: bool) -> tuple[list[dict], list[d
             return 2
         return None
 
-    pending = sorted((p for p in polls if rank(p) is not None),
-                     key=lambda p: (rank(p), p["amendment"] is None, p["id"]))  # fmt: skip
-    return pending, [p for p in polls if rank(p) is None]
+    order = sorted((p for p in polls if rank(p) is not None),
+                   key=lambda p: (rank(p), p["amendment"] is None, p["id"]))  # fmt: skip
+    return {
+        "pending": [p for p in order if rank(p) != 3],
+        "waiting": [p for p in order if rank(p) == 3],
+        "done": [p for p in polls if rank(p) is None],
+    }
 
 
 def _available_from(moment) -> str:
@@ -167,7 +171,7 @@ def console(meeting_id: int):
         raise NotAllowed(_("You are not allowed to do this."))
     meeting = _load(meeting_id)
     snap = live_session.state(db.session, meeting)
-    pending, done = _console_order(snap["polls"], permissions.can(current_user, "decision.record"))
+    groups = _console_order(snap["polls"], permissions.can(current_user, "decision.record"))
     labels = console_labels(meeting)
     return render_template(
         "meetings/console.html",
@@ -178,8 +182,7 @@ def console(meeting_id: int):
         runs=permissions.can(current_user, "session.run"),
         default_limit=speakers.speaking_limit(),
         amendments=polls.amendments_to_vote(db.session, meeting),
-        pending_polls=pending,
-        done_polls=done,
+        polls_by_step=groups,
         console_labels=labels,
         too_early=meeting.state == MeetingState.CONVENED
         and utcnow() < opening.session_opens_at(meeting.starts_at),

@@ -343,7 +343,8 @@
 
     function pollsFor(list) {
       const which = list.dataset.polls;
-      if (which === "pending") return state.polls.filter((p) => consoleRank(p) !== null).sort(consoleOrder);
+      if (which === "pending") return state.polls.filter((p) => consoleRank(p) !== null && consoleRank(p) !== 3).sort(consoleOrder);
+      if (which === "waiting") return state.polls.filter((p) => consoleRank(p) === 3).sort(consoleOrder);
       if (which === "done") return state.polls.filter((p) => consoleRank(p) === null);
       return state.polls;
     }
@@ -399,7 +400,9 @@
           return entry(p);
         });
         const none = empty || make("li", "empty", list.dataset.empty || V.no_polls);
-        list.replaceChildren(...(items.length ? items : [none]));
+        const quiet = list.dataset.empty === ""; // a list with nothing to say when empty hides
+        list.replaceChildren(...(items.length || quiet ? items : [none]));
+        list.hidden = quiet && !items.length;
         if (list.dataset.polls === "done") all("polls-done-count").forEach((n) => { n.textContent = String(polls.length); });
       });
     }

@@ -192,7 +192,7 @@ def test_the_amendment_is_offered_before_its_item(new_context, council):
                        kind="named", rule="simple", question="Approvare l'emendamento?",
                        amendment_id=amendment.id)  # fmt: skip
     page = console(new_context, council.chair, meeting)
-    entries = page.locator('[data-live="poll-list"][data-polls="pending"] > li')
+    entries = page.locator('[data-polls="pending"] > li, [data-polls="waiting"] > li')
     expect(entries).to_have_count(2)
     expect(entries.first).to_contain_text("Emendamento n. 1")
     first = entries.first.get_by_role("button", name="Apri la votazione")
