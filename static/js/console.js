@@ -34,11 +34,17 @@
       neighbour("next", agenda[at + 1] || null); // none under discussion yet: the first
     }
 
-    // "Open the session" is refused before opens_at: disabled with the time until then.
+    let waking = null;
+
+    // "Open the session" is refused before opens_at: disabled with the time until then, and
+    // enabled at that moment (checked again at most a minute apart).
     function renderOpening() {
+      window.clearTimeout(waking);
       root.querySelectorAll("button[data-opens-at]").forEach((button) => {
         const opensAt = Date.parse((state && state.meeting.opens_at) || button.dataset.opensAt);
-        const ready = Date.now() - offset >= opensAt;
+        const wait = opensAt - (Date.now() - offset);
+        const ready = wait <= 0;
+        if (!ready) waking = window.setTimeout(renderOpening, Math.min(wait + 250, 60000));
         button.disabled = !ready;
         button.classList.toggle("button-primary", ready);
         const reason = button.parentElement.querySelector('[data-live="opens-reason"]');
@@ -76,8 +82,6 @@
         votes.focus();
       }
     });
-
-    window.setInterval(() => { if (state) renderOpening(); }, 15000);
 
     return {
       render(snapshot) {

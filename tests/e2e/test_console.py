@@ -152,6 +152,18 @@ def test_the_session_cannot_be_opened_before_the_hour_and_says_from_when(new_con
     accessible_everywhere(page, console(new_context, council.chair, meeting, PHONE))
 
 
+def test_the_session_can_be_opened_as_soon_as_its_hour_comes(new_context, council):
+    meeting = convened_meeting(council, starts_in=timedelta(hours=1, seconds=10))
+    page = console(new_context, council.chair, meeting)
+    opener = button(page, "Apri la seduta")
+    expect(opener).to_be_disabled()
+    expect(page.locator("#reason-open")).to_be_visible()
+    expect(opener).to_be_enabled(timeout=15_000)  # without reloading
+    expect(page.locator("#reason-open")).to_be_hidden()
+    opener.click()
+    expect(button(page, "Sospendi")).to_be_visible()
+
+
 def test_a_refusal_appears_next_to_its_button_and_is_announced(new_context, council):
     meeting = running_meeting(council)
     poll = run(voting.prepare_poll, council.chair, meeting.id, item_id=meeting.items[1].id,
