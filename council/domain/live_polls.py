@@ -16,7 +16,8 @@ from sqlalchemy.exc import ArgumentError, InvalidRequestError
 from sqlalchemy.orm import Session, aliased
 
 from council.db import shared
-from council.models.meeting import Meeting
+from council.domain import opening
+from council.models.meeting import AgendaItem, Meeting, MeetingState
 from council.models.poll import (
     Ballot,
     Choice,
@@ -27,7 +28,7 @@ from council.models.poll import (
     PollKind,
     PollState,
 )
-from council.models.proposal import Amendment, AmendmentState
+from council.models.proposal import Amendment, AmendmentState, Proposal, ProposalState
 from council.models.user import User
 
 log = logging.getLogger(__name__)
@@ -242,10 +243,53 @@ def in_order_taken(found: list[Poll]) -> list[Poll]:
     return sorted(found, key=taken)
 
 
-def section(db: Session, meeting: Meeting, represented: int, present: int) -> dict[str, Any]:
+def _refusals(
+    db: Session, meeting: Meeting, polls: list[Poll], amendments: dict, quorum: bool
+) -> dict[int, str | None]:
+    """Why each prepared poll would be refused if opened now (opening.poll_refusal), so the
+    console disables its button with the reason. One query, only when a poll is prepared."""
+    prepared = [p for p in polls if p.state == PollState.PREPARED]
+    if not prepared:
+        return {}
+    items: dict[int, tuple[ProposalState | None, int]] = {}
+    waiting = (
+        select(func.count(Amendment.id))
+        .where(Amendment.proposal_id == AgendaItem.proposal_id,
+               Amendment.state == AmendmentState.TO_VOTE)
+        .scalar_subquery()
+    )  # fmt: skip
+    for item_id, state, count in db.execute(
+        select(AgendaItem.id, Proposal.state, waiting)
+        .outerjoin(Proposal, Proposal.id == AgendaItem.proposal_id)
+        .where(AgendaItem.id.in_({p.item_id for p in prepared}))
+    ):
+        items[item_id] = (state, count)
+    other_open = any(p.state == PollState.OPEN for p in polls)
+    refusals = {}
+    for poll in prepared:
+        state, count = items.get(poll.item_id, (None, 0))
+        refusals[poll.id] = opening.poll_refusal(
+            closed=False,
+            in_progress=meeting.state == MeetingState.IN_PROGRESS,
+            on_current_item=meeting.current_item_id == poll.item_id,
+            other_open=other_open,
+            amendment=poll.amendment_id is not None,
+            amendments_waiting=count,
+            amendment_to_vote=amendments.get(poll.amendment_id, (None, None))[1]
+            == AmendmentState.TO_VOTE,
+            proposal_on_agenda=state is None or state == ProposalState.ON_AGENDA,
+            quorum=quorum,
+        )
+    return refusals
+
+
+def section(
+    db: Session, meeting: Meeting, represented: int, present: int, *, quorum: bool = True
+) -> dict[str, Any]:
     """{"polls": [...], "poll": the focus or None, "versions": sum of the polls' versions}.
     A fixed handful of queries: the polls, their decisions and amendments, and for the focus
-    its ballots (or participation) and conflicts."""
+    its ballots (or participation) and conflicts. Each poll says why it could not open now
+    ("refusal", a key of opening.POLL_REFUSALS, or None)."""
     polls = list(db.scalars(select(Poll).where(Poll.meeting_id == meeting.id).order_by(Poll.id)))
     decisions: dict[int, str] = {}
     if polls:
@@ -264,10 +308,11 @@ def section(db: Session, meeting: Meeting, represented: int, present: int) -> di
             )
         )
     } if amended else {}  # fmt: skip
+    refusals = _refusals(db, meeting, polls, amendments, quorum)
     shown = focus(polls, meeting.current_item_id)
     poll = None
     if shown is not None:
-        poll = _summary(shown, decisions, amendments)
+        poll = _summary(shown, decisions, amendments) | {"refusal": refusals.get(shown.id)}
         conflicts = _people(db, ConflictDeclaration, ConflictDeclaration.member_id, shown)
         ballots: list[dict[str, Any]] = []
         tally: dict[str, int] | None = None
@@ -302,7 +347,10 @@ def section(db: Session, meeting: Meeting, represented: int, present: int) -> di
             "result": _result(shown),
         }
     return {
-        "polls": [_summary(p, decisions, amendments) for p in in_order_taken(polls)],
+        "polls": [
+            _summary(p, decisions, amendments) | {"refusal": refusals.get(p.id)}
+            for p in in_order_taken(polls)
+        ],
         "poll": poll,
         "versions": sum(p.version for p in polls),
     }

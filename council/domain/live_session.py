@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from council.db import shared
-from council.domain import attendance, live_polls, meetings, permissions, speakers
+from council.domain import attendance, live_polls, meetings, opening, permissions, speakers
 from council.domain.record import format_at
 from council.errors import InvalidState
 from council.models.base import utcnow
@@ -50,7 +50,7 @@ def open_session(db: Session, actor: User, meeting_id: int) -> Meeting:
         raise InvalidState(_("The session is already open."))
     if meeting.state != MeetingState.CONVENED:
         raise InvalidState(_("Only a convened meeting can be opened."))
-    if utcnow() < meeting.starts_at - attendance.CHECK_IN_OPENS:
+    if utcnow() < opening.session_opens_at(meeting.starts_at):
         raise InvalidState(_("The session can be opened from one hour before the start."))
     attendance.check_in_opener(db, meeting, user)
     meeting.state = MeetingState.IN_PROGRESS
@@ -243,7 +243,8 @@ def state(db: Session, meeting: Meeting) -> dict[str, Any]:
     at_close = _present_at_close(db, meeting) if meeting.state == MeetingState.CLOSED else []
     here = {person["id"] for person in present}
     represented = sum(1 for p in proxies if p["to"]["id"] in here and p["from"]["id"] not in here)
-    voting = live_polls.section(db, meeting, represented, len(present))
+    quorum = attendance.has_quorum(len(present), members)
+    voting = live_polls.section(db, meeting, represented, len(present), quorum=quorum)
     return {
         "version": meeting.live_version + voting["versions"],
         "server_time": format_at(utcnow()),
@@ -252,6 +253,8 @@ def state(db: Session, meeting: Meeting) -> dict[str, Any]:
             "title": meeting.title,
             "state": str(meeting.state),
             "starts_at": format_at(meeting.starts_at),
+            # from when the chair can open the session (opening.session_opens_at)
+            "opens_at": format_at(opening.session_opens_at(meeting.starts_at)),
             "place": meeting.place,
             "link": meeting.link,
         },
@@ -262,7 +265,7 @@ def state(db: Session, meeting: Meeting) -> dict[str, Any]:
             "count": len(present),
             "members": members,
             "quorum_needed": attendance.quorum_needed(members),
-            "quorum": attendance.has_quorum(len(present), members),
+            "quorum": quorum,
             "at_close": at_close,
         },
         "presence": {"connected": 0, "members_connected": []},

@@ -25,6 +25,7 @@ from council.domain import (
     majority,
     meetings,
     minutes,
+    opening,
     permissions,
     polls,
     proposals,
@@ -136,28 +137,26 @@ def open_poll(db: Session, actor: User, poll_id: int) -> bool:
     meeting, poll = polls.locked(db, poll_id)
     if poll.state == PollState.OPEN:
         return False
-    if poll.state == PollState.CLOSED:
-        raise InvalidState(_("This poll is closed."))
-    if meeting.state != MeetingState.IN_PROGRESS:
-        raise InvalidState(_("Polls open only while the session is in progress."))
-    if meeting.current_item_id != poll.item_id:
-        raise InvalidState(_("Move to this agenda item before opening its poll."))
     other = db.scalar(
         select(Poll.id).where(Poll.meeting_id == meeting.id, Poll.state == PollState.OPEN)
     )
-    if other is not None:
-        raise InvalidState(_("Another poll is open: close it first."))
-    if poll.amendment_id is None and _amendments_waiting(db, poll):
-        raise InvalidState(_("The amendments of this item are voted before the item."))
-    if poll.amendment_id is not None and poll.amendment.state != AmendmentState.TO_VOTE:
-        raise InvalidState(_("This amendment is not waiting for the council's vote."))
     proposal = poll.item.proposal
-    if poll.amendment_id is None and proposal and proposal.state != ProposalState.ON_AGENDA:
-        raise InvalidState(_("The proposal of this item is no longer on the agenda."))
     present = attendance.present_count(db, meeting)
     members = meetings.member_count(db)
-    if not attendance.has_quorum(present, members):
-        raise InvalidState(_("There is no quorum: the poll cannot open."))
+    refusal = opening.poll_refusal(
+        closed=poll.state == PollState.CLOSED,
+        in_progress=meeting.state == MeetingState.IN_PROGRESS,
+        on_current_item=meeting.current_item_id == poll.item_id,
+        other_open=other is not None,
+        amendment=poll.amendment_id is not None,
+        amendments_waiting=_amendments_waiting(db, poll) if poll.amendment_id is None else 0,
+        amendment_to_vote=poll.amendment_id is not None
+        and poll.amendment.state == AmendmentState.TO_VOTE,
+        proposal_on_agenda=proposal is None or proposal.state == ProposalState.ON_AGENDA,
+        quorum=attendance.has_quorum(present, members),
+    )
+    if refusal is not None:
+        raise InvalidState(str(opening.POLL_REFUSALS[refusal]))
     poll.state, poll.opened_at = PollState.OPEN, utcnow()
     if poll.kind == PollKind.SECRET:
         db.add_all(SecretTally(poll_id=poll.id, choice=c, count=0) for c in Choice)

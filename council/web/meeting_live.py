@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Callable
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,15 +16,17 @@ from council.domain import (
     declared_votes,
     live_session,
     meetings,
+    opening,
     permissions,
     polls,
     proxies,
     speakers,
     voting,
 )
-from council.errors import NotAllowed, ValidationError
+from council.errors import InvalidState, NotAllowed, ValidationError
 from council.extensions import db, login_manager
-from council.models.meeting import Meeting
+from council.models.base import utcnow
+from council.models.meeting import Meeting, MeetingState
 from council.models.poll import Choice, Poll
 from council.models.user import User
 from council.unit_of_work import unit_of_work
@@ -68,20 +71,37 @@ def _posted_str(name: str) -> str | None:
     return value[:64] or None
 
 
-def _act(meeting_id: int, operation: Callable, done: str | Callable[..., str]):
+def _from_console(meeting_id: int) -> bool:
+    return request.form.get("next") == url_for("meetings.console", meeting_id=meeting_id)
+
+
+def _act(
+    meeting_id: int,
+    operation: Callable,
+    done: str | Callable[..., str],
+    control: str | None = None,
+):
     """A live action from a form: log in first, CSRF, the operation, back where it came from.
-    Refusals (403/404/409/422) are error pages saying why; nothing is changed. `done` is the
+    Refusals (403/404/409/422) are error pages saying why; nothing is changed. From the
+    console, a refusal of a state or a value (409/422) goes back to the console instead,
+    with a message naming the `control` on the console's first screen. `done` is the
     message, or makes it from the operation's result (inside the transaction)."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if not ActionForm().validate_on_submit():
         return bad_form()
-    with unit_of_work() as work:
-        result = operation(work, current_user._get_current_object())
-        message = done(work, result) if callable(done) else done
+    back = safe_next(request.form.get("next"), url_for("meetings.view", meeting_id=meeting_id))
+    try:
+        with unit_of_work() as work:
+            result = operation(work, current_user._get_current_object())
+            message = done(work, result) if callable(done) else done
+    except (InvalidState, ValidationError) as refusal:
+        if control is None or not _from_console(meeting_id):
+            raise
+        flash(_("%(control)s: %(reason)s", control=control, reason=refusal.message), "error")
+        return redirect(back)
     flash(message, "success")
-    back = url_for("meetings.view", meeting_id=meeting_id)
-    return redirect(safe_next(request.form.get("next"), back))
+    return redirect(back)
 
 
 def live(meeting_id: int):
@@ -98,6 +118,49 @@ def vote_context(meeting: Meeting, me: User | None) -> dict:
     return {"mine": polls.mine(db.session, meeting, me), "new_ballot_id": new_client_id}
 
 
+def _console_order(polls: list[dict], decides: bool) -> dict[str, list[dict]]:
+    """The console's polls by what the chair can do with them: "pending" (the open poll, the
+    prepared ones that can open, amendments first, those awaiting their decision), "waiting"
+    (prepared, cannot open yet: each says why), "done". The same order as
+    static/js/live_polls.js, consoleRank."""
+
+    def rank(p: dict) -> int | None:
+        if p["state"] == "open":
+            return 0
+        if p["state"] == "prepared":
+            return 3 if p.get("refusal") else 1
+        if p["valid"] and not p["recorded"] and decides:
+            return 2
+        return None
+
+    order = sorted((p for p in polls if rank(p) is not None),
+                   key=lambda p: (rank(p), p["amendment"] is None, p["id"]))  # fmt: skip
+    return {
+        "pending": [p for p in order if rank(p) != 3],
+        "waiting": [p for p in order if rank(p) == 3],
+        "done": [p for p in polls if rank(p) is None],
+    }
+
+
+def _available_from(moment) -> str:
+    """ "Available from 16:30" today; with the date on another day."""
+    time = format_datetime(moment, "HH:mm")
+    if format_datetime(utcnow(), "yyyy-MM-dd") == format_datetime(moment, "yyyy-MM-dd"):
+        return _("Available from %(time)s", time=time)
+    return _("Available from %(day)s at %(time)s", day=format_datetime(moment, "d MMMM"),
+             time=time)  # fmt: skip
+
+
+def console_labels(meeting: Meeting) -> dict:
+    """The console's own words for static/js/console.js and live_polls.js."""
+    return {
+        "refusals": {code: str(text) for code, text in opening.POLL_REFUSALS.items()},
+        "opens_from": _available_from(opening.session_opens_at(meeting.starts_at)),
+        "open": _("Open the poll"),
+        "close": _("Close the poll"),
+    }
+
+
 def console(meeting_id: int):
     """The chair's console (the secretary uses it for the attendance)."""
     if not current_user.is_authenticated:
@@ -108,15 +171,22 @@ def console(meeting_id: int):
     ):
         raise NotAllowed(_("You are not allowed to do this."))
     meeting = _load(meeting_id)
+    snap = live_session.state(db.session, meeting)
+    groups = _console_order(snap["polls"], permissions.can(current_user, "decision.record"))
+    labels = console_labels(meeting)
     return render_template(
         "meetings/console.html",
         meeting=meeting,
-        snap=live_session.state(db.session, meeting),
+        snap=snap,
         members=meetings.members(db.session),
         action_form=ActionForm(),
         runs=permissions.can(current_user, "session.run"),
         default_limit=speakers.speaking_limit(),
         amendments=polls.amendments_to_vote(db.session, meeting),
+        polls_by_step=groups,
+        console_labels=labels,
+        too_early=meeting.state == MeetingState.CONVENED
+        and utcnow() < opening.session_opens_at(meeting.starts_at),
     )
 
 
@@ -130,25 +200,32 @@ def session_action(meeting_id: int, action: str):
         "resume": _("The session has resumed."),
         "close": _("The session is closed."),
     }
-    return _act(meeting_id, lambda w, u: operation(w, u, meeting_id), labels[action])
+    controls = {
+        "open": _("Open the session"),
+        "suspend": _("Suspend"),
+        "resume": _("Resume"),
+        "close": _("Close the session"),
+    }
+    return _act(meeting_id, lambda w, u: operation(w, u, meeting_id), labels[action],
+                controls[action])  # fmt: skip
 
 
 def move_to(meeting_id: int):
     return _act(meeting_id,
                 lambda w, u: live_session.move_to(w, u, meeting_id, _posted_int("item")),
-                _("The item is now under discussion."))  # fmt: skip
+                _("The item is now under discussion."), _("Discuss now"))  # fmt: skip
 
 
 def check_in(meeting_id: int):
     return _act(meeting_id,
                 lambda w, u: attendance.check_in(w, u, meeting_id, _posted_str("member")),
-                _("Marked present."))  # fmt: skip
+                _("Marked present."), _("Mark present"))  # fmt: skip
 
 
 def check_out(meeting_id: int):
     return _act(meeting_id,
                 lambda w, u: attendance.check_out(w, u, meeting_id, _posted_str("member")),
-                _("Marked as gone."))  # fmt: skip
+                _("Marked as gone."), _("Mark absent"))  # fmt: skip
 
 
 def ask(meeting_id: int):
@@ -162,7 +239,7 @@ def ask(meeting_id: int):
 
 def withdraw(meeting_id: int, request_id: int):
     return _act(meeting_id, lambda w, u: speakers.withdraw(w, u, meeting_id, request_id),
-                _("The request was withdrawn."))  # fmt: skip
+                _("The request was withdrawn."), _("Remove from the list"))  # fmt: skip
 
 
 def give_floor(meeting_id: int, request_id: int):
@@ -171,12 +248,12 @@ def give_floor(meeting_id: int, request_id: int):
         limit = minutes * 60 if minutes is not None else None
         return speakers.give_floor(work, user, meeting_id, request_id, limit_s=limit)
 
-    return _act(meeting_id, give, _("The floor is given."))
+    return _act(meeting_id, give, _("The floor is given."), _("Give the floor"))
 
 
 def end_floor(meeting_id: int, request_id: int):
     return _act(meeting_id, lambda w, u: speakers.end_floor(w, u, meeting_id, request_id),
-                _("The intervention ended."))  # fmt: skip
+                _("The intervention ended."), _("End the intervention"))  # fmt: skip
 
 
 def reorder(meeting_id: int, request_id: int):
@@ -184,6 +261,7 @@ def reorder(meeting_id: int, request_id: int):
         meeting_id,
         lambda w, u: speakers.reorder(w, u, meeting_id, request_id, _posted_int("position")),
         _("The list of speakers was reordered."),
+        _("List of speakers"),
     )
 
 
@@ -215,19 +293,20 @@ def prepare_poll(meeting_id: int):
             allow_change=request.form.get("allow_change") == "1",
         )  # fmt: skip
 
-    return _act(meeting_id, prepare, _("The poll is prepared."))
+    return _act(meeting_id, prepare, _("The poll is prepared."), _("Prepare the poll"))
 
 
 def open_poll(meeting_id: int, poll_id: int):
     return _act(meeting_id,
                 lambda w, u: voting.open_poll(w, u, _on(w, meeting_id, poll_id)),
-                _("The poll is open: the members can vote."))  # fmt: skip
+                _("The poll is open: the members can vote."), _("Open the poll"))  # fmt: skip
 
 
 def close_poll(meeting_id: int, poll_id: int):
     return _act(meeting_id,
                 lambda w, u: voting.close_poll(w, u, _on(w, meeting_id, poll_id)),
-                _("The poll is closed: the result is shown to the room."))  # fmt: skip
+                _("The poll is closed: the result is shown to the room."),
+                _("Close the poll"))  # fmt: skip
 
 
 def _ballot_done(work, result) -> str:
@@ -312,7 +391,7 @@ def record_decision(meeting_id: int, poll_id: int):
             return _("The amendment's outcome is recorded.")
         return _("Decision no. %(number)s is recorded.", number=decision.number)
 
-    return _act(meeting_id, decide, done)
+    return _act(meeting_id, decide, done, _("Record the decision"))
 
 
 def register(bp: Blueprint) -> None:

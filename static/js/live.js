@@ -197,6 +197,21 @@
       box.hidden = !message;
     }
 
+    // A refusal appears next to the control that caused it and is announced (role="alert");
+    // with no control on the page, in the page's box on top. An empty message clears it.
+    function refuse(control, message) {
+      root.querySelectorAll('[data-live="control-error"]').forEach((node) => node.remove());
+      const form = control && control.isConnected ? control.closest("form") : null;
+      const row = control && control.isConnected && !form ? control.closest("li") : null;
+      if (!message || (!form && !row)) { showError(message); return; }
+      showError("");
+      const box = make("p", "control-error");
+      box.dataset.live = "control-error";
+      box.setAttribute("role", "alert");
+      if (form) form.after(box); else row.append(box);
+      box.textContent = message;
+    }
+
     function status(message) {
       all("connection").forEach((node) => { node.textContent = message; node.hidden = !message; });
     }
@@ -380,11 +395,11 @@
         if (control) control.disabled = false;
         if (error) { showError(L.no_answer); outbox.hold(event, body, done, true, entry); return; }
         if (!ack || !ack.ok) {
-          showError((ack && ack.message) || L.no_answer);
+          refuse(control, (ack && ack.message) || L.no_answer);
           if (done) done(ack || {});
           return;
         }
-        showError("");
+        refuse(control, "");
         announce(L.done);
         if (event === "speakers.request") {
           root.querySelectorAll("[data-client-id]").forEach((input) => { input.value = newClientId(); });

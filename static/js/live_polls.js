@@ -305,16 +305,49 @@
 
     // --- the chair's console ------------------------------------------------------------------
 
-    function actionForm(event, p, label, style) {
-      const form = make("form", "inline-form");
+    const C = ctx.json(ctx.root.dataset.consoleLabels);
+
+    // A control that cannot work now is disabled with the reason beside it (the same words as
+    // the refusal, council/domain/opening.py).
+    function actionForm(event, p, label, style, refusal) {
+      const form = make("form", "inline-form control-with-reason");
       form.method = "post";
       form.dataset.pollAction = event;
       form.dataset.poll = String(p.id);
-      const button = make("button", "button " + style, label);
+      const button = make("button", "button " + (refusal ? "" : style), label);
       button.type = "submit";
       button.append(make("span", "visually-hidden", ": " + p.question));
       form.append(button);
+      if (refusal) {
+        const reason = make("span", "control-reason", (C.refusals || {})[refusal] || "");
+        reason.id = "poll-reason-" + p.id;
+        button.disabled = true;
+        button.setAttribute("aria-describedby", reason.id);
+        form.append(reason);
+      }
       return form;
+    }
+
+    // The console's order (meeting_live._console_order): the open poll, those that can open
+    // (amendments first), those awaiting their decision, those that cannot open yet; the rest
+    // are done (null).
+    function consoleRank(p) {
+      if (p.state === "open") return 0;
+      if (p.state === "prepared") return p.refusal ? 3 : 1;
+      if (p.valid && !p.recorded && decides) return 2;
+      return null;
+    }
+
+    function consoleOrder(a, b) {
+      return consoleRank(a) - consoleRank(b) || (a.amendment === null) - (b.amendment === null) || a.id - b.id;
+    }
+
+    function pollsFor(list) {
+      const which = list.dataset.polls;
+      if (which === "pending") return state.polls.filter((p) => consoleRank(p) !== null && consoleRank(p) !== 3).sort(consoleOrder);
+      if (which === "waiting") return state.polls.filter((p) => consoleRank(p) === 3).sort(consoleOrder);
+      if (which === "done") return state.polls.filter((p) => consoleRank(p) === null);
+      return state.polls;
     }
 
     function decisionForm(p) {
@@ -345,7 +378,7 @@
       question.append(make("strong", "", p.question), make("br"),
         make("small", "", (item ? item.number + ". " + item.title + " · " : "") + V.rules[p.rule]));
       li.append(badges, question);
-      if (prepareForm && p.state === "prepared") li.append(actionForm("poll.open", p, V.open, "button-primary"));
+      if (prepareForm && p.state === "prepared") li.append(actionForm("poll.open", p, V.open, "button-primary", p.refusal));
       else if (prepareForm && p.state === "open") li.append(actionForm("poll.close", p, V.close, "button-danger"));
       else if (p.state === "closed" && p.valid && !p.recorded && decides) li.append(decisionForm(p));
       if (p.decision) li.append(make("p", "vote-decision", fill(V.decision, { NUMBER: p.decision })));
@@ -355,37 +388,35 @@
     function renderList() {
       const lists = all("poll-list");
       if (!lists.length) return;
-      const polls = state.polls;
       lists.forEach((list) => {
         const kept = new Map(Array.from(list.children).map((li) => [li.dataset.poll, li]));
+        const empty = list.querySelector("li.empty");
+        const polls = pollsFor(list);
         const items = polls.map((p) => {
-          const key = JSON.stringify([p.state, p.recorded, p.decision, p.valid, p.approved, p.question]);
+          const key = JSON.stringify([p.state, p.recorded, p.decision, p.valid, p.approved, p.question, p.refusal]);
           const old = kept.get(String(p.id));
-          if (old && entryKeys[p.id] === key) return old;
-          entryKeys[p.id] = key;
+          const id = list.dataset.polls + p.id;
+          if (old && entryKeys[id] === key) return old;
+          entryKeys[id] = key;
           return entry(p);
         });
-        list.replaceChildren(...(items.length ? items : [make("li", "empty", V.no_polls)]));
+        const none = empty || make("li", "empty", list.dataset.empty || V.no_polls);
+        const quiet = list.dataset.empty === ""; // a list with nothing to say when empty hides
+        list.replaceChildren(...(items.length || quiet ? items : [none]));
+        list.hidden = quiet && !items.length;
+        if (list.dataset.polls === "done") all("polls-done-count").forEach((n) => { n.textContent = String(polls.length); });
       });
     }
 
     function followCurrentItem() {
       const item = state.current_item ? state.current_item.id : null;
-      if (prepareForm && item !== currentItem && item !== null) prepareForm.elements.item.value = String(item);
+      if (prepareForm && item !== currentItem && item !== null) prepareForm.querySelector('[name="item"]').value = String(item);
       currentItem = item;
     }
 
     // --- sending --------------------------------------------------------------------------------
 
     function pollOf(form) { return parseInt(form.dataset.poll, 10); }
-
-    // A refusal is also said beside the votes, where the finger is (live.js says it on top).
-    function answered(ack) {
-      all("vote-error").forEach((node) => {
-        node.textContent = ack.ok ? "" : ack.message || "";
-        node.hidden = Boolean(ack.ok) || !ack.message;
-      });
-    }
 
     function castBallot(form, submitter) {
       if (!submitter || submitter.name !== "choice") return;
@@ -395,7 +426,6 @@
       const reason = form.elements.reason ? form.elements.reason.value.trim() : "";
       if (reason) payload.reason = reason;
       ctx.send("ballot.cast", payload, form.querySelector("fieldset"), (ack) => {
-        answered(ack);
         form.elements.client_ballot_id.value = ctx.newClientId(); // a new ballot from now on
         if (!ack.ok || !ack.ballot) return;
         const ballot = ack.ballot;
@@ -408,11 +438,10 @@
 
     function prepare(form, submitter) {
       const f = form.elements;
-      const payload = { item: parseInt(f.item.value, 10), kind: f.kind.value, rule: f.rule.value,
+      const payload = { item: parseInt(form.querySelector('[name="item"]').value, 10), kind: f.kind.value, rule: f.rule.value,
         question: f.question.value, allow_change: f.allow_change.checked };
       if (f.amendment.value) payload.amendment = parseInt(f.amendment.value, 10);
       ctx.send("poll.prepare", payload, submitter, (ack) => {
-        answered(ack);
         if (!ack.ok) return;
         f.question.value = "";
         ctx.announce(V.prepared);
@@ -436,7 +465,6 @@
         payload.text = form.elements.text.value;
       }
       ctx.send(action, payload, submitter, (ack) => {
-        answered(ack);
         if (ack.ok && action === "poll.declare_conflict") {
           conflicts[payload.poll] = true;
           renderMine(true);

@@ -52,6 +52,7 @@ def test_the_chairs_actions_appear_on_the_members_phone(new_context, council):
     chair.locator('form[data-socket="session.open"] button').click()
     expect(phone.locator('[data-live="state"] .badge-success')).to_be_visible()
     first_item = meeting.items[0]
+    chair.locator("#console-agenda > summary").click()  # the agenda, one step away
     chair.locator(
         f'li[data-item="{first_item.id}"] form[data-socket="agenda.move_to"] button'
     ).click()
@@ -62,6 +63,7 @@ def test_the_chairs_actions_appear_on_the_members_phone(new_context, council):
 
     # the member checks in from the phone: the chair sees it, and the phone offers to speak
     phone.locator('form[data-socket="attendance.check_in"] button').click()
+    chair.locator("#console-attendance > summary").click()  # the roll call, one step away
     expect(chair.locator('[data-live="present"]')).to_contain_text(member.name)
     expect(
         chair.locator(f'li[data-member="{member.public_id}"] [data-live="roll-present"]')
@@ -124,8 +126,10 @@ def test_a_refused_action_shows_its_reason(new_context, council):
     expect(form).to_be_hidden()
     form.evaluate("(node) => { node.hidden = false; }")
     form.locator("button[type=submit]").click()
-    expect(phone.locator('[data-live="error"]')).to_be_visible()
-    expect(phone.locator('[data-live="error"]')).not_to_be_empty()
+    refusal = form.locator('xpath=following-sibling::*[@data-live="control-error"]')
+    expect(refusal).to_be_visible()  # next to the form that was refused, and announced
+    expect(refusal).not_to_be_empty()
+    expect(refusal).to_have_attribute("role", "alert")
 
 
 @pytest.fixture

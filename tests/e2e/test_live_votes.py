@@ -150,6 +150,7 @@ def test_the_chair_prepares_opens_and_closes_from_the_console(new_context, counc
     wait_live(chair)
     stays(chair)
     accessible(chair)
+    chair.get_by_text("Prepara una votazione", exact=True).click()  # one step away
     expect(chair.locator("#poll-item")).to_have_value(str(meeting.items[0].id))
     chair.locator("label[for=poll-kind-secret]").click()
     chair.locator("#poll-rule").select_option("absolute_present")
@@ -173,7 +174,8 @@ def test_the_chair_prepares_opens_and_closes_from_the_console(new_context, counc
     expect(chair.locator(".vote-outcome")).to_contain_text("approvata")
     expect(entry.get_by_role("button", name="Registra la deliberazione")).to_be_visible()
     entry.get_by_role("button", name="Registra la deliberazione").click()
-    expect(entry).to_contain_text("Deliberazione n.")
+    done = chair.locator('[data-live="poll-list"][data-polls="done"] > li').first
+    expect(done).to_contain_text("Deliberazione n.")  # done: among the polls concluded
     assert still_here(chair)
     accessible(chair)
 
@@ -220,9 +222,18 @@ def test_a_poll_without_quorum_does_not_open_and_the_chair_reads_why(new_context
     log_in(chair, council.chair.email)
     chair.goto(f"/meetings/{meeting.id}/console")
     wait_live(chair)
-    chair.get_by_role("button", name="Apri la votazione").click()
-    refusal = chair.locator('[data-live="vote-error"]')
-    expect(refusal).to_have_text("Manca il numero legale: la votazione non può essere aperta.")
+    opener = chair.get_by_role("button", name="Apri la votazione")
+    expect(opener).to_be_disabled()  # the reason beside it, before anyone tries
+    reason = chair.locator(f"#poll-reason-{poll}")
+    expect(reason).to_have_text("Manca il numero legale: la votazione non può essere aperta.")
+    expect(opener).to_have_attribute("aria-describedby", f"poll-reason-{poll}")
+    accessible(chair)
+    for person in council.all_members[2:4]:  # the quorum arrives: the button can work
+        run(attendance.check_in, person, meeting.id)
+    expect(opener).to_be_enabled()
+    expect(reason).to_have_count(0)
+    opener.click()
+    expect(chair.get_by_role("button", name="Chiudi la votazione")).to_be_visible()
     reread()
-    assert db.session.get(Poll, poll).state == "prepared"
+    assert db.session.get(Poll, poll).state == "open"
     accessible(chair)
