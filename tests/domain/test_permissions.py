@@ -54,6 +54,7 @@ EXPECTED = {
     "poll.prepare": {"chair"},
     "poll.run": {"chair"},
     "ballot.cast": {"member"},
+    "ballot.declare": {"secretary", "chair"},  # a vote declared aloud (appello nominale)
     "decision.record": {"secretary", "chair"},
     "implementation.update": {"secretary", "admin"},
     "minutes.manage": {"secretary"},
