@@ -161,7 +161,9 @@ def test_the_secretary_reads_the_minutes_link_in_the_summary(new_context, counci
     run(live_session.open_session, council.chair, meeting.id)
     run(live_session.close, council.chair, meeting.id)
     summary = secretary.locator("section.session-summary")
-    expect(summary).to_contain_text("Nessuno era presente alla chiusura.")
+    # the chair, checked in by opening the session, was the only one there
+    expect(summary).to_contain_text("Presenti alla chiusura: 1 su 6 consiglieri.")
+    expect(summary).to_contain_text(council.chair.name)
     expect(summary).to_contain_text("In questa seduta non si è votato.")
     link = summary.get_by_role("link", name="Il verbale della seduta")
     expect(link).to_have_attribute("href", f"/meetings/{meeting.id}/minutes")
@@ -169,7 +171,8 @@ def test_the_secretary_reads_the_minutes_link_in_the_summary(new_context, counci
     plain = new_context(PHONE, java_script_enabled=False).new_page()
     plain.goto(f"/meetings/{meeting.id}/live")
     summary = plain.locator("section.session-summary")
-    expect(summary).to_contain_text("Presenti alla chiusura: 0 su 6 consiglieri.")
+    expect(summary).to_contain_text("Presenti alla chiusura: 1 su 6 consiglieri.")
+    expect(summary).to_contain_text(council.chair.name)
     expect(summary).to_contain_text("Il verbale sarà pubblicato qui dopo l'approvazione")
     assert NO_QUORUM not in visible_text(plain)
 
