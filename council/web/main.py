@@ -24,6 +24,7 @@ from sqlalchemy import select
 from council import record_text
 from council.domain import record
 from council.extensions import db
+from council.models.meeting import LIVE_STATES, Meeting
 from council.models.record import RecordEvent
 from council.unit_of_work import unit_of_work
 from council.web.common import safe_next
@@ -42,7 +43,10 @@ def record_time(at: str) -> str:
 
 @bp.get("/")
 def home():
-    return render_template("main/home.html", head=record.head(db.session))
+    live = db.session.scalars(
+        select(Meeting).where(Meeting.state.in_(LIVE_STATES)).order_by(Meeting.starts_at)
+    ).all()
+    return render_template("main/home.html", head=record.head(db.session), live_meetings=live)
 
 
 @bp.post("/language")
