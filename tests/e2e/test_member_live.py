@@ -1,5 +1,5 @@
-"""The member's live page in Chromium: the chair at 1280 × 800 runs the console, a member on a
-360 × 740 phone follows from the meeting's page. What concerns the member comes to them: a vote
+"""The member's live page in Chromium: the chair at 1280 x 800 runs the console, a member on a
+360 x 740 phone follows from the meeting's page. What concerns the member comes to them: a vote
 opened puts the ballot in the first screen within a second and is announced; the floor given
 shows a banner with the time left. A ballot takes a confirming tap. "Segui in diretta" leads a
 member there. Every state passes axe at 360 and 1280 px and fits 360 px."""
