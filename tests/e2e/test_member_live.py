@@ -261,3 +261,41 @@ def test_segui_in_diretta_takes_a_member_to_the_ballot(new_context, council):
     public.goto(f"/meetings/{meeting.id}/live")
     expect(public.locator("[data-mode=projector]")).to_have_count(1)
     expect(public.locator(".ballot-choice")).to_have_count(0)
+
+
+def test_without_javascript_the_second_tap_is_a_confirmation_page(new_context, council):
+    member = council.members[0]
+    meeting = running_meeting(council)
+    poll = prepared(council, meeting, open_=True)
+    phone = new_context(PHONE, java_script_enabled=False).new_page()
+    log_in(phone, member.email)
+    phone.goto(f"/meetings/{meeting.id}/live")
+    assert in_first_screen(phone, phone.locator("#now").get_by_role("button", name="Favorevole"))
+    phone.locator("#now").get_by_role("button", name="Favorevole").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Conferma il tuo voto")
+    expect(phone.locator("main")).to_contain_text("Confermi: Favorevole?")
+    assert ballots(poll) == 0
+    assert horizontal_overflow(phone) == 0
+    phone.get_by_role("link", name="Annulla").click()  # back, nothing stored
+    assert ballots(poll) == 0
+    phone.locator("#now").get_by_role("button", name="Contrario").click()
+    phone.get_by_label("Dichiarazione di voto").fill("Non ora.")
+    phone.get_by_role("button", name="Conferma").click()
+    expect(phone.locator("#now .vote-done")).to_have_text(
+        "Il tuo voto è stato registrato: contrario."
+    )
+    assert ballots(poll) == 1
+
+
+def test_the_confirmation_page_is_accessible(new_context, council):
+    member = council.members[0]
+    meeting = running_meeting(council)
+    prepared(council, meeting, open_=True)
+    phone = new_context(PHONE).new_page()
+    phone.route("**/static/js/live*.js", lambda route: route.abort())  # the plain forms
+    log_in(phone, member.email)
+    phone.goto(f"/meetings/{meeting.id}")
+    with phone.expect_navigation():
+        phone.locator("#now").get_by_role("button", name="Astenuto").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Conferma il tuo voto")
+    accessible_at_both_widths(phone)
