@@ -92,6 +92,7 @@
     return {
       render(snapshot) {
         state = snapshot;
+        area.hidden = snapshot.meeting.state === "closed"; // nothing left to take part in
         const floor = myFloor();
         const banner = part("floor");
         if (banner) banner.hidden = !floor;
