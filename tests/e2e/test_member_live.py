@@ -165,6 +165,9 @@ def test_the_ballot_is_in_the_first_screen_of_a_small_phone(new_context, council
         expect(part).to_be_visible()
         assert in_first_screen(phone, part), part
     assert horizontal_overflow(phone) == 0
+    now.get_by_role("button", name="Ritira").tap()  # the request withdrawn from the top
+    expect(now.locator('[data-now="place"]')).to_be_hidden()
+    expect(phone.locator('.live-panel [data-live="queue"]')).not_to_contain_text(member.name)
 
 
 def test_the_floor_given_shows_the_banner_and_the_time_left(new_context, council):
