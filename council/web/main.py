@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import redis
 from flask import (
@@ -19,11 +19,12 @@ from flask import (
 )
 from flask_babel import format_datetime
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from council import record_text
 from council.domain import record
 from council.extensions import db
+from council.models.meeting import LIVE_STATES, Meeting, MeetingState
 from council.models.record import RecordEvent
 from council.unit_of_work import unit_of_work
 from council.web.common import safe_next
@@ -42,7 +43,19 @@ def record_time(at: str) -> str:
 
 @bp.get("/")
 def home():
-    return render_template("main/home.html", head=record.head(db.session))
+    """With a link to the session in progress, or to one convened for the next hours: it
+    leads a member to their live page, anyone else to the live view."""
+    now = datetime.now(UTC)
+    soon = or_(
+        Meeting.state.in_(LIVE_STATES),
+        and_(
+            Meeting.state == MeetingState.CONVENED,
+            Meeting.starts_at <= now + timedelta(hours=12),
+            Meeting.ends_at >= now,
+        ),
+    )
+    live = db.session.scalars(select(Meeting).where(soon).order_by(Meeting.starts_at)).all()
+    return render_template("main/home.html", head=record.head(db.session), live_meetings=live)
 
 
 @bp.post("/language")

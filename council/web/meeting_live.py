@@ -26,7 +26,7 @@ from council.domain import (
 from council.errors import InvalidState, NotAllowed, ValidationError
 from council.extensions import db, login_manager
 from council.models.base import utcnow
-from council.models.meeting import Meeting, MeetingState
+from council.models.meeting import LIVE_STATES, Meeting, MeetingState
 from council.models.poll import Choice, Poll
 from council.models.user import User
 from council.unit_of_work import unit_of_work
@@ -34,6 +34,8 @@ from council.web import vote_labels
 from council.web.common import render_error, safe_next
 from council.web.forms import ActionForm
 from council.web.polls import CHOICE_LABELS
+
+OPEN_STATES = frozenset(LIVE_STATES | {MeetingState.CONVENED})
 
 SESSION_ACTIONS: dict[str, Callable] = {
     "open": live_session.open_session,
@@ -105,8 +107,17 @@ def _act(
 
 
 def live(meeting_id: int):
-    """The public live view, for a projector or a phone: no account needed."""
+    """The public live view, for a projector or a phone: no account needed. A council member
+    who can take part while the session is open is sent to their own live page (the meeting's
+    page, with the ballot and the request to speak at its top); ?view=projector shows them the
+    projector anyway."""
     meeting = _load(meeting_id)
+    if (
+        meeting.state in OPEN_STATES
+        and request.args.get("view") != "projector"
+        and permissions.can(current_user, "attendance.self")
+    ):
+        return redirect(url_for("meetings.view", meeting_id=meeting.id) + "#now")
     return render_template(
         "meetings/live.html", meeting=meeting, snap=live_session.state(db.session, meeting)
     )
@@ -324,7 +335,33 @@ def _ballot_done(work, result) -> str:
              name=polls.name_of(work, result.cast_for), choice=choice)  # fmt: skip
 
 
+def _confirm_ballot(meeting_id: int, poll_id: int):  # -> a page, or None
+    """Without JavaScript the first tap leads here: the choice said back, a named ballot's
+    statement of vote, and the button that casts it (nothing is stored yet). None when the
+    ballot would be refused anyway: the cast says why, as with a confirmed ballot."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not ActionForm().validate_on_submit():
+        return bad_form()
+    meeting = _load(meeting_id)
+    snap = live_session.state(db.session, meeting)
+    poll = next((p for p in snap["polls"] if p["id"] == poll_id), None)
+    choice = request.form.get("choice", "")
+    if poll is None or poll["state"] != "open" or choice not in {str(c) for c in Choice}:
+        return None  # the cast itself says why not
+    for_member = _posted_str("for_member")
+    proxy_name = polls.name_of(db.session, for_member) if for_member else None
+    return render_template(
+        "meetings/ballot_confirm.html", meeting=meeting, poll=poll, choice=choice,
+        client_ballot_id=request.form.get("client_ballot_id", ""), for_member=for_member,
+        proxy_name=proxy_name,
+    )  # fmt: skip
+
+
 def cast_ballot(meeting_id: int, poll_id: int):
+    if request.form.get("confirm") != "1" and (page := _confirm_ballot(meeting_id, poll_id)):
+        return page
+
     def cast(work, user):
         return voting.cast_ballot(
             work, user, _on(work, meeting_id, poll_id), request.form.get("choice", ""),

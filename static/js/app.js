@@ -2,11 +2,10 @@
 (function () {
   "use strict";
 
-  const announcer = () => document.getElementById("live-announcer");
-
-  // Tell screen-reader users, politely, about a change that happened on its own.
-  function announce(text) {
-    const region = announcer();
+  // Tell screen-reader users about a change that happened on its own: politely, or, when it
+  // needs them now (a vote opened, the floor given to them), assertively.
+  function announce(text, urgent) {
+    const region = document.getElementById(urgent ? "live-alert" : "live-announcer");
     if (!region) return;
     region.textContent = "";
     window.setTimeout(() => { region.textContent = text; }, 50);

@@ -15,7 +15,8 @@
   function plugin(ctx) {
     const panels = Array.from(ctx.root.querySelectorAll('[data-live="vote-panel"]'));
     if (!panels.length) return null;
-    const V = ctx.json(panels[0].dataset.voteLabels);
+    const V = ctx.json((panels.find((panel) => panel.dataset.voteLabels) || panels[0]).dataset.voteLabels);
+    const N = ctx.json((ctx.root.querySelector("[data-now]") || { dataset: {} }).dataset.nowLabels);
     const S = V.sentinels || {};
     const voter = panels.some((panel) => panel.dataset.voter === "1");
     const decides = panels.some((panel) => panel.dataset.decides === "1");
@@ -26,6 +27,9 @@
     let state = null;
     let mine = null; // the join's {"poll", "voted_for", "conflict"}
     const cast = {}; // poll id -> {member public id: choice, null when secret}, from the acks
+    // poll id -> {member public id: choice} tapped and confirmed on this page: a secret choice
+    // is said back only here, never by the server, and forgotten when the page is left
+    const chosen = {};
     const conflicts = {}; // poll id -> true once this page declared one
     let shown = null; // the focus poll last drawn: {id, state}
     let mineKey = "";
@@ -143,11 +147,18 @@
       return box;
     }
 
-    function focus(p) {
+    function focus(p) { return focusHead(p).concat(focusNotes(p)); }
+
+    function focusHead(p) {
       if (!p) return [];
       const badges = make("p", "vote-badges");
       badges.append(badge(V.kinds[p.kind], "info"), " ", badge(V.states[p.state], V.state_tones[p.state]));
       if (p.amendment_number) badges.append(" ", amendmentBadge(p));
+      return [badges, make("p", "vote-question", p.question)];
+    }
+
+    function focusNotes(p) {
+      if (!p) return [];
       const stored = make("p", "vote-stored");
       stored.append(make("strong", "", V.what_stored + ":"), " " + V.stored[p.kind]);
       if (p.kind === "named") stored.append(" " + (p.allow_change ? V.change_allowed : V.change_refused));
@@ -158,7 +169,7 @@
       }
       const rule = make("p", "vote-rule");
       rule.textContent = V.explain[p.rule];
-      return [badges, make("p", "vote-question", p.question), stored, rule];
+      return [stored, rule];
     }
 
     function numbers(p) {
@@ -170,7 +181,8 @@
 
     function announceChange(p) {
       if (p && shown && (shown.id !== p.id || shown.state !== p.state)) {
-        if (p.state === "open") ctx.announce(fill(V.opened, { QUESTION: p.question }));
+        // on a member's page live_now.js says it, urgently
+        if (p.state === "open" && !N.vote_opened) ctx.announce(fill(V.opened, { QUESTION: p.question }));
         else if (p.state === "closed" && p.result) ctx.announce(outcomeLabel(p) + ". " + sentence(p));
       }
       shown = p ? { id: p.id, state: p.state } : null;
@@ -205,37 +217,29 @@
       return input;
     }
 
-    function ballotForm(p, target, again) {
+    function ballotForm(p, target, again, current) {
       const form = make("form", "ballot-form");
       form.method = "post";
       form.dataset.ballot = target.id;
       form.dataset.poll = String(p.id);
+      form.dataset.kind = p.kind;
       form.append(hidden("client_ballot_id", ctx.newClientId()));
       if (target.proxy) form.append(hidden("for_member", target.id));
       const fieldset = make("fieldset", "field-group");
       const proxyName = fill(V.proxy_vote, { NAME: target.name });
-      fieldset.append(make("legend", "", again ? V.change_vote : target.proxy ? proxyName : V.your_vote));
-      if (p.kind === "named") {
-        const field = make("div", "field");
-        const label = make("label", "field-label", V.reason);
-        const area = make("textarea", "input vote-reason-input");
-        area.id = label.htmlFor = "reason-" + p.id + "-" + target.id;
-        area.name = "reason";
-        area.rows = 2;
-        area.maxLength = 500;
-        field.append(label, area);
-        fieldset.append(field);
-      }
+      fieldset.append(make("legend", !again && !target.proxy ? "ballot-legend-own" : "",
+        again ? V.change_vote : target.proxy ? proxyName : V.your_vote));
       const row = make("div", "ballot-choices");
       CHOICES.forEach((choice) => {
         const button = make("button", "button ballot-choice ballot-" + choice, capitalize(V.choices[choice]));
         button.type = "submit";
         button.name = "choice";
         button.value = choice;
+        if (again) button.setAttribute("aria-pressed", String(choice === current));
         if (target.proxy) button.append(make("span", "visually-hidden", " — " + proxyName));
         row.append(button);
       });
-      fieldset.append(row);
+      fieldset.append(row, make("p", "field-hint ballot-hint", N.tap_confirm || ""));
       form.append(fieldset);
       return form;
     }
@@ -249,6 +253,8 @@
         text = target.proxy ? fill(V.recorded_proxy, { NAME: target.name, CHOICE: said })
           : fill(V.recorded, { CHOICE: said });
       }
+      const mine = (chosen[p.id] || {})[target.id];
+      if (p.kind === "secret" && mine && N.secret_chosen) text += " " + fill(N.secret_chosen, { CHOICE: V.choices[mine] });
       const node = make("p", "vote-done", text);
       node.setAttribute("role", "status");
       node.tabIndex = -1;
@@ -276,13 +282,16 @@
       const voted = votes(p);
       const conflict = Boolean(conflicts[p.id] || (mine && mine.poll === p.id && mine.conflict)
         || p.conflicts.some((x) => x.id === ctx.me));
-      const key = JSON.stringify([p.id, p.kind, p.allow_change, list, list.map((t) => voted[t.id]), conflict]);
+      const key = JSON.stringify([p.id, p.kind, p.allow_change, list, list.map((t) => voted[t.id]), conflict,
+        chosen[p.id] || {}]);
       const nodes = list.map((target) => {
         const box = make("div", "vote-target");
         box.dataset.target = target.id;
         if (target.id in voted) {
           box.append(confirmation(p, target, voted[target.id]));
-          if (p.kind === "named" && p.allow_change) box.append(ballotForm(p, target, true));
+          const changes = p.kind === "named" && p.allow_change;
+          if (N.can_change) box.append(make("p", "vote-done-note", changes ? N.can_change : N.cannot_change));
+          if (changes) box.append(ballotForm(p, target, true, voted[target.id]));
         } else if (!target.proxy && conflict) {
           const done = make("p", "vote-done", V.conflict_done);
           done.setAttribute("role", "status");
@@ -418,9 +427,57 @@
 
     function pollOf(form) { return parseInt(form.dataset.poll, 10); }
 
+    // The first tap chooses: "Confirm: In favour?" beside the buttons (and, for a named poll,
+    // the statement of vote); the second sends. Cancel puts the finger back on the choice.
+    function askConfirm(form, button) {
+      const old = form.querySelector(".ballot-confirm");
+      if (old) old.remove();
+      const choice = button.value;
+      form.dataset.chosen = choice;
+      form.querySelectorAll(".ballot-choice").forEach((b) => b.classList.toggle("is-chosen", b === button));
+      const box = make("div", "ballot-confirm");
+      const id = "confirm-" + form.dataset.poll + "-" + form.dataset.ballot;
+      const question = make("p", "ballot-confirm-question", fill(N.confirm_q || "", { CHOICE: capitalize(V.choices[choice]) }));
+      question.id = id;
+      box.append(question);
+      if (form.dataset.kind === "named") {
+        const field = make("div", "field");
+        const label = make("label", "field-label", V.reason);
+        const area = make("textarea", "input vote-reason-input");
+        area.id = label.htmlFor = "reason-" + form.dataset.poll + "-" + form.dataset.ballot;
+        area.name = "reason";
+        area.rows = 2;
+        area.maxLength = 500;
+        field.append(label, area);
+        box.append(field);
+      }
+      const row = make("div", "button-row ballot-confirm-buttons");
+      const yes = make("button", "button button-primary ballot-confirm-yes", N.confirm || "OK");
+      yes.type = "submit";
+      yes.name = "confirm";
+      yes.value = "1";
+      yes.setAttribute("aria-describedby", id);
+      const no = make("button", "button", N.cancel || "×");
+      no.type = "button";
+      no.addEventListener("click", () => {
+        box.remove();
+        delete form.dataset.chosen;
+        button.classList.remove("is-chosen");
+        button.focus();
+      });
+      row.append(yes, no);
+      box.append(row);
+      form.querySelector("fieldset").append(box);
+      yes.focus({ preventScroll: true });
+      box.scrollIntoView({ block: "nearest" });
+    }
+
     function castBallot(form, submitter) {
-      if (!submitter || submitter.name !== "choice") return;
-      const payload = { poll: pollOf(form), choice: submitter.value,
+      if (!submitter) return;
+      if (submitter.name === "choice") { askConfirm(form, submitter); return; }
+      if (submitter.name !== "confirm" || !form.dataset.chosen) return;
+      const choice = form.dataset.chosen;
+      const payload = { poll: pollOf(form), choice,
         client_ballot_id: form.elements.client_ballot_id.value };
       if (form.elements.for_member) payload.for_member = form.elements.for_member.value;
       const reason = form.elements.reason ? form.elements.reason.value.trim() : "";
@@ -430,7 +487,9 @@
         if (!ack.ok || !ack.ballot) return;
         const ballot = ack.ballot;
         (cast[ballot.poll] = cast[ballot.poll] || {})[ballot.cast_for] = ballot.choice;
+        (chosen[ballot.poll] = chosen[ballot.poll] || {})[ballot.cast_for] = choice;
         renderMine(true);
+        ctx.root.dispatchEvent(new CustomEvent("consiglio:voted"));
         const done = ctx.root.querySelector('[data-target="' + CSS.escape(ballot.cast_for) + '"] .vote-done');
         if (done) { done.focus(); ctx.announce(done.textContent); }
       });
@@ -480,6 +539,8 @@
         panels.forEach((panel) => { if (panel.dataset.hideEmpty !== undefined) panel.hidden = !p; });
         all("no-poll").forEach((node) => { node.hidden = Boolean(p); });
         all("poll").forEach((node) => node.replaceChildren(...focus(p)));
+        all("poll-head").forEach((node) => node.replaceChildren(...focusHead(p)));
+        all("poll-notes").forEach((node) => node.replaceChildren(...focusNotes(p)));
         all("poll-numbers").forEach((node) => node.replaceChildren(...numbers(p)));
         announceChange(p);
         renderMine(false);

@@ -70,7 +70,7 @@ def test_the_chairs_actions_appear_on_the_members_phone(new_context, council):
     ).to_be_visible()
     speak = phone.locator('form[data-socket="speakers.request"]')
     expect(speak).to_be_visible()
-    phone.locator('label[for="kind-point_of_order"]').click()
+    speak.get_by_label("Chiedi la parola per").select_option("point_of_order")
     speak.locator("button[type=submit]").click()
     queue = chair.locator('[data-live="queue"]')
     expect(queue).to_contain_text(member.name)
@@ -80,8 +80,10 @@ def test_the_chairs_actions_appear_on_the_members_phone(new_context, council):
     chair.locator("#minutes").select_option("2")
     queue.locator("button.button-primary").first.click()
     expect(phone.locator('[data-live="speaker"]')).to_contain_text(member.name)
-    timer = phone.locator('[data-live="timer"]')
-    expect(timer).to_contain_text("1:5")  # counting down from 2:00
+    expect(phone.locator('[data-live="timer"]')).to_have_count(2)
+    for timer in phone.locator('[data-live="timer"]').all():  # the list's, and my banner's
+        expect(timer).to_contain_text("1:5")  # counting down from 2:00
+    expect(phone.locator('[data-now="floor"]')).to_contain_text("Hai la parola")
     expect(phone.locator('[data-live="queue"]')).not_to_contain_text(member.name)
 
     chair.locator('[data-live="end-form"] button').click()

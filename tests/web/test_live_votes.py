@@ -93,15 +93,25 @@ def test_a_named_vote_through_the_plain_forms(as_, council):
     shown = text(member_a.get(page))
     assert "Il tuo voto" in shown and f"Voto per delega di {f.name}" in shown
     ids = ballot_ids(shown)
+    assert 'name="reason"' not in shown  # the statement is asked with the confirmation
+    # the first tap asks to confirm, with the statement of vote; nothing is stored yet
+    check = member_a.post(f"{page}/polls/{poll.id}/ballot", {
+        "choice": "in_favour", "client_ballot_id": ids["me"]}, token_from=page)  # fmt: skip
+    assert check.status_code == 200
+    check = text(check)
+    assert "Confermi: Favorevole?" in check and 'name="reason"' in check
+    assert f'name="client_ballot_id" value="{ids["me"]}"' in check
+    assert 'name="confirm" value="1"' in check and count(Ballot, poll.id) == 0
     for _twice in range(2):  # a double tap, or the form sent again: one ballot
         response = member_a.post(f"{page}/polls/{poll.id}/ballot", {
-            "choice": "in_favour", "client_ballot_id": ids["me"],
+            "choice": "in_favour", "client_ballot_id": ids["me"], "confirm": "1",
             "reason": "Serve ai quartieri lontani.",
         }, token_from=page)  # fmt: skip
         assert response.status_code == 302
     assert "Il tuo voto è stato registrato: favorevole." in text(member_a.get(page))
     member_a.post(f"{page}/polls/{poll.id}/ballot", {
         "choice": "against", "client_ballot_id": ids[f.public_id], "for_member": f.public_id,
+        "confirm": "1",
     }, token_from=page)  # fmt: skip
     after = text(member_a.get(page))
     assert f"Il voto per delega di {f.name} è stato registrato: contrario." in after
@@ -109,12 +119,18 @@ def test_a_named_vote_through_the_plain_forms(as_, council):
 
     # b votes, then changes the vote: allowed by the chair for this poll
     post(member_b, f"{page}/polls/{poll.id}/ballot",
-         {"choice": "against", "client_ballot_id": ballot_ids(text(member_b.get(page)))["me"]},
-         page=page)  # fmt: skip
+         {"choice": "against", "client_ballot_id": ballot_ids(text(member_b.get(page)))["me"],
+          "confirm": "1"}, page=page)  # fmt: skip
     again = ballot_ids(text(member_b.get(page)))["me"]
-    assert "Cambia il tuo voto" in text(member_b.get(page))
+    changing = text(member_b.get(page))
+    assert (
+        "Cambia il tuo voto" in changing
+        and "Puoi cambiarlo finché la votazione è aperta." in changing
+    )
+    assert re.search(r'value="against" aria-pressed="true"', changing)  # the choice that stands
+    assert re.search(r'value="abstain" aria-pressed="false"', changing)
     post(member_b, f"{page}/polls/{poll.id}/ballot",
-         {"choice": "abstain", "client_ballot_id": again}, page=page)  # fmt: skip
+         {"choice": "abstain", "client_ballot_id": again, "confirm": "1"}, page=page)  # fmt: skip
     assert "Il tuo voto è stato registrato: astenuto." in text(member_b.get(page))
 
     assert post(member_c, f"{page}/polls/{poll.id}/conflict", page=page).status_code == 302
@@ -159,7 +175,8 @@ def test_a_secret_poll_never_shows_a_choice_by_person(as_, council):
     assert "Votazione segreta" in shown and "non si può cambiare" in shown
     assert 'name="reason"' not in shown  # a secret ballot carries no statement
     post(member, f"{page}/polls/{poll.id}/ballot",
-         {"choice": "against", "client_ballot_id": ballot_ids(shown)["me"]}, page=page)  # fmt: skip
+         {"choice": "against", "client_ballot_id": ballot_ids(shown)["me"], "confirm": "1"},
+         page=page)  # fmt: skip
     mine = without_labels(member.get(page))
     assert re.findall(r'class="vote-done"[^>]*>([^<]*)<', mine) == [
         "Il tuo voto segreto è stato registrato."
@@ -185,9 +202,10 @@ def test_refused_vote_forms_change_nothing(as_, council):
                rule="simple", question="Approvare?")  # fmt: skip
     member, chair = as_(a), as_(council.chair)
     before = head()
-    ballot = {"choice": "in_favour", "client_ballot_id": "f-1"}
-    response = post(member, f"{page}/polls/{poll.id}/ballot", ballot, page=page)
-    assert response.status_code == 409 and "non è ancora aperta" in text(response)
+    ballot = {"choice": "in_favour", "client_ballot_id": "f-1", "confirm": "1"}
+    for tap in (ballot, ballot | {"confirm": ""}):  # refused at once, not after confirming
+        response = post(member, f"{page}/polls/{poll.id}/ballot", tap, page=page)
+        assert response.status_code == 409 and "non è ancora aperta" in text(response)
     run(voting.open_poll, council.chair, poll.id)
     before = head()
     assert post(member, f"{page}/polls/{poll.id}/close", page=page).status_code == 403
@@ -214,7 +232,7 @@ def test_refused_vote_forms_change_nothing(as_, council):
     assert head() == before and count(Ballot, poll.id) == 0
 
     assert post(member, f"{page}/polls/{poll.id}/ballot", ballot, page=page).status_code == 302
-    second = {"choice": "against", "client_ballot_id": "f-2"}
+    second = {"choice": "against", "client_ballot_id": "f-2", "confirm": "1"}
     response = post(member, f"{page}/polls/{poll.id}/ballot", second, page=page)
     assert response.status_code == 409 and "non può essere cambiato" in text(response)
     assert post(member, f"{page}/polls/{poll.id}/conflict", page=page).status_code == 409

@@ -99,7 +99,12 @@ PAGES = [
 def test_who_may_open_each_page(as_, council, path, allowed, role):
     meeting = convened_meeting(council)
     response = as_(role).get(path.format(m=meeting.id, i=meeting.items[0].id))
-    if role in allowed:
+    if role in ("member", "chair", "secretary") and path.endswith("/live"):
+        # a member (the chair and the secretary are members too) who can take part is sent
+        # to their own live page: the meeting's page
+        assert response.status_code == 302
+        assert response.headers["Location"] == f"/meetings/{meeting.id}#now"
+    elif role in allowed:
         assert response.status_code == 200
     elif role == "public":
         assert response.status_code == 302 and "/login" in response.headers["Location"]
@@ -362,3 +367,57 @@ def test_the_demo_has_a_past_meeting_with_its_history_and_an_upcoming_one(app, m
     assert "4:00" in page  # the length of an intervention
     assert rome(past.starts_at).strftime("%H:%M") == "17:30"
     assert app.test_cli_runner().invoke(args=["record", "verify"]).exit_code == 0
+
+
+# --- the member's live page -------------------------------------------------------------------
+
+
+def test_segui_in_diretta_sends_a_member_to_their_live_page(as_, council):
+    meeting = running_meeting(council)
+    live, page = f"/meetings/{meeting.id}/live", f"/meetings/{meeting.id}"
+    response = as_("member").get(live)
+    assert response.status_code == 302 and response.headers["Location"] == f"{page}#now"
+    projector = as_("member").get(f"{live}?view=projector")  # one link away when wanted
+    assert projector.status_code == 200 and 'data-mode="projector"' in text(projector)
+    assert "Vista per il proiettore" in text(as_("member").get(page))
+    for who in ("public", "stakeholder", "admin"):
+        response = as_(who).get(live)
+        assert response.status_code == 200 and 'data-mode="projector"' in text(response)
+    home = text(as_("public").get("/"))  # the home page leads to the session in progress
+    assert f"Seduta in corso: {meeting.title}" in home and f'href="{live}"' in home
+    post(as_("chair"), f"{page}/session/close", page=f"{page}/console")
+    assert as_("member").get(live).status_code == 200  # nothing to take part in any more
+    assert f"Seduta in corso: {meeting.title}" not in text(as_("public").get("/"))
+
+
+def test_the_members_page_puts_what_needs_them_first(as_, council):
+    meeting = running_meeting(council)
+    me, other = council.members[0], council.members[1]
+    page, item_title = f"/meetings/{meeting.id}", meeting.items[0].title
+    with unit_of_work() as session:
+        speakers.request(session, other, meeting.id, kind="intervention", client_id="o")
+        mine = speakers.request(session, me, meeting.id, kind="reply", client_id="m")
+    shown = text(as_("member").get(page))
+    now = shown[shown.index('id="now"') : shown.index('id="mine-title"')]
+    assert "In discussione" in now and item_title in now
+    assert "Sei presente" in now and "Sei il 2° iscritto a parlare." in now
+    assert f"/speakers/{mine.id}/withdraw" in now
+    assert 'data-now="floor" hidden' in now  # not mine yet
+    # the calendar links come after what needs the member
+    assert shown.index('id="now"') < shown.index("Aggiungi al calendario")
+    with unit_of_work() as session:
+        speakers.give_floor(session, council.chair, meeting.id, mine.id)
+    shown = text(as_("member").get(page))  # reloaded without JavaScript: the same state
+    now = shown[shown.index('id="now"') : shown.index('id="mine-title"')]
+    assert 'data-now="floor" hidden' not in now and "Hai la parola" in now
+    assert "Tempo di intervento" in now
+    assert 'id="now"' not in text(as_("public").get(page))  # only for a member
+    assert 'id="now"' not in text(as_("stakeholder").get(page))
+
+
+def test_the_home_page_leads_to_a_session_convened_for_the_next_hours(as_, council):
+    soon = convened_meeting(council, title="Seduta di stasera")
+    convened_meeting(council, title="Seduta lontana", starts_in=timedelta(days=3))
+    home = text(as_("member").get("/"))
+    assert "Prossima seduta: Seduta di stasera" in home
+    assert f'href="/meetings/{soon.id}/live"' in home and "Seduta lontana" not in home

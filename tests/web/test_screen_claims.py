@@ -98,9 +98,9 @@ def test_a_vote_said_final_is_refused_a_change_from_the_page(council, make_web, 
     said = "Un voto segreto, una volta espresso, non si può cambiare." if kind == "secret" else (
         "Il voto espresso non si può cambiare.")  # fmt: skip
     assert said in shown
-    first = {"choice": YES, "client_ballot_id": ballot_ids(shown)["me"]}
+    first = {"choice": YES, "client_ballot_id": ballot_ids(shown)["me"], "confirm": "1"}
     assert post(member, f"{page}/polls/{poll.id}/ballot", first, page=page).status_code == 302
-    second = {"choice": NO, "client_ballot_id": "another-submission"}
+    second = {"choice": NO, "client_ballot_id": "another-submission", "confirm": "1"}
     refused = post(member, f"{page}/polls/{poll.id}/ballot", second, page=page)
     assert refused.status_code == 409 and "non può essere cambiato" in text(refused)
     reread()

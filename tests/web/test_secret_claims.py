@@ -167,7 +167,11 @@ def test_the_ballot_says_what_is_true_and_links_how_a_secret_vote_works(council,
     run(voting.open_poll, council.chair, poll.id)
     member = make_web()
     member.login(council.members[0].email)
-    live = member.get(f"/meetings/{meeting.id}/live").get_data(as_text=True)
+    # "Segui in diretta" leads a member to the ballot: the meeting's page
+    assert member.get(f"/meetings/{meeting.id}/live").headers["Location"] == (
+        f"/meetings/{meeting.id}#now"
+    )
+    live = member.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     said = html.unescape(re.sub(r"\s+", " ", live))  # with the tags: the link is checked
     assert "nemmeno la piattaforma" not in said
     assert "non per la piattaforma: chi la gestisce o può leggerne il database" in said
