@@ -6,8 +6,9 @@ Starts the app as `make run` does (development mode, demo data) but on a throw-a
 database and instance folder and a free port, then saves PNGs at viewport size next to this
 file (a few taller pages clipped to a fixed height). Nothing outside docs/screenshots/ is
 touched. The proposal is the open consultation with the most comments; the meeting is the
-first upcoming one of the demo, the one convened for today, not yet opened (its live view,
-the chair's console, a member's page).
+first upcoming one of the demo (the one convened for today), run through the pages as in the
+room: a member's phone and the chair's console before the opening, then a named vote open on
+the console, the projector and the member's phone.
 """
 
 from __future__ import annotations
@@ -131,6 +132,42 @@ def bottom(page: Page, selector: str, fallback: int) -> int:
     return found or fallback
 
 
+def live_session(context, meeting: str) -> None:
+    """Today's demo meeting run as in the room: the member's phone before the session, the
+    chair's console opening it, then a named vote open on the console, the projector and the
+    member's phone."""
+    member = context(PHONE, MEMBER)
+    member.goto(meeting)
+    settle(member)
+    shoot(member, "meeting-phone")
+    chair = context(DESKTOP, CHAIR)
+    chair.goto(f"{meeting}/console")
+    chair.locator(".console-session").get_by_role("button", name="Apri la seduta").wait_for()
+    shoot(chair, "meeting-console-desktop")
+    chair.locator(".console-session").get_by_role("button", name="Apri la seduta").click()
+    chair.locator('[data-live="item-next"] button').click()
+    member.get_by_role("button", name="Sono presente").click()
+    chair.locator("#console-prepare summary").click()
+    chair.fill("#poll-question", "Approvare il punto in discussione?")
+    chair.locator("#poll-kind-named").check()
+    chair.locator("#console-prepare button[type=submit]").click()
+    opening = chair.locator('form[data-poll-action="poll.open"] button').first
+    opening.wait_for()
+    opening.click()
+    member.locator(".ballot-choice").first.wait_for()
+    member.evaluate("() => window.scrollTo(0, 0)")
+    shoot(member, "meeting-phone-vote")
+    chair.locator("#console-prepare summary").click()
+    chair.evaluate("() => window.scrollTo(0, 0)")
+    shoot(chair, "meeting-console-vote-desktop")
+    projector = context(DESKTOP)
+    projector.goto(f"{meeting}/live")
+    projector.locator(".vote-question").first.wait_for()
+    shoot(projector, "meeting-live-desktop")
+    for page in (member, chair, projector):
+        page.context.close()
+
+
 def take(base: str) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -165,8 +202,6 @@ def take(base: str) -> None:
             meeting = first_link(
                 page, "/meetings", "section[aria-labelledby=upcoming-title] .meeting-item-title a"
             )
-            page.goto(f"{meeting}/live")
-            shoot(page, "meeting-live-desktop")
             page.context.close()
 
             # A tall page (the text, then the first two comments) at 0.7 of the pixels: about
@@ -178,21 +213,12 @@ def take(base: str) -> None:
             shoot(page, "proposal-desktop", height=min(second_comment + 24, 1840))
             page.context.close()
 
-            page = context(DESKTOP, CHAIR)
-            page.goto(f"{meeting}/console")
-            shoot(page, "meeting-console-desktop")
-            page.context.close()
-
             page = context(DESKTOP, ADMIN)
             page.goto("/admin/users")
             shoot(page, "admin-users-desktop")
             page.context.close()
 
-            page = context(PHONE, MEMBER)
-            page.goto(meeting)
-            settle(page)
-            shoot(page, "meeting-phone", height=bottom(page, ".my-actions", 1200) + 24)
-            page.context.close()
+            live_session(context, meeting)
         finally:
             browser.close()
 
