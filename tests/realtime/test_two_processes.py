@@ -164,7 +164,8 @@ def test_a_live_session_and_a_vote_across_two_processes(council, servers):
         # the fourth votes with a plain form, posted to process two
         status = post_form(two, cookies[d.public_id], f"/meetings/{m}",
                            f"/meetings/{m}/polls/{poll}/ballot",
-                           {"choice": "abstain", "client_ballot_id": "d-form-1"})  # fmt: skip
+                           {"choice": "abstain", "client_ballot_id": "d-form-1",
+                            "confirm": "1"})  # fmt: skip
         assert status == 302
         state = chair.until(lambda s: s["poll"] is not None and s["poll"]["voted"] == 4)
         assert state["poll"]["tally"] == {"in_favour": 2, "against": 1, "abstain": 1}

@@ -69,7 +69,7 @@ def test_the_demo_has_a_meeting_today_the_chair_can_open_at_once(app, make_web):
     (poll,) = db.session.scalars(select(Poll).where(Poll.meeting_id == today.id))
     opened = chair.post(f"{page}/polls/{poll.id}/open", {}, token_from=console)
     assert opened.status_code == 302
-    ballot = {"choice": "in_favour", "client_ballot_id": "readme-1"}
+    ballot = {"choice": "in_favour", "client_ballot_id": "readme-1", "confirm": "1"}
     assert member.post(f"{page}/polls/{poll.id}/ballot", ballot, token_from=page).status_code == 302
     assert events_since(start)[-1][0] == "ballot.cast"
 
