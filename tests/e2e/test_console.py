@@ -7,7 +7,7 @@ poll is offered before its item's; a key gives the floor. Every phase passes axe
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -17,6 +17,7 @@ from council.extensions import db
 from council.models.meeting import Meeting
 from council.models.poll import Poll
 from council.unit_of_work import unit_of_work
+from council.web.meeting_forms import rome
 from tests.discussion_helpers import BODY, make_proposal
 from tests.e2e.conftest import DESKTOP, PHONE, axe_check, horizontal_overflow, log_in
 from tests.e2e.test_live_session import stays, still_here, wait_live
@@ -145,7 +146,9 @@ def test_the_session_cannot_be_opened_before_the_hour_and_says_from_when(new_con
     expect(opener).to_be_disabled()
     in_first_screen(opener)
     reason = page.locator("#reason-open")
-    expect(reason).to_contain_text("Disponibile dalle")
+    # "dalle 16:30" when its hour is today in Rome, else with the day ("dal 8 dicembre alle 00:08")
+    at = rome(opens.replace(tzinfo=UTC)).strftime("%H:%M")
+    expect(reason).to_have_text(re.compile(rf"Disponibile dal(le| \d{{1,2}} \w+ alle) {at}"))
     opens_at = page.locator("[data-opens-at]").get_attribute("data-opens-at")
     assert opens_at.startswith(opens.strftime("%Y-%m-%dT%H:%M:%S"))  # the snapshot's opens_at
     expect(opener).to_have_attribute("aria-describedby", "reason-open")
