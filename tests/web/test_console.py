@@ -24,17 +24,6 @@ def council(make_user):
     return detach(make_council(make_user, members=3))
 
 
-@pytest.fixture
-def as_(make_web):
-    def factory(person=None):
-        web = make_web()
-        if person is not None:
-            web.login(person.email)
-        return web
-
-    return factory
-
-
 def button_tag(page: str, label: str) -> str:
     found = re.search(r"<button[^>]*>\s*" + re.escape(label), page)
     assert found, label

@@ -24,17 +24,6 @@ def council(make_user):
     return detach(make_council(make_user, members=4))
 
 
-@pytest.fixture
-def as_(make_web):
-    def factory(person=None):
-        web = make_web()
-        if person is not None:
-            web.login(person.email)
-        return web
-
-    return factory
-
-
 def declared_list(page: str) -> str:
     found = re.search(r'<ul class="plain-list declared-list".*?</ul>', page, re.S)
     return found.group(0) if found else ""

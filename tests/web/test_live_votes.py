@@ -25,17 +25,6 @@ def council(make_user):
     return detach(make_council(make_user, members=5))
 
 
-@pytest.fixture
-def as_(make_web):
-    def factory(person=None):
-        web = make_web()
-        if person is not None:
-            web.login(person.email)
-        return web
-
-    return factory
-
-
 def ballot_ids(page: str) -> dict[str, str]:
     """The client ballot id of each ballot form on a page, by the member voted for."""
     found = {}
