@@ -133,6 +133,8 @@ def test_each_phase_has_its_controls_in_the_first_screen(new_context, council):
     button(page, "Chiudi la seduta").click()
     in_first_screen(page.get_by_text("La seduta è chiusa."))
     expect(button(page, "Riprendi")).to_be_hidden()
+    # the close ends every attendance: no "Presenti 0 … non raggiunto" under a closed session
+    expect(page.locator('[data-live="quorum"]:visible')).to_have_count(0)
     accessible_everywhere(page, phone)
     assert still_here(page)
 
