@@ -67,6 +67,7 @@ def test_a_member_votes_with_a_confirmed_tap_and_for_the_proxy_held(new_context,
     expect(phone.locator(".vote-panel")).to_contain_text("Che cosa si conserva")
     mine = phone.locator(f'[data-target="{a.public_id}"]')
     yes = mine.get_by_role("button", name="Favorevole")
+    expect(yes).to_be_visible()
     box = yes.bounding_box()
     assert box is not None and box["height"] >= 48 and box["width"] >= 48
     accessible(phone)

@@ -68,6 +68,7 @@ def member_phone(new_context, member, meeting, viewport=PHONE) -> Page:
 
 
 def in_first_screen(page: Page, locator) -> bool:
+    expect(locator).to_be_visible()
     box = locator.bounding_box()
     height = page.viewport_size["height"]
     return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
