@@ -63,6 +63,23 @@ def voting_meeting(
     return fresh(meeting)
 
 
+def amendment_before_item(council: Council) -> tuple[Meeting, int, int]:
+    """A running meeting whose item has two polls prepared, the item's first and then its
+    amendment's (which must be voted first): the meeting, the item's poll, the amendment's."""
+    proposal = make_proposal(council.stakeholder)
+    amendment = run(amendments.propose, council.members[0], proposal, body=f"{BODY}\n\nAggiunta.",
+                    reason="Una verifica.")  # fmt: skip
+    run(amendments.send_to_vote, council.stakeholder, amendment)
+    meeting = voting_meeting(council, proposal=proposal)
+    item = meeting.items[0].id
+    on_item = run(voting.prepare_poll, council.chair, meeting.id, item_id=item, kind="named",
+                  rule="simple", question="Approvare la proposta?")  # fmt: skip
+    on_amendment = run(voting.prepare_poll, council.chair, meeting.id, item_id=item,
+                       kind="named", rule="simple", question="Approvare l'emendamento?",
+                       amendment_id=amendment.id)  # fmt: skip
+    return meeting, on_item.id, on_amendment.id
+
+
 @dataclass
 class Vote:
     """What happens in one poll: choices by member, statements, proxies (the absent member →

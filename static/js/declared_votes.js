@@ -12,7 +12,7 @@
     const L = ctx.json(box.dataset.declaredLabels);
     const list = box.querySelector('[data-live="declared-list"]');
     const error = box.querySelector('[data-live="declared-error"]');
-    const { make, fill } = ctx;
+    const { make, fill, hidden } = ctx;
     let key = "";
     let last = null; // the latest snapshot
     let refocus = null; // after a vote is recorded: the member whose row takes the focus
@@ -32,14 +32,6 @@
       return people.filter((x) => !done.has(x.member.id)).sort((a, b) =>
         a.member.name < b.member.name ? -1 : a.member.name > b.member.name ? 1
           : a.member.id < b.member.id ? -1 : 1);
-    }
-
-    function hidden(name, value) {
-      const input = make("input");
-      input.type = "hidden";
-      input.name = name;
-      input.value = value;
-      return input;
     }
 
     function choices(entry) {

@@ -23,6 +23,14 @@
     return text;
   }
 
+  function hidden(name, value) {
+    const input = make("input");
+    input.type = "hidden";
+    input.name = name;
+    input.value = value;
+    return input;
+  }
+
   function json(text) {
     if (!text) return {};
     try { return JSON.parse(text); } catch (_error) { return {}; }
@@ -221,7 +229,7 @@
     const outbox = makeOutbox(root, L, me ? "consiglio.outbox:" + meetingId + ":" + me : "",
       (event, payload, control, done, entry) => send(event, payload, control, done, entry),
       () => socket.connected, announce);
-    const context = { root, meetingId, mode, me, make, fill, json, badge, announce, showError,
+    const context = { root, meetingId, mode, me, make, fill, json, hidden, badge, announce, showError,
       newClientId, send: (event, payload, control, done) => send(event, payload, control, done) };
     const plugins = (window.consiglioLive || []).map((plugin) => plugin(context)).filter(Boolean);
 

@@ -21,7 +21,7 @@
     const voter = panels.some((panel) => panel.dataset.voter === "1");
     const decides = panels.some((panel) => panel.dataset.decides === "1");
     const prepareForm = ctx.root.querySelector('form[data-poll-action="poll.prepare"]');
-    const { make, fill, badge } = ctx;
+    const { make, fill, badge, hidden } = ctx;
     const all = (name) => Array.from(ctx.root.querySelectorAll('[data-live="' + name + '"]'));
 
     let state = null;
@@ -207,14 +207,6 @@
       Object.assign(found, cast[p.id] || {});
       p.ballots.forEach((b) => { found[b.member.id] = b.choice; });
       return found;
-    }
-
-    function hidden(name, value) {
-      const input = make("input");
-      input.type = "hidden";
-      input.name = name;
-      input.value = value;
-      return input;
     }
 
     function ballotForm(p, target, again, current) {

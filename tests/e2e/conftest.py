@@ -70,6 +70,8 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 def new_context(browser: Browser, live_server) -> Iterator[Callable[..., BrowserContext]]:
     """Factory of isolated browser contexts (a phone unless told), all closed after the test."""
     contexts: list[BrowserContext] = []
+    if not AXE.is_file():  # a route that cannot be fulfilled leaves axe_check waiting forever
+        pytest.fail(f"{AXE} is missing: `make setup` installs the npm packages")
 
     def factory(viewport: dict | None = None, **kwargs) -> BrowserContext:
         context = browser.new_context(

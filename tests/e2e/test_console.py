@@ -12,17 +12,16 @@ from datetime import UTC, timedelta
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from council.domain import amendments, attendance, live_session, speakers, voting
+from council.domain import attendance, live_session, speakers, voting
 from council.extensions import db
 from council.models.meeting import Meeting
 from council.models.poll import Poll
 from council.unit_of_work import unit_of_work
 from council.web.meeting_forms import rome
-from tests.discussion_helpers import BODY, make_proposal
 from tests.e2e.conftest import DESKTOP, PHONE, axe_check, horizontal_overflow, log_in
 from tests.e2e.test_live_session import stays, still_here, wait_live
 from tests.meeting_helpers import convened_meeting, make_council, reread, running_meeting
-from tests.poll_helpers import run, voting_meeting
+from tests.poll_helpers import amendment_before_item, run
 
 
 @pytest.fixture
@@ -196,17 +195,7 @@ def test_a_refusal_appears_next_to_its_button_and_is_announced(new_context, coun
 
 
 def test_the_amendment_is_offered_before_its_item(new_context, council):
-    proposal = make_proposal(council.stakeholder)
-    amendment = run(amendments.propose, council.members[0], proposal, body=f"{BODY}\n\nAggiunta.",
-                    reason="Una verifica.")  # fmt: skip
-    run(amendments.send_to_vote, council.stakeholder, amendment)
-    meeting = voting_meeting(council, proposal=proposal)
-    item = meeting.items[0].id
-    on_item = run(voting.prepare_poll, council.chair, meeting.id, item_id=item, kind="named",
-                  rule="simple", question="Approvare la proposta?")  # fmt: skip
-    on_amendment = run(voting.prepare_poll, council.chair, meeting.id, item_id=item,
-                       kind="named", rule="simple", question="Approvare l'emendamento?",
-                       amendment_id=amendment.id)  # fmt: skip
+    meeting, on_item, on_amendment = amendment_before_item(council)
     page = console(new_context, council.chair, meeting)
     entries = page.locator('[data-polls="pending"] > li, [data-polls="waiting"] > li')
     expect(entries).to_have_count(2)
@@ -225,8 +214,8 @@ def test_the_amendment_is_offered_before_its_item(new_context, council):
     expect(entries.first.get_by_role("button", name="Chiudi la votazione")).to_be_visible()
     expect(entries.nth(1)).to_contain_text("È aperta un'altra votazione: chiuderla prima.")
     reread()
-    assert db.session.get(Poll, on_amendment.id).state == "open"
-    assert db.session.get(Poll, on_item.id).state == "prepared"
+    assert db.session.get(Poll, on_amendment).state == "open"
+    assert db.session.get(Poll, on_item).state == "prepared"
 
 
 def test_a_key_gives_the_floor_and_typing_does_not(new_context, council):

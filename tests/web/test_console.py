@@ -10,12 +10,11 @@ from datetime import timedelta
 
 import pytest
 
-from council.domain import amendments, voting
+from council.domain import voting
 from council.extensions import db
 from council.models.poll import Poll
-from tests.discussion_helpers import BODY, make_proposal
 from tests.meeting_helpers import convened_meeting, detach, make_council, reread, running_meeting
-from tests.poll_helpers import run, voting_meeting
+from tests.poll_helpers import amendment_before_item, run
 from tests.web.test_meetings import post, text
 
 
@@ -48,17 +47,7 @@ def test_the_session_is_offered_only_from_its_hour(as_, council):
 
 
 def test_the_amendment_comes_first_and_the_item_says_why_it_waits(as_, council):
-    proposal = make_proposal(council.stakeholder)
-    amendment = run(amendments.propose, council.members[0], proposal, body=f"{BODY}\n\nAggiunta.",
-                    reason="Una verifica.")  # fmt: skip
-    run(amendments.send_to_vote, council.stakeholder, amendment)
-    meeting = voting_meeting(council, proposal=proposal)
-    item = meeting.items[0].id
-    on_item = run(voting.prepare_poll, council.chair, meeting.id, item_id=item, kind="named",
-                  rule="simple", question="Approvare la proposta?").id  # fmt: skip
-    on_amendment = run(voting.prepare_poll, council.chair, meeting.id, item_id=item,
-                       kind="named", rule="simple", question="Approvare l'emendamento?",
-                       amendment_id=amendment.id).id  # fmt: skip
+    meeting, on_item, on_amendment = amendment_before_item(council)
     page = text(as_(council.chair).get(f"/meetings/{meeting.id}/console"))
     pending = page[page.index('data-polls="pending"') : page.index('data-polls="done"')]
     assert pending.index(f'data-poll="{on_amendment}"') < pending.index(f'data-poll="{on_item}"')
