@@ -47,7 +47,7 @@ def accessibility():
                 headers["Retry-After"] = str(error.retry_after)
         else:
             flash(_("Thank you: your message was sent to the council's secretariat."), "success")
-            return redirect(url_for("about.accessibility", _anchor="feedback"))
+            return redirect(url_for("about.accessibility"))
     elif request.method == "POST":
         status = 400 if form.csrf_token.errors else 422
     return (
