@@ -29,7 +29,7 @@ static/vendor/socket.io.min.js: node_modules/.package-lock.json
 # Bootstrap Italia (Designers Italia's kit): the part the pages use, compiled from the package's
 # SCSS sources by npm's `sass` (static/scss/italia.scss), and Titillium Web from its fonts.
 KIT := node_modules/bootstrap-italia
-KIT_FONTS := $(addprefix static/vendor/fonts/titillium-web-v10-latin-ext_latin-,regular.woff2 600.woff2 700.woff2)
+KIT_FONTS := $(addprefix static/vendor/fonts/titillium-web-v10-latin-ext_latin-,regular.woff2 600.woff2 700.woff2) static/vendor/fonts/OFL.txt
 
 static/vendor/bootstrap-italia.css: static/scss/italia.scss node_modules/.package-lock.json
 	mkdir -p static/vendor
@@ -39,7 +39,11 @@ static/vendor/fonts/%: node_modules/.package-lock.json
 	mkdir -p static/vendor/fonts
 	cp $(KIT)/dist/fonts/Titillium_Web/$* $@
 
-vendor: static/vendor/socket.io.min.js static/vendor/bootstrap-italia.css $(KIT_FONTS)
+static/vendor/bootstrap-italia.LICENSE: node_modules/.package-lock.json
+	mkdir -p static/vendor
+	cp $(KIT)/LICENSE $@
+
+vendor: static/vendor/socket.io.min.js static/vendor/bootstrap-italia.css static/vendor/bootstrap-italia.LICENSE $(KIT_FONTS)
 
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile --use-fuzzy -d council/translations -D messages >/dev/null
