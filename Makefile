@@ -10,7 +10,7 @@ PORT ?= 5000
 PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run serve test setup lint format translations chromium fonts test-sqlite test-postgresql clean
+.PHONY: run serve test setup vendor lint format translations chromium fonts test-sqlite test-postgresql clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,10 +26,29 @@ static/vendor/socket.io.min.js: node_modules/.package-lock.json
 	mkdir -p static/vendor
 	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/socket.io.min.js
 
+# Bootstrap Italia (Designers Italia's kit): the part the pages use, compiled from the package's
+# SCSS sources by npm's `sass` (static/scss/italia.scss), and Titillium Web from its fonts.
+KIT := node_modules/bootstrap-italia
+KIT_FONTS := $(addprefix static/vendor/fonts/titillium-web-v10-latin-ext_latin-,regular.woff2 600.woff2 700.woff2) static/vendor/fonts/OFL.txt
+
+static/vendor/bootstrap-italia.css: static/scss/italia.scss node_modules/.package-lock.json
+	mkdir -p static/vendor
+	node_modules/.bin/sass --load-path=node_modules --style=compressed --no-source-map --quiet $< $@
+
+static/vendor/fonts/%: node_modules/.package-lock.json
+	mkdir -p static/vendor/fonts
+	cp $(KIT)/dist/fonts/Titillium_Web/$* $@
+
+static/vendor/bootstrap-italia.LICENSE: node_modules/.package-lock.json
+	mkdir -p static/vendor
+	cp $(KIT)/LICENSE $@
+
+vendor: static/vendor/socket.io.min.js static/vendor/bootstrap-italia.css static/vendor/bootstrap-italia.LICENSE $(KIT_FONTS)
+
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile --use-fuzzy -d council/translations -D messages >/dev/null
 
-setup: $(VENV)/.installed static/vendor/socket.io.min.js translations fonts
+setup: $(VENV)/.installed vendor translations fonts
 
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \

@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from council import (
     account_mail,
+    feedback_mail,
     logs,
     mail,
     meeting_mail,
@@ -55,6 +56,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     mail.init_app(app)  # "at once" notification e-mails, after commit
     meeting_mail.init_app(app)  # convocations with their .ics, after commit
     account_mail.init_app(app)  # registrations received or tried with a taken address
+    feedback_mail.init_app(app)  # accessibility feedback, to the secretariat
     register_cli(app)
     init_realtime(app)
     scheduler.init_app(app)  # its jobs; the server starts it below, the CLI never does

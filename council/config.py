@@ -113,6 +113,8 @@ def load(overrides: dict | None = None) -> dict:
         "LOGIN_FAILURE_WINDOW": int(os.environ.get("LOGIN_FAILURE_WINDOW", "900")),
         # registrations per address within the window (seconds)
         "REGISTRATION_MAX_PER_ADDRESS": int(os.environ.get("REGISTRATION_MAX_PER_ADDRESS", "5")),
+        # accessibility feedback (no login): messages per network per hour
+        "FEEDBACK_MAX_PER_ADDRESS": int(os.environ.get("FEEDBACK_MAX_PER_ADDRESS", "5")),
         "REGISTRATION_WINDOW": int(os.environ.get("REGISTRATION_WINDOW", "3600")),
         # the counters above kept at most (the oldest go first), forgotten after their window
         "THROTTLE_MAX_ROWS": int(os.environ.get("THROTTLE_MAX_ROWS", "100000")),

@@ -16,6 +16,7 @@ from council.errors import DomainError
 from council.extensions import db, login_manager
 from council.i18n import LANGUAGE_NAMES
 from council.web import (
+    about,
     admin,
     amendments,
     api,
@@ -59,6 +60,7 @@ def init_app(app: Flask) -> None:
     for blueprint in (main.bp, auth.bp, admin.bp, api.bp, proposals.bp, comments.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(about.bp)
     app.register_blueprint(amendments.bp)
     app.register_blueprint(meetings.bp)
     app.register_blueprint(consultations.bp)

@@ -135,3 +135,20 @@ class OrganisationForm(FlaskForm):
         _l("Website"), validators=[Optional(), URL(require_tld=True), Length(max=200)]
     )
     active = BooleanField(_l("Active"), default=True)
+
+
+class AccessibilityFeedbackForm(FlaskForm):
+    """The accessibility statement's feedback form: no account needed, every field checked
+    again by council/domain/feedback.py."""
+
+    name = StringField(_l("Your name (optional)"), validators=[Optional(), Length(max=120)])
+    email = EmailField(
+        _l("Your e-mail (optional: without it we cannot answer)"),
+        validators=[Optional(), Length(max=254)],
+    )
+    page = StringField(
+        _l("Which page or document (optional)"), validators=[Optional(), Length(max=300)]
+    )
+    message = TextAreaField(
+        _l("What is not accessible to you"), validators=[DataRequired(), Length(max=4000)]
+    )

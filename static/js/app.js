@@ -41,7 +41,54 @@
     });
   }
 
+  // The header's menu on phones (Bootstrap Italia's navbar-collapsable, without the kit's
+  // script): the button says whether it is open; Escape, the close button and the backdrop
+  // close it and give the focus back; Tab stays inside while it is open.
+  function menu() {
+    const panel = document.querySelector("[data-menu]");
+    const opener = document.querySelector("[data-menu-open]");
+    if (!panel || !opener) return;
+    const closer = panel.querySelector("[data-menu-close]");
+    const focusable = () => Array.from(panel.querySelectorAll("a[href], button:not([disabled])"))
+      .filter((node) => node.offsetParent !== null);
+    function open() {
+      panel.classList.add("is-open");
+      opener.setAttribute("aria-expanded", "true");
+      window.requestAnimationFrame(() => panel.classList.add("expanded"));
+      const current = panel.querySelector('.nav-link[aria-current="page"]') || focusable()[1];
+      if (current) current.focus();
+    }
+    function close(giveFocusBack) {
+      if (!panel.classList.contains("is-open")) return;
+      panel.classList.remove("is-open", "expanded");
+      opener.setAttribute("aria-expanded", "false");
+      if (giveFocusBack) opener.focus();
+    }
+    opener.addEventListener("click", () => {
+      if (opener.getAttribute("aria-expanded") === "true") close(true); else open();
+    });
+    if (closer) closer.addEventListener("click", () => close(true));
+    const backdrop = panel.querySelector("[data-menu-close-overlay]");
+    if (backdrop) backdrop.addEventListener("click", () => close(true));
+    document.addEventListener("keydown", (event) => {
+      if (!panel.classList.contains("is-open")) return;
+      if (event.key === "Escape") { close(true); return; }
+      if (event.key !== "Tab") return;
+      const nodes = focusable();
+      if (!nodes.length) return;
+      const first = nodes[0];
+      const last = nodes[nodes.length - 1];
+      if (event.shiftKey && document.activeElement === first) { last.focus(); event.preventDefault(); }
+      else if (!event.shiftKey && document.activeElement === last) { first.focus(); event.preventDefault(); }
+    });
+    // From 992 px the links are a row: a menu left open on a phone turned sideways closes.
+    window.matchMedia("(min-width: 992px)").addEventListener("change", (query) => {
+      if (query.matches) close(false);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    menu();
     // Move focus to the first form error so keyboard and screen-reader users hear it.
     const errors = document.getElementById("form-errors");
     if (errors) errors.focus();
