@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased, contains_eager
+from sqlalchemy.orm import Session, aliased, contains_eager, lazyload
 
 from council.domain import permissions, proposal_queries
 from council.domain.comments import comment_url
@@ -96,6 +96,7 @@ def public(db: Session, now: datetime | None = None) -> Public:
         db.scalars(
             select(Consultation)
             .where(Consultation.state == ConsultationState.OPEN, Consultation.closes_at > now)
+            .options(lazyload(Consultation.options))  # the options are not shown here
             .order_by(Consultation.closes_at, Consultation.id)
             .limit(BLOCK)
         )
@@ -237,6 +238,7 @@ def open_consultations(db: Session, user: User, now: datetime) -> list[OpenConsu
             Consultation.closes_at > now,
             Consultation.audience.in_(audiences),
         )
+        .options(lazyload(Consultation.options))
         .order_by(answered, Consultation.closes_at, Consultation.id)
         .limit(MINE)
     ).all()
