@@ -187,7 +187,10 @@ def test_an_open_vote_shows_only_to_members_present_and_leads_to_now(as_, counci
     vote = block(text(as_("member").get("/")), "vote")
     assert "C'è una votazione aperta" in vote and "Approvare la proposta?" in vote
     assert f'href="/meetings/{meeting.id}#now"' in vote and "Vota ora" in vote
-    assert 'data-home="vote"' not in text(as_("member2").get("/"))  # not present
+    assert 'data-home="live"' not in text(as_("member").get("/"))  # the vote leads there
+    absent_page = text(as_("member2").get("/"))
+    assert 'data-home="vote"' not in absent_page  # not present
+    assert f'href="/meetings/{meeting.id}/live"' in block(absent_page, "live")
     assert 'data-home="vote"' not in text(as_("stakeholder").get("/"))
     run(voting.cast_ballot, me, poll.id, "in_favour", "home-1")
     vote = block(text(as_("member").get("/")), "vote")
@@ -204,7 +207,7 @@ def test_convened_meetings_lead_to_attendance_and_proxy(as_, council):
     far = convened_meeting(council, title="Seduta lontana", starts_in=timedelta(days=5))
     mine = block(text(as_("member").get("/")), "meetings")
     assert "Seduta tra mezz'ora" in mine and "Seduta lontana" in mine
-    assert f'href="/meetings/{soon.id}#now"' in mine and "Ci sono: segna la presenza" in mine
+    assert f'href="/meetings/{soon.id}#now"' in mine and "Registra la tua presenza" in mine
     assert f'href="/meetings/{soon.id}#mine-title"' in mine
     assert f'href="/meetings/{far.id}#now"' not in mine  # check-in opens an hour before
     assert f'href="/meetings/{far.id}#mine-title"' in mine and "Delega il voto" in mine
