@@ -21,6 +21,7 @@ from tests.archive_helpers import archived
 from tests.consultation_helpers import opened
 from tests.discussion_helpers import add_version, make_proposal
 from tests.e2e.conftest import DESKTOP, PHONE, axe_check, horizontal_overflow, log_in
+from tests.e2e.test_live_session import wait_live
 from tests.meeting_helpers import convened_meeting, make_council, run, running_meeting
 
 SMALL_PHONE = {"width": 360, "height": 640}
@@ -119,8 +120,9 @@ def test_a_member_is_led_to_attendance_and_proxy_of_a_convened_meeting(new_conte
     mine = phone.locator("[data-home=meetings]")
     mine.get_by_role("link", name="Registra la tua presenza").click()
     expect(phone).to_have_url(re.compile(rf"/meetings/{soon.id}#now$"))
-    with phone.expect_navigation():
-        phone.locator("#now").get_by_role("button", name="Sono presente").click()
+    wait_live(phone)
+    phone.locator("#now").get_by_role("button", name="Sono presente").click()  # by socket
+    expect(phone.locator("#now .now-presence")).to_be_visible()
     phone.goto("/")
     expect(phone.locator("[data-home=meetings]")).to_contain_text("Sei presente")
     fits(phone)
