@@ -10,8 +10,19 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from council.domain.consultation_queries import phase
 from council.domain.notifications import params_of
+from council.domain.proposal_organisations import INVITABLE
+from council.models.consultation import Consultation, ConsultationState
+from council.models.meeting import Meeting, MeetingState
 from council.models.notification import EmailFrequency, Notification
+from council.models.proposal import (
+    Amendment,
+    AmendmentState,
+    CosignState,
+    Proposal,
+    ProposalCosigner,
+)
 from council.models.user import User
 
 STATE_LABELS = {
@@ -60,13 +71,80 @@ def actor_names(db: Session, notes: Iterable[Notification]) -> dict[int, str]:
     return {row.id: row.name for row in rows}
 
 
+def _ids(notes: Iterable[Notification], kinds: frozenset[str], prefix: str) -> dict[int, int]:
+    """note id -> the id in its subject ("meeting:12" -> 12), for these kinds."""
+    found = {}
+    for note in notes:
+        kind, _sep, key = note.subject.partition(":")
+        if note.kind in kinds and kind == prefix and key.isdigit():
+            found[note.id] = int(key)
+    return found
+
+
+def settled(db: Session, user: User, notes: Iterable[Notification]) -> dict[int, str]:
+    """The notifications that asked for something no longer possible, and why: a consultation
+    closed ("closed"), a meeting over ("over"), an invitation to co-sign already answered
+    ("accepted", "declined") or past its time ("too_late"), an amendment already decided
+    ("decided") or withdrawn ("withdrawn"). One query per kind present, whatever the number."""
+    notes = list(notes)
+    found: dict[int, str] = {}
+    asked = _ids(notes, frozenset({"consultation_opened"}), "consultation")
+    if asked:
+        rows = db.scalars(select(Consultation).where(Consultation.id.in_(set(asked.values()))))
+        closed = {c.id for c in rows if phase(c) == ConsultationState.CLOSED}
+        found |= {note: "closed" for note, key in asked.items() if key in closed}
+    asked = _ids(notes, frozenset({"convocation", "meeting_changed"}), "meeting")
+    if asked:
+        over = set(
+            db.scalars(
+                select(Meeting.id).where(
+                    Meeting.id.in_(set(asked.values())), Meeting.state == MeetingState.CLOSED
+                )
+            )
+        )
+        found |= {note: "over" for note, key in asked.items() if key in over}
+    asked = _ids(notes, frozenset({"cosign_invited"}), "proposal")
+    if asked:
+        rows = db.execute(
+            select(Proposal.id, Proposal.state, ProposalCosigner.state)
+            .outerjoin(
+                ProposalCosigner,
+                (ProposalCosigner.proposal_id == Proposal.id)
+                & (ProposalCosigner.organisation_id == user.organisation_id),
+            )
+            .where(Proposal.id.in_(set(asked.values())))
+        )
+        why = {}
+        for proposal_id, state, answer in rows:
+            if answer in (CosignState.ACCEPTED, CosignState.DECLINED):
+                why[proposal_id] = str(answer)
+            elif answer is None or state not in INVITABLE:
+                why[proposal_id] = "too_late"
+        found |= {note: why[key] for note, key in asked.items() if key in why}
+    asked = _ids(notes, frozenset({"amendment_proposed"}), "amendment")
+    if asked:
+        rows = db.execute(
+            select(Amendment.id, Amendment.state).where(Amendment.id.in_(set(asked.values())))
+        )
+        why = {
+            key: "withdrawn" if state == AmendmentState.WITHDRAWN else "decided"
+            for key, state in rows
+            if state != AmendmentState.PROPOSED
+        }
+        found |= {note: why[key] for note, key in asked.items() if key in why}
+    return found
+
+
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def message(note: Notification, names: dict[int, str]) -> str:
-    """One sentence, in the current locale (wrap in force_locale for someone else's)."""
+def message(note: Notification, names: dict[int, str], settled: str | None = None) -> str:
+    """One sentence, in the current locale (wrap in force_locale for someone else's). With
+    `settled` (a reason of `settled()`), what is true now instead of the request to act."""
     p = params_of(note)
+    if settled is not None:
+        return _settled_message(p, settled)
     actor = names.get(p.get("actor_id")) or _("Someone")  # type: ignore[arg-type]
     title = _text(p.get("title")) or _("a proposal")
     number = p.get("number")
@@ -145,3 +223,30 @@ def message(note: Notification, names: dict[int, str]) -> str:
     if kind == "consultation_opened":
         return _("A consultation is open for you: “%(title)s”.", title=_text(p.get("title")))
     return _("There is news on “%(title)s”.", title=title)
+
+
+def _settled_message(p: dict[str, Any], why: str) -> str:
+    """What a notification says once there is nothing left to do about it."""
+    title = _text(p.get("title")) or _("a proposal")
+    number = p.get("number")
+    number = str(number) if isinstance(number, int) and not isinstance(number, bool) else "?"
+    texts = {
+        "closed": lambda: _(
+            "The consultation “%(title)s” is closed: you can read its results.", title=title
+        ),
+        "over": lambda: _("The meeting “%(title)s” is over.", title=title),
+        "accepted": lambda: _("Your organisation has already co-signed “%(title)s”.", title=title),
+        "declined": lambda: _(
+            "Your organisation has already declined to co-sign “%(title)s”.", title=title
+        ),
+        "too_late": lambda: _("“%(title)s” can no longer be co-signed.", title=title),
+        "decided": lambda: _(
+            "Amendment no. %(number)s to “%(title)s” has already been decided.",
+            number=number,
+            title=title,
+        ),
+        "withdrawn": lambda: _(
+            "Amendment no. %(number)s to “%(title)s” was withdrawn.", number=number, title=title
+        ),
+    }
+    return texts[why]() if why in texts else _("There is news on “%(title)s”.", title=title)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import redis
 from flask import (
@@ -19,15 +19,17 @@ from flask import (
 )
 from flask_babel import format_datetime
 from flask_login import current_user
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from council import record_text
+from council.domain import home as home_queries
 from council.domain import record
+from council.domain.notification_messages import STATE_LABELS
 from council.extensions import db
-from council.models.meeting import LIVE_STATES, Meeting, MeetingState
 from council.models.record import RecordEvent
 from council.unit_of_work import unit_of_work
 from council.web.common import safe_next
+from council.web.consultation_forms import AUDIENCE_LABELS
 from council.web.forms import LanguageForm
 
 bp = Blueprint("main", __name__)
@@ -43,19 +45,19 @@ def record_time(at: str) -> str:
 
 @bp.get("/")
 def home():
-    """With a link to the session in progress, or to one convened for the next hours: it
-    leads a member to their live page, anyone else to the live view."""
-    now = datetime.now(UTC)
-    soon = or_(
-        Meeting.state.in_(LIVE_STATES),
-        and_(
-            Meeting.state == MeetingState.CONVENED,
-            Meeting.starts_at <= now + timedelta(hours=12),
-            Meeting.ends_at >= now,
-        ),
+    """The council's news for everyone (a banner to follow a session in progress, the next
+    meeting, the latest decisions, the open consultations) and, for a person logged in, what
+    needs them first (council/domain/home.py). The public's page is kept in memory
+    (page_cache.py): it holds nothing personal, and a session opening moves the record."""
+    mine = home_queries.personal(db.session, current_user)
+    return render_template(
+        "main/home.html",
+        news=home_queries.public(db.session),
+        mine=mine,
+        audience_labels=AUDIENCE_LABELS,
+        proposal_states=STATE_LABELS,
+        followed_days=home_queries.FOLLOWED_DAYS,
     )
-    live = db.session.scalars(select(Meeting).where(soon).order_by(Meeting.starts_at)).all()
-    return render_template("main/home.html", head=record.head(db.session), live_meetings=live)
 
 
 @bp.post("/language")

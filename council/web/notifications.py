@@ -18,6 +18,7 @@ from council.domain.notification_messages import (
     FREQUENCY_LABELS,
     actor_names,
     message,
+    settled,
 )
 from council.errors import DomainError
 from council.extensions import db
@@ -75,9 +76,11 @@ def index():
     number = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
     rows, more = notifications.page(db.session, _me(), number)
     names = actor_names(db.session, rows)
+    done = settled(db.session, _me(), rows)
     return render_template(
         "notifications/index.html",
-        items=[(note, message(note, names)) for note in rows],
+        items=[(note, message(note, names, done.get(note.id))) for note in rows],
+        settled=done,
         page=number,
         more=more,
         form=BackForm(back=request.full_path.rstrip("?")),

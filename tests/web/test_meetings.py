@@ -418,6 +418,6 @@ def test_the_members_page_puts_what_needs_them_first(as_, council):
 def test_the_home_page_leads_to_a_session_convened_for_the_next_hours(as_, council):
     soon = convened_meeting(council, title="Seduta di stasera")
     convened_meeting(council, title="Seduta lontana", starts_in=timedelta(days=3))
-    home = text(as_("member").get("/"))
-    assert "Prossima seduta: Seduta di stasera" in home
+    home = text(as_("public").get("/"))
+    assert "Prossima seduta" in home and "Seduta di stasera" in home
     assert f'href="/meetings/{soon.id}/live"' in home and "Seduta lontana" not in home
