@@ -114,3 +114,20 @@ def test_the_buckets_refill_and_forget_the_full_ones():
     assert 0 < buckets.take("a") <= 0.001
     assert buckets.take("b") == 0  # over most_keys: the full ones are forgotten
     assert len(buckets._tokens) <= 2
+
+
+def test_the_writing_boxes_carry_the_toolbar_and_their_preview(as_, council):
+    proposal = make_proposal(council.stakeholder)
+    web = as_("member")
+    pages = {
+        f"/proposals/{proposal.id}": "/preview/comment",
+        f"/proposals/{proposal.id}/comments/new?paragraph=1": "/preview/comment",
+        f"/proposals/{proposal.id}/amendments/new": "/preview/amendment",
+        "/proposals/new": "/preview/proposal",
+    }
+    for path, url in pages.items():
+        page = web.get(path).get_data(as_text=True)
+        assert f'data-preview-url="{url}"' in page, path
+        assert 'role="toolbar" aria-label="Formattazione"' in page, path
+        assert 'aria-label="Grassetto"' in page and "js/editor.js" in page, path
+        assert "data-md-bar hidden" in page, path  # without JavaScript, the textarea alone
