@@ -249,3 +249,21 @@ def paragraphs(text: str) -> list[str]:
     if current:
         blocks.append("\n".join(current))
     return blocks
+
+
+# A block that is only headings (or rules): not a paragraph one comments on or numbers.
+_NOT_A_PARAGRAPH = re.compile(r"\A\s*(?:<(h[2-6])>.*?</\1>\s*|<hr\s*/?>\s*)+\Z", re.S)
+
+
+def paragraph_numbers(blocks: list[str]) -> list[int | None]:
+    """The number (§ 1, § 2…) of each block of `paragraphs()`: the blocks of text counted in
+    order; a heading or a rule gets none, and cannot be commented on."""
+    numbers: list[int | None] = []
+    counted = 0
+    for block in blocks:
+        if _NOT_A_PARAGRAPH.match(rendering(block).html):
+            numbers.append(None)
+        else:
+            counted += 1
+            numbers.append(counted)
+    return numbers

@@ -25,7 +25,7 @@ from council.domain.comment_rules import (
     parse_stance,
 )
 from council.errors import InvalidState, NotFound, ValidationError
-from council.markdown import paragraphs
+from council.markdown import paragraph_numbers, paragraphs
 from council.models.comment import Comment, CommentRevision, CommentState, Stance
 from council.models.proposal import FollowTarget, Proposal, ProposalState, ProposalVersion
 from council.models.user import User
@@ -92,8 +92,14 @@ def _check_paragraph(version: ProposalVersion, paragraph: int | None, parent) ->
         )
     if isinstance(paragraph, bool) or not isinstance(paragraph, int):
         raise ValidationError(_("This paragraph does not exist."), field="paragraph")
-    if not 0 <= paragraph < len(paragraphs(version.body)):
+    blocks = paragraphs(version.body)
+    if not 0 <= paragraph < len(blocks):
         raise ValidationError(_("This paragraph does not exist."), field="paragraph")
+    if paragraph_numbers(blocks)[paragraph] is None:
+        raise ValidationError(
+            _("A heading cannot be commented on: comment on a paragraph of text."),
+            field="paragraph",
+        )
     return paragraph
 
 

@@ -31,6 +31,7 @@ from council.web import (
     notifications,
     open_data,
     polls,
+    preview,
     proposals,
 )
 from council.web.common import IdConverter, error_message, render_error
@@ -69,6 +70,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(minutes.bp)
     app.register_blueprint(open_data.bp)
     app.register_blueprint(open_data.feeds)
+    app.register_blueprint(preview.bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Log in to continue.")
@@ -117,13 +119,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(_error: CSRFError):
-        return render_error(
-            400,
-            _(
-                "The form has expired or did not come from this site. "
-                "Reload the page and try again."
-            ),
+        message = _(
+            "The form has expired or did not come from this site. Reload the page and try again."
         )
+        if request.endpoint in preview.ENDPOINTS:
+            return {"error": "csrf", "message": message}, 400
+        return render_error(400, message)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

@@ -37,6 +37,8 @@ def _template_globals(state) -> None:
     state.app.jinja_env.globals.update(
         discussion=views.for_page,
         paragraph_comments=views.paragraph_comments,
+        paragraph_numbers=views.numbers_of,
+        paragraph_number=views.paragraph_number,
         comment_html=views.comment_html,
         revision_html=views.revision_html,
         markdown_html=render,
@@ -114,7 +116,8 @@ def _new_form_page(proposal: Proposal, form: CommentForm, status: int = 200):
         parent = parent if parent is not None and parent.proposal_id == proposal.id else None
     if index is not None:
         blocks = views.paragraph_texts(view.current)
-        paragraph = (index, blocks[index]) if index < len(blocks) else None
+        numbered = views.paragraph_number(view.current, index) is not None  # not a heading
+        paragraph = (index, blocks[index]) if index < len(blocks) and numbered else None
     return render_template(
         "comments/new.html", proposal=proposal, d=view, form=form, parent=parent,
         paragraph=paragraph,

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from council.domain import comments, discussion, permissions
 from council.extensions import db
-from council.markdown import paragraphs, prefetch, render
+from council.markdown import paragraph_numbers, paragraphs, prefetch, render
 from council.models.comment import Comment, CommentRevision, CommentState, Stance
 from council.models.proposal import Proposal, ProposalVersion
 from council.web.comment_forms import CommentForm
@@ -116,6 +116,24 @@ def revision_html(revision: CommentRevision, comment: Comment):
 
 def paragraph_texts(version: ProposalVersion) -> list[str]:
     return paragraphs(version.body)
+
+
+def numbers_of(version: ProposalVersion) -> list[int | None]:
+    """The § number of each block of a version (None: a heading), once per request."""
+    key = ("numbers", version.id)
+    cached = g.get("discussions", {}).get(key)
+    if cached is None:
+        blocks = paragraphs(version.body)
+        prefetch(db.session, blocks)
+        cached = paragraph_numbers(blocks)
+        g.setdefault("discussions", {})[key] = cached
+    return cached
+
+
+def paragraph_number(version: ProposalVersion, index: int | None) -> int | None:
+    """The § number people see for a paragraph index (None: no such paragraph, a heading)."""
+    numbers = numbers_of(version)
+    return numbers[index] if index is not None and 0 <= index < len(numbers) else None
 
 
 def _page_number(value: str | None) -> int:

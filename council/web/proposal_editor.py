@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,6 +20,7 @@ from council.extensions import db, login_manager
 from council.models.organisation import Organisation, Zone
 from council.models.proposal import Proposal, ProposalState, Topic
 from council.unit_of_work import unit_of_work
+from council.web import preview as preview_view
 from council.web.common import form_error
 from council.web.proposal_forms import InviteForm, ProposalForm, ReasonForm, SubmitForm
 
@@ -132,14 +133,8 @@ def edit(proposal_id: int):
 
 
 def preview():
-    """The live preview of editor.js: sanitized HTML of the posted markdown, as JSON."""
-    if not permissions.can(current_user, "proposal.create"):
-        return jsonify(error="not_allowed", message=_("Log in to do this.")), 403
-    try:
-        body = ops.clean_body(request.form.get("body", ""))
-    except ValidationError as error:
-        return jsonify(error=error.code, message=error.message), error.status
-    return jsonify(html=str(markdown.render(body)))
+    """The live preview of a proposal's text (the older address of /preview/proposal)."""
+    return preview_view.answer("proposal")
 
 
 # --- submission, withdrawal -------------------------------------------------------------------

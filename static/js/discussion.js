@@ -170,7 +170,9 @@
         .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
         .then((counts) => {
           document.querySelectorAll("[data-comment-count]").forEach((node) => {
-            node.textContent = String(counts.comments);
+            node.textContent = counts.comments === 1
+              ? node.dataset.one
+              : node.dataset.many.replace("{n}", String(counts.comments));
           });
           document.querySelectorAll("[data-support-count]").forEach((node) => {
             node.textContent = String(counts.supports);
@@ -230,13 +232,29 @@
     const parent = form.querySelector("#comment-parent");
     const paragraph = form.querySelector("#comment-paragraph");
     const body = form.querySelector("#comment-body");
+    const quote = form.querySelector("[data-context-quote]");
     const home = document.createComment("comment-form");
     form.before(home);
+
+    function unquote() {
+      if (!quote) return;
+      quote.replaceChildren();
+      quote.hidden = true;
+    }
+
+    // the paragraph commented on, as the page shows it (already sanitized), above the form
+    function quoteOf(block) {
+      const text = block && block.querySelector(".paragraph-text");
+      if (!quote || !text) return;
+      quote.replaceChildren(...Array.from(text.childNodes, (node) => node.cloneNode(true)));
+      quote.hidden = false;
+    }
 
     function clear() {
       parent.value = "";
       paragraph.value = "";
       context.hidden = true;
+      unquote();
       if (home.nextSibling !== form) home.after(form);
     }
 
@@ -255,6 +273,7 @@
         if (!article || !holder) return;
         event.preventDefault();
         paragraph.value = "";
+        unquote();
         parent.value = reply.dataset.replyTo;
         article.after(form);
         show(context.dataset.replyLabel.replace("{name}", article.dataset.authorName || ""));
@@ -262,10 +281,14 @@
         event.preventDefault();
         parent.value = "";
         paragraph.value = anchor.dataset.commentParagraph;
-        if (home.nextSibling !== form) home.after(form);
-        form.scrollIntoView({ block: "start" });
-        const number = String(parseInt(anchor.dataset.commentParagraph, 10) + 1);
+        // the form opens next to the paragraph, quoting it
+        const block = anchor.closest("[data-paragraph]");
+        if (block) block.after(form);
+        else if (home.nextSibling !== form) home.after(form);
+        quoteOf(block);
+        const number = anchor.dataset.paragraphNumber || String(parseInt(paragraph.value, 10) + 1);
         show(context.dataset.paragraphLabel.replace("{n}", number));
+        form.scrollIntoView({ block: "nearest" });
       } else if (event.target.closest("[data-context-clear]")) {
         event.preventDefault();
         clear();

@@ -21,7 +21,7 @@ from council.errors import (
     ValidationError,
 )
 from council.extensions import db
-from council.markdown import render
+from council.markdown import paragraph_numbers, paragraphs, render
 from council.models.comment import Comment, CommentRevision, CommentState, Stance
 from council.models.notification import Notification
 from council.models.proposal import Follow, FollowTarget, ProposalState
@@ -481,6 +481,17 @@ def test_a_paragraph_must_exist_in_the_version(proposal, people, paragraph):
     with pytest.raises(ValidationError) as refused:
         post(people[0], proposal, paragraph=paragraph)
     assert refused.value.field == "paragraph"
+
+
+def test_a_heading_is_not_a_paragraph_one_comments_on(people, author):
+    titled = make_proposal(author, body="## Perché\n\nTesto.\n\n---\n\nAltro testo.")
+    blocks = paragraphs(version_of(titled).body)
+    assert paragraph_numbers(blocks) == [None, 1, None, 2]
+    for heading in (0, 2):
+        with pytest.raises(ValidationError) as refused:
+            post(people[0], titled, paragraph=heading)
+        assert refused.value.field == "paragraph"
+    assert post(people[0], titled, paragraph=3).paragraph == 3
 
 
 def test_paragraph_anchors_are_listed_by_paragraph(proposal, people, secretary):

@@ -46,7 +46,7 @@ def test_a_comment_appears_for_another_reader_without_reloading(new_context, pro
     expect(article.locator("strong")).to_have_text("parrocchie")
     expect(article).to_contain_text("Marco Rossi")
     expect(reader.locator("#live-announcer")).to_contain_text("Marco Rossi")
-    expect(reader.locator("[data-comment-count]")).to_have_text("1")
+    expect(reader.locator("[data-comment-count]")).to_have_text("1 commento")
     expect(reader.locator("#stance-tally .tally-in_favour")).to_contain_text("1")
     assert reader.evaluate("() => window.stillTheSamePage === true"), "the page was reloaded"
     assert horizontal_overflow(reader) == 0
@@ -98,7 +98,7 @@ def test_moderation_replaces_the_text_live(new_context, proposal, member, secret
     article = reader.locator(f"#c-{comment.id}")
     expect(article).to_contain_text("Linguaggio offensivo.")
     expect(article).not_to_contain_text("Parole che non vanno bene.")
-    expect(reader.locator("[data-comment-count]")).to_have_text("0")
+    expect(reader.locator("[data-comment-count]")).to_have_text("0 commenti")
     axe_check(reader)
 
 

@@ -53,9 +53,11 @@ def test_write_preview_save_submit_and_support_on_a_phone(new_context, people, z
     expect(page).to_have_url(re.compile(r"/proposals/new$"))
     page.fill("#title", "Custode sociale nei condomini Aler di San Polo")
     page.fill("#body", BODY)
-    # the live preview (editor.js) renders as one types, through the server's sanitizer
-    live = page.locator("[data-editor-output]")
+    # the live preview (editor.js) renders through the server's sanitizer: a tab on a phone
+    page.locator("[data-md-tab=preview]").click()
+    live = page.locator("[data-md-output]")
     expect(live.locator("strong")).to_have_text("custode sociale")
+    page.locator("[data-md-tab=write]").click()
     page.locator(f"input[name=zones][value='{zone.id}']").check()
     checked(page)
     # the "Preview" button: the server renders the text and keeps the form filled
@@ -136,7 +138,8 @@ def test_the_editor_preview_works_without_javascript(new_context, people):
     page = new_context(PHONE, java_script_enabled=False).new_page()
     log_in(page, "autrice@example.org")
     page.goto("/proposals/new")
-    expect(page.locator("[data-editor-live]")).to_be_hidden()
+    expect(page.locator("[data-md-bar]")).to_be_hidden()  # no toolbar, no tabs: the box alone
+    expect(page.locator("[data-md-preview]")).to_be_hidden()
     page.fill("#title", "Senza script")
     page.fill("#body", "Testo *in corsivo*.")
     page.locator("button[name=action][value=preview]").click()

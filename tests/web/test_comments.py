@@ -208,7 +208,7 @@ def test_forged_parents_are_refused_and_the_form_kept(member_web, proposal, auth
 
 def test_commenting_a_paragraph(member_web, proposal):
     form_page = page(member_web.get(f"{base(proposal)}/new?paragraph=1"))
-    assert "On paragraph 2 of the proposal:" in form_page
+    assert "On § 2 of the proposal:" in form_page
     assert "gestito dalle associazioni" in form_page
     send(member_web, proposal, "Quali associazioni?", paragraph="1")
     comment = db.session.scalar(select(Comment))
@@ -216,7 +216,7 @@ def test_commenting_a_paragraph(member_web, proposal):
     tools = page(member_web.get(f"{base(proposal)}/paragraphs/1?version=1"))
     assert "1 comment" in tools and "Quali associazioni?" in tools and "<details" in tools
     empty = page(member_web.get(f"{base(proposal)}/paragraphs/0?version=1"))
-    assert "<details" not in empty and "Comment on this paragraph" in empty
+    assert "<details" not in empty and 'data-paragraph-tools="0"' in empty
     assert member_web.get(f"{base(proposal)}/paragraphs/9?version=1").status_code == 404
     assert member_web.get(f"{base(proposal)}/paragraphs/0?version=7").status_code == 404
     missing = send(member_web, proposal, "Paragrafo inesistente.", paragraph="12")
