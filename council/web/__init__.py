@@ -30,7 +30,9 @@ from council.web import (
     notifications,
     open_data,
     polls,
+    profile,
     proposals,
+    two_step,
 )
 from council.web.common import IdConverter, error_message, render_error
 from council.web.page_cache import PageCache
@@ -59,6 +61,8 @@ def init_app(app: Flask) -> None:
     for blueprint in (main.bp, auth.bp, admin.bp, api.bp, proposals.bp, comments.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(two_step.bp)
+    app.register_blueprint(profile.bp)
     app.register_blueprint(amendments.bp)
     app.register_blueprint(meetings.bp)
     app.register_blueprint(consultations.bp)
