@@ -116,6 +116,13 @@ def load(overrides: dict | None = None) -> dict:
         # accessibility feedback (no login): messages per network per hour
         "FEEDBACK_MAX_PER_ADDRESS": int(os.environ.get("FEEDBACK_MAX_PER_ADDRESS", "5")),
         "REGISTRATION_WINDOW": int(os.environ.get("REGISTRATION_WINDOW", "3600")),
+        # password reset links asked for per address, and e-mailed per account, in an hour
+        "PASSWORD_RESET_MAX_PER_ADDRESS": int(
+            os.environ.get("PASSWORD_RESET_MAX_PER_ADDRESS", "10")
+        ),
+        "PASSWORD_RESET_MAX_PER_ACCOUNT": int(
+            os.environ.get("PASSWORD_RESET_MAX_PER_ACCOUNT", "3")
+        ),
         # the counters above kept at most (the oldest go first), forgotten after their window
         "THROTTLE_MAX_ROWS": int(os.environ.get("THROTTLE_MAX_ROWS", "100000")),
         # a login session (council/domain/login_sessions.py) unused this many days is over

@@ -38,6 +38,13 @@ SENTENCES: dict[str, Any] = {
     "account.status_changed": _l("The account's status changed."),
     "account.password_changed": _l("The password was changed."),
     "account.password_reset": _l("The password was reset by an administrator."),
+    "account.two_step_enabled": _l("Two-step sign-in was turned on for the account."),
+    "account.two_step_disabled": _l("Two-step sign-in was turned off for the account."),
+    "account.two_step_codes_renewed": _l("New recovery codes were made for the account."),
+    "settings.two_step_required": _l(
+        "Two-step sign-in became required for the chair, the secretary and the administrators."
+    ),
+    "settings.two_step_optional": _l("Two-step sign-in is no longer required."),
     "role.granted": _l("A role was granted."),
     "role.revoked": _l("A role was revoked."),
     "organisation.created": _l("The organisation %(name)s was registered."),
@@ -204,6 +211,7 @@ SUBJECT_TYPES: dict[str, Any] = {
     "topic": _l("Topic"),
     "consultation": _l("Online consultation"),
     "minutes": _l("Minutes"),
+    "settings": _l("The council's settings"),
 }
 
 
@@ -215,4 +223,6 @@ def subject_label(subject: str, names: dict[str, str]) -> str:
         return subject
     if kind == "user":
         return _("%(type)s: %(name)s", type=label, name=names.get(key, key))
+    if not key:
+        return str(label)
     return _("%(type)s no. %(id)s", type=label, id=key)

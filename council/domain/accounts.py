@@ -14,7 +14,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from council import events
-from council.domain import login_sessions, permissions, record, throttle
+from council.domain import (
+    login_sessions,
+    notifications,
+    permissions,
+    record,
+    site_settings,
+    throttle,
+)
 from council.errors import InvalidState, NotFound, RateLimited, ValidationError
 from council.models.organisation import Organisation
 from council.models.record import RecordEvent
@@ -155,6 +162,8 @@ def _is_recorded(db: Session, user: User) -> bool:
 
 
 REGISTRATION_MAIL = "account.registration_mail"  # not recorded: e-mail the address's owner
+DECISION_MAIL = "account.decision_mail"  # not recorded: the applicant told (data: reason)
+REASON_LENGTH = (5, 1000)
 
 
 def _registration_limit(network: str, most: int, window: int) -> throttle.Limit:
@@ -216,6 +225,7 @@ def register_stakeholder(
         )
         data = {"user": user.id, "new": True}
         events.queue(db, events.Event(REGISTRATION_MAIL, f"user:{user.public_id}", data))
+        _tell_the_secretariat(db, user)
         return user
     hasher.hash(password)  # as long as a registration takes
     notice = throttle.limit("registration notice", email, most=1, window=window, backoff=False)
@@ -224,6 +234,27 @@ def register_stakeholder(
         data = {"user": existing.id, "new": False}
         events.queue(db, events.Event(REGISTRATION_MAIL, f"user:{existing.public_id}", data))
     return None
+
+
+def _tell_the_secretariat(db: Session, user: User) -> None:
+    """A new request to check: a notification (and e-mail, by their settings) to the
+    secretaries and administrators."""
+    office = db.scalars(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role.in_([Role.SECRETARY, Role.ADMIN]))
+        .where(User.status == AccountStatus.ACTIVE)
+        .distinct()
+    )
+    notifications.notify(
+        db,
+        list(office),
+        kind="registration_requested",
+        subject=f"user:{user.public_id}",
+        url=f"/admin/users/{user.id}",
+        params={"name": user.name, "organisation": user.organisation.name if user.organisation
+                else ""},
+    )  # fmt: skip
 
 
 def approve(db: Session, actor: User, user: User) -> User:
@@ -236,17 +267,29 @@ def approve(db: Session, actor: User, user: User) -> User:
     record.append(
         db, kind="account.approved", actor=actor, subject=f"user:{user.public_id}", data={}
     )
+    data = {"user": user.id, "approved": True}
+    events.queue(db, events.Event(DECISION_MAIL, f"user:{user.public_id}", data))
     return user
 
 
-def reject(db: Session, actor: User, user: User) -> User:
-    """Refuse a pending registration: the account is disabled, never deleted. A refused
+def reject(db: Session, actor: User, user: User, *, reason: str) -> User:
+    """Refuse a pending registration: the account is disabled, never deleted, and the
+    applicant is told why by e-mail (the reason stays out of the record). A refused
     registration stays out of the record (it never entered it), unless an administrator made
-    the account pending."""
+    the account pending. Raises NotAllowed, InvalidState, ValidationError (the reason)."""
     permissions.require(actor, "account.approve")
     if user.status != AccountStatus.PENDING:
         raise InvalidState(_("This account is not waiting for approval."))
+    reason = (reason or "").strip()
+    if not REASON_LENGTH[0] <= len(reason) <= REASON_LENGTH[1]:
+        raise ValidationError(
+            _("Write the reason for the applicant (%(least)d to %(most)d characters).",
+              least=REASON_LENGTH[0], most=REASON_LENGTH[1]),
+            field="reason",
+        )  # fmt: skip
     user.status = AccountStatus.DISABLED
+    data = {"user": user.id, "approved": False, "reason": reason}
+    events.queue(db, events.Event(DECISION_MAIL, f"user:{user.public_id}", data))
     if _is_recorded(db, user):
         record.append(
             db, kind="account.rejected", actor=actor, subject=f"user:{user.public_id}", data={}
@@ -336,6 +379,10 @@ def set_roles(db: Session, actor: User, user: User, roles: set[Role]) -> User:
             subject=f"user:{user.public_id}",
             data={"role": str(role)},
         )
+    if (roles - current) & permissions.TWO_STEP_ROLES and site_settings.flag(
+        db, site_settings.TWO_STEP_REQUIRED
+    ):  # their logins without the second step no longer count (login_sessions.find)
+        login_sessions.end_without_second_step(db, user)
     for row in [r for r in user.role_rows if r.role in current - roles]:
         user.role_rows.remove(row)
         record.append(

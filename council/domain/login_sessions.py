@@ -20,6 +20,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from council import events
+from council.domain import permissions, site_settings
 from council.errors import NotFound
 from council.models.base import utcnow
 from council.models.user import LoginSession, User
@@ -58,9 +59,11 @@ def start(
     address: str,
     device: str,
     remember: bool,
+    second_step: bool = False,
     now: datetime | None = None,
 ) -> str:
-    """A new session for this device; returns its login and sets it on `user`."""
+    """A new session for this device; returns its login and sets it on `user`.
+    `second_step`: the login passed two-step sign-in (council/domain/two_step.py)."""
     now = now or utcnow()
     secret = secrets.token_urlsafe(32)
     row = LoginSession(
@@ -71,6 +74,7 @@ def start(
         address=address[:45],
         device=device[:120],
         remember=remember,
+        second_step=second_step,
     )
     db.add(row)
     db.flush()
@@ -94,10 +98,21 @@ def find(db: Session, login: str | None, now: datetime | None = None) -> LoginSe
         or not hmac.compare_digest(row.token_hash, _digest(parsed[1]))
         or (now or utcnow()) - row.last_seen_at > timedelta(seconds=IDLE)
         or not row.user.is_active
+        or _lacks_second_step(db, row)
     ):
         return None
     row.user.login = login
     return row
+
+
+def _lacks_second_step(db: Session, row: LoginSession) -> bool:
+    """A login without the second step, of someone whose role requires it now (the setting
+    is read only for them)."""
+    return (
+        not row.second_step
+        and bool(row.user.roles & permissions.TWO_STEP_ROLES)
+        and site_settings.flag(db, site_settings.TWO_STEP_REQUIRED)
+    )
 
 
 def logged_in(db: Session, logins: Iterable[str | None]) -> dict[str, User]:
@@ -118,6 +133,7 @@ def logged_in(db: Session, logins: Iterable[str | None]) -> dict[str, User]:
                 hmac.compare_digest(row.token_hash, digest)
                 and row.last_seen_at >= cutoff
                 and row.user.is_active
+                and not _lacks_second_step(db, row)
             ):
                 found[login] = row.user
     return found
@@ -180,6 +196,18 @@ def end_all(db: Session, user: User) -> int:
     """End every session of this account: "log out of every device", a password change,
     the account disabled. Their sockets are disconnected after the commit."""
     ids = list(db.scalars(select(LoginSession.id).where(LoginSession.user_id == user.id)))
+    return _end(db, user, ids)
+
+
+def end_without_second_step(db: Session, user: User) -> int:
+    """End the account's sessions that did not pass two-step sign-in (it became required)."""
+    ids = list(
+        db.scalars(
+            select(LoginSession.id).where(
+                LoginSession.user_id == user.id, LoginSession.second_step.is_(False)
+            )
+        )
+    )
     return _end(db, user, ids)
 
 

@@ -222,6 +222,12 @@ def message(note: Notification, names: dict[int, str], settled: str | None = Non
         )
     if kind == "consultation_opened":
         return _("A consultation is open for you: “%(title)s”.", title=_text(p.get("title")))
+    if kind == "registration_requested":
+        return _(
+            "%(name)s asked for an account for %(organisation)s: check the request.",
+            name=_text(p.get("name")) or _("Someone"),
+            organisation=_text(p.get("organisation")) or "—",
+        )
     return _("There is news on “%(title)s”.", title=title)
 
 

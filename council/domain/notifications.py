@@ -50,6 +50,7 @@ KIND_SETTING = {
     "convocation": None,  # always: an official notice of a meeting
     "meeting_changed": None,
     "consultation_opened": None,  # always: its audience is asked to respond
+    "registration_requested": None,  # always: the secretariat checks each request
     "implementation_updated": "state_changes",  # of a decided proposal one follows
 }
 FLAGS = ("replies", "new_versions", "state_changes", "new_comments", "new_proposals")

@@ -26,6 +26,8 @@ STAKEHOLDER, MEMBER, SECRETARY, CHAIR, ADMIN = (
 ANYONE: frozenset[Role] = frozenset()
 PARTICIPANTS = frozenset({STAKEHOLDER, MEMBER, SECRETARY, CHAIR})
 ACCOUNT_HOLDERS = frozenset(Role)
+# who must sign in in two steps once the administrators require it (council/domain/two_step.py)
+TWO_STEP_ROLES = frozenset({CHAIR, SECRETARY, ADMIN})
 
 # action -> roles that may perform it. An empty set means anyone, the public included.
 RULES: dict[str, frozenset[Role]] = {
@@ -39,6 +41,7 @@ RULES: dict[str, frozenset[Role]] = {
     "community_point.manage": frozenset({ADMIN}),
     "topic.manage": frozenset({ADMIN}),
     "admin.enter": frozenset({SECRETARY, ADMIN}),
+    "settings.manage": frozenset({ADMIN}),  # e.g. require two-step sign-in
     # proposals
     "proposal.read": ANYONE,  # published ones; drafts: see proposal.read_draft
     "proposal.read_draft": PARTICIPANTS,  # its author, or a member of an invited organisation

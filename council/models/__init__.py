@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per aggregate; importing this package registers them all."""
 
 from council.db import Base
+from council.models.account_security import AccountToken, RecoveryCode, SecondFactor, Setting
 from council.models.archive import (
     DecisionDocument,
     Implementation,
@@ -62,6 +63,7 @@ from council.models.rendered_text import RenderedText
 from council.models.user import LoginSession, Role, Throttle, User, UserRole
 
 __all__ = [
+    "AccountToken",
     "AgendaItem",
     "Amendment",
     "AmendmentState",
@@ -111,9 +113,12 @@ __all__ = [
     "ProposalVersion",
     "Proxy",
     "RecordEvent",
+    "RecoveryCode",
     "RenderedText",
     "Role",
+    "SecondFactor",
     "SecretTally",
+    "Setting",
     "SpeakerKind",
     "SpeakerRequest",
     "SpeakerState",

@@ -122,6 +122,10 @@ class LoginSession(Base):
     address: Mapped[str] = mapped_column(String(45), default="")  # as last seen
     device: Mapped[str] = mapped_column(String(120), default="")  # "Firefox 128 · Ubuntu"
     remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the login passed the second step (a code from the authenticator app or a recovery
+    # code): council/domain/two_step.py; a login without it is refused for the roles that
+    # must have it once the administrators require it
+    second_step: Mapped[bool] = mapped_column(Boolean, default=False)
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 

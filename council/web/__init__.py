@@ -32,7 +32,9 @@ from council.web import (
     open_data,
     polls,
     preview,
+    profile,
     proposals,
+    two_step,
 )
 from council.web.common import IdConverter, error_message, render_error
 from council.web.page_cache import PageCache
@@ -62,6 +64,8 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(about.bp)
+    app.register_blueprint(two_step.bp)
+    app.register_blueprint(profile.bp)
     app.register_blueprint(amendments.bp)
     app.register_blueprint(meetings.bp)
     app.register_blueprint(consultations.bp)

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from council.domain import accounts, organisations, permissions, topics
+from council.domain import accounts, organisations, permissions, topics, two_step
 from council.errors import DomainError
 from council.extensions import db, login_manager
 from council.models.organisation import CommunityPoint, Organisation, Zone
@@ -25,6 +25,7 @@ from council.web.forms import (
     NewUserForm,
     OrganisationForm,
     PasswordResetForm,
+    RejectForm,
     StatusForm,
     TopicForm,
     UserForm,
@@ -86,7 +87,27 @@ def dashboard():
         pending=accounts.pending_count(db.session),
         users=db.session.scalar(select(func.count()).select_from(User)),
         organisations=db.session.scalar(select(func.count()).select_from(Organisation)),
+        two_step_required=two_step.required(db.session),
+        action_form=ActionForm(),
     )
+
+
+@bp.post("/two-step")
+@requires("settings.manage")
+def two_step_requirement():
+    form = ActionForm()
+    if not form.validate_on_submit():
+        flash(_("The form has expired. Try again."), "error")
+        return redirect(url_for("admin.dashboard"))
+    on = request.form.get("required") == "1"
+    with unit_of_work() as session:
+        two_step.set_required(session, session.merge(current_user._get_current_object()), on)
+    if on:
+        flash(_("Two-step sign-in is now required for the chair, the secretary and the "
+                "administrators."), "success")  # fmt: skip
+    else:
+        flash(_("Two-step sign-in is no longer required."), "success")
+    return redirect(url_for("admin.dashboard"))
 
 
 # --- accounts ------------------------------------------------------------------------------
@@ -174,16 +195,16 @@ def new_user():
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @requires("account.list")
-def user(user_id: int):
+def user(user_id: int, reject_form: RejectForm | None = None, status: int = 200):
     person = accounts.get_user(db.session, user_id)
-    form = UserForm(obj=None if request.method == "POST" else person)
+    editing = request.method == "POST" and reject_form is None
+    form = UserForm() if editing else UserForm(formdata=None, obj=person)
     _fill_user_choices(form)
-    if request.method == "GET":
+    if not editing:
         form.organisation.data = person.organisation_id
         form.council_group.data = str(person.council_group) if person.council_group else ""
         form.roles.data = sorted(str(r) for r in person.roles)
-    status = 200
-    if request.method == "POST":
+    if editing:
         permissions.require(current_user, "account.manage")
         if form.validate_on_submit():
             try:
@@ -217,6 +238,8 @@ def user(user_id: int):
         status_form=status_form,
         reset_form=PasswordResetForm(),
         action_form=ActionForm(),
+        reject_form=reject_form or RejectForm(),
+        has_second_step=two_step.enabled(db.session, person),
     ), status
 
 
@@ -242,7 +265,26 @@ def approve(user_id: int):
 @bp.post("/users/<int:user_id>/reject")
 @requires("account.approve")
 def reject(user_id: int):
-    return _user_action(user_id, accounts.reject, _("Registration refused."))
+    form = RejectForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as session:
+                person = accounts.get_user(session, user_id)
+                accounts.reject(session, current_user, person, reason=form.reason.data)
+        except DomainError as error:
+            if error.field != "reason":
+                raise
+            form_error(form, error)
+            return user(user_id, reject_form=form, status=error.status)
+        flash(_("Registration refused. The applicant was told the reason by e-mail."), "success")
+        return redirect(url_for("admin.users", status="pending"))
+    return user(user_id, reject_form=form, status=422)
+
+
+@bp.post("/users/<int:user_id>/two-step/reset")
+@requires("account.manage")
+def reset_two_step(user_id: int):
+    return _user_action(user_id, two_step.reset_for, _("Two-step sign-in is off for this account."))
 
 
 @bp.post("/users/<int:user_id>/status")

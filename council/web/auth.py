@@ -3,17 +3,38 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_required, login_user, logout_user
 
-from council.domain import accounts, login_sessions, logins, organisations
+from council.domain import (
+    account_tokens,
+    accounts,
+    login_sessions,
+    logins,
+    notifications,
+    organisations,
+    password_reset,
+    two_step,
+)
+from council.domain.notification_messages import FLAG_LABELS, FREQUENCY_LABELS
 from council.errors import DomainError
 from council.extensions import db
 from council.unit_of_work import unit_of_work
 from council.web import clients
+from council.web import two_step as two_step_web
 from council.web.common import form_error, safe_next
-from council.web.forms import ActionForm, LoginForm, PasswordChangeForm, RegistrationForm
+from council.web.forms import (
+    ActionForm,
+    EmailChangeForm,
+    ForgotPasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    PasswordChangeForm,
+    ProfileForm,
+    RegistrationForm,
+)
+from council.web.login_state import start_session, welcome
 
 bp = Blueprint("auth", __name__)
 
@@ -28,16 +49,6 @@ def _limits() -> logins.Limits:
     )
 
 
-def _start_session(session, user, *, remember: bool) -> None:
-    login_sessions.start(
-        session,
-        user,
-        address=clients.address(),
-        device=clients.this_device_name(),
-        remember=remember,
-    )
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -46,7 +57,7 @@ def login():
     status = 200
     headers: dict[str, str] = {}
     if form.validate_on_submit():
-        refused = None
+        refused, second_step = None, None
         with unit_of_work() as session:
             try:
                 user = logins.authenticate(
@@ -59,14 +70,20 @@ def login():
             except logins.LoginRefused as error:
                 refused = error  # committed: the failed attempt must be counted
             else:
-                _start_session(session, user, remember=form.remember.data)
+                if two_step.enabled(session, user):
+                    second_step = "code"
+                elif two_step.must_use(session, user):
+                    second_step = "set_up"
+                else:
+                    start_session(session, user, remember=form.remember.data)
+        if refused is None and second_step is not None:
+            # no session yet: the password alone opens nothing (council/web/two_step.py)
+            two_step_web.await_second_step(
+                user, remember=form.remember.data, next_url=form.next.data
+            )
+            return redirect(url_for(f"two_step.login_{second_step}"))
         if refused is None:
-            login_user(user, remember=form.remember.data)
-            refresh_locale()  # chosen for the visitor; now the person may have their own
-            flash(_("Welcome, %(name)s.", name=user.name), "success")
-            response = redirect(safe_next(form.next.data, url_for("main.home")))
-            clients.remember_device(response, user)
-            return response
+            return welcome(user, remember=form.remember.data, next_url=form.next.data)
         form.form_errors.append(refused.message)
         form.password.data = ""
         status = refused.status
@@ -131,14 +148,26 @@ def register():
     return render_template("auth/register.html", form=form), status, headers
 
 
-def _account_page(form: PasswordChangeForm, status: int = 200):
-    sessions = login_sessions.active(db.session, current_user)
+def account_page(status: int = 200, **forms):
+    """The account page, with the forms given (those posted, with their errors) and fresh
+    ones for the rest."""
+    me = current_user._get_current_object()
+    forms.setdefault("form", PasswordChangeForm())
+    forms.setdefault(
+        "profile_form", ProfileForm(name=me.name, locale=me.locale or get_locale().language)
+    )
+    forms.setdefault("email_form", EmailChangeForm())
     return render_template(
         "auth/account.html",
-        form=form,
-        sessions=sessions,
-        this_session=login_sessions.session_id(current_user.login),
+        sessions=login_sessions.active(db.session, me),
+        this_session=login_sessions.session_id(me.login),
         end_form=ActionForm(),
+        two_step_on=two_step.enabled(db.session, me),
+        two_step_required=two_step.must_use(db.session, me),
+        notification_settings=notifications.preferences(db.session, me.id),
+        flag_labels=FLAG_LABELS,
+        frequency_labels=FREQUENCY_LABELS,
+        **forms,
     ), status
 
 
@@ -155,14 +184,19 @@ def account():
                 accounts.change_password(
                     session, user, current=form.current.data, new=form.password.data
                 )
-                _start_session(session, user, remember=remember)  # this device stays in
+                start_session(
+                    session,
+                    user,
+                    remember=remember,
+                    second_step=here is not None and here.second_step,
+                )  # this device stays in
         except DomainError as error:
             form_error(form, error)
-            return _account_page(form, error.status)
+            return account_page(error.status, form=form)
         login_user(user, remember=remember)
         flash(_("Your password was changed. Other devices were logged out."), "success")
         return redirect(url_for("auth.account"))
-    return _account_page(form, 422 if request.method == "POST" else 200)
+    return account_page(422 if request.method == "POST" else 200, form=form)
 
 
 @bp.post("/account/sessions/<int:session_id>/end")
@@ -188,3 +222,69 @@ def end_all_sessions():
     logout_user()
     flash(_("You were logged out of every device, this one included."), "info")
     return redirect(url_for("auth.login"))
+
+
+# --- a forgotten password ------------------------------------------------------------------
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    status, headers = 200, {}
+    if form.validate_on_submit():
+        config = current_app.config
+        try:
+            with unit_of_work() as session:
+                password_reset.request_link(
+                    session,
+                    email=form.email.data,
+                    network=clients.network(),
+                    most_per_network=config["PASSWORD_RESET_MAX_PER_ADDRESS"],
+                    most_per_account=config["PASSWORD_RESET_MAX_PER_ACCOUNT"],
+                )
+        except DomainError as error:
+            form.form_errors.append(error.message)
+            status = error.status
+            if getattr(error, "retry_after", 0):
+                headers["Retry-After"] = str(error.retry_after)
+        else:  # the same answer whether the address has an account or not
+            return render_template("auth/forgot_sent.html", message=password_reset.message_sent())
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/forgot.html", form=form), status, headers
+
+
+def link_refused(error: account_tokens.LinkRefused, *, again: str, again_label: str):
+    return render_template(
+        "auth/link_refused.html", message=error.message, again=again, again_label=again_label
+    ), error.status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    form = NewPasswordForm()
+    status = 200
+    try:
+        password_reset.check_link(db.session, token)
+        if form.validate_on_submit():
+            try:
+                with unit_of_work() as session:
+                    password_reset.reset(session, token, new=form.password.data)
+            except account_tokens.LinkRefused:
+                raise
+            except DomainError as error:
+                form_error(form, error)
+                status = error.status
+            else:
+                if current_user.is_authenticated:
+                    logout_user()
+                flash(_("Your password was changed and every device was logged out. "
+                        "Log in with the new password."), "success")  # fmt: skip
+                return redirect(url_for("auth.login"))
+        elif request.method == "POST":
+            status = 422
+    except account_tokens.LinkRefused as error:
+        return link_refused(
+            error, again=url_for("auth.forgot_password"), again_label=_("Ask for a new link")
+        )
+    return render_template("auth/reset.html", form=form, token=token), status

@@ -152,3 +152,54 @@ class AccessibilityFeedbackForm(FlaskForm):
     message = TextAreaField(
         _l("What is not accessible to you"), validators=[DataRequired(), Length(max=4000)]
     )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD, max=MAX_PASSWORD)],
+        description=_l("At least %(n)d characters.", n=MIN_PASSWORD),
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(min=2, max=120)])
+    locale = SelectField(
+        _l("Language"), choices=[SelectChoice("it", "Italiano"), SelectChoice("en", "English")]
+    )
+
+
+class EmailChangeForm(FlaskForm):
+    email = EmailField(_l("New e-mail address"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(
+        _l("Your password"), validators=[DataRequired(), Length(max=MAX_PASSWORD)]
+    )
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("The 6 digits your authenticator app shows, or one of your recovery codes."),
+    )
+
+
+class PasswordConfirmForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"), validators=[DataRequired(), Length(max=MAX_PASSWORD)]
+    )
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason, sent to the applicant"),
+        validators=[DataRequired(), Length(min=5, max=1000)],
+    )

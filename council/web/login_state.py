@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, g, request, session
-from flask_login import current_user, logout_user
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh as refresh_locale
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy.orm import Session
 
 from council.domain import login_sessions
 from council.extensions import db, login_manager
 from council.models.user import User
 from council.web import clients
+from council.web.common import safe_next
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,27 @@ def _touch(_error: BaseException | None = None) -> None:
             own.commit()
     except Exception:  # "last seen" can wait for the next request
         log.exception("could not note when session %s was last seen", seen[0])
+
+
+def start_session(db_session, user, *, remember: bool, second_step: bool = False) -> None:
+    login_sessions.start(
+        db_session,
+        user,
+        address=clients.address(),
+        device=clients.this_device_name(),
+        remember=remember,
+        second_step=second_step,
+    )
+
+
+def welcome(user, *, remember: bool, next_url: str | None):
+    """After the session was started and committed: the browser logged in."""
+    login_user(user, remember=remember)
+    refresh_locale()  # chosen for the visitor; now the person may have their own
+    flash(_("Welcome, %(name)s.", name=user.name), "success")
+    response = redirect(safe_next(next_url, url_for("main.home")))
+    clients.remember_device(response, user)
+    return response
 
 
 def init_app(app: Flask) -> None:

@@ -13,6 +13,7 @@ ROLES = ["public", "stakeholder", "member", "secretary", "chair", "admin"]
 EXPECTED = {
     "record.read": set(ROLES),
     "admin.enter": {"secretary", "admin"},
+    "settings.manage": {"admin"},
     "account.list": {"secretary", "admin"},
     "account.approve": {"secretary", "admin"},
     "account.manage": {"admin"},

@@ -185,7 +185,7 @@ ACTIONS = [
          "organisation": "", "council_group": ""},
     ),
     ("/admin/users/{pending}/approve", OFFICE, {}),
-    ("/admin/users/{pending}/reject", OFFICE, {}),
+    ("/admin/users/{pending}/reject", OFFICE, {"reason": "Organizzazione non iscritta"}),
     ("/admin/users/{target}/status", ADMIN, {"status": "disabled"}),
     ("/admin/users/{target}/password", ADMIN, {"password": NEW_PASSWORD}),
     ("/admin/zones/new", ADMIN, {"name": "Zona Nord", "description": ""}),

@@ -354,10 +354,12 @@ def test_a_refused_registration_cannot_log_in(web, make_web, organisation, secre
     office = make_web()
     office.login(secretary.email)
     response = office.post(
-        f"/admin/users/{person.id}/reject", token_from=f"/admin/users/{person.id}"
+        f"/admin/users/{person.id}/reject",
+        {"reason": "L'organizzazione non risulta iscritta all'albo."},
+        token_from=f"/admin/users/{person.id}",
     )
     assert response.status_code == 302
-    assert "Registrazione rifiutata." in page(office.get(response.location))
+    assert "Registrazione rifiutata" in page(office.get(response.location))
     assert user_by_email("giulia@example.org").status == AccountStatus.DISABLED
     refused = web.post(
         "/login", {"email": "giulia@example.org", "password": PASSWORD}, token_from="/login"
