@@ -91,6 +91,7 @@ def _filters() -> Filters:
         zone_id=int_arg("zone"),
         topic_id=int_arg("topic"),
         organisation_id=int_arg("organisation"),
+        community_point_id=int_arg("point"),
         author=(request.args.get("author") or "").strip()[:16] or None,
         sort=sort,
         page=int_arg("page") or 1,
@@ -112,6 +113,7 @@ def index():
         "zone": filters.zone_id,
         "topic": filters.topic_id,
         "organisation": filters.organisation_id,
+        "point": filters.community_point_id,
         "author": filters.author,
         "sort": filters.sort if filters.sort != "newest" else None,
     }
@@ -125,6 +127,7 @@ def index():
         zones=organisations_domain.zones(db.session),
         topics=topics(db.session),
         organisations=organisations_domain.organisations(db.session),
+        points=organisations_domain.community_points(db.session),
     )
 
 
