@@ -13,12 +13,13 @@ from tests.discussion_helpers import make_proposal
 from tests.meeting_helpers import Council, new_meeting
 
 
-def closed_without_vote(council: Council, proposal: Proposal, **kw) -> Meeting:
-    """A meeting with the proposal on its agenda, convened, opened and closed; no vote."""
+def closed_without_vote(council: Council, *proposals: Proposal, **kw) -> Meeting:
+    """A meeting with these proposals on its agenda, convened, opened and closed; no vote."""
     meeting = new_meeting(council.secretary, items=1, **kw)
     with unit_of_work() as session:
-        agenda.add_item(session, council.secretary, meeting.id, title=proposal.title,
-                        proposal_id=proposal.id)  # fmt: skip
+        for proposal in proposals:
+            agenda.add_item(session, council.secretary, meeting.id, title=proposal.title,
+                            proposal_id=proposal.id)  # fmt: skip
         meetings.convene(session, council.secretary, meeting.id)
     with unit_of_work() as session:
         live_session.open_session(session, council.chair, meeting.id)
