@@ -5,6 +5,7 @@ the record; refusals are clear, in Italian, and change nothing."""
 from __future__ import annotations
 
 import html
+from datetime import date, timedelta
 
 import pytest
 
@@ -95,8 +96,6 @@ def test_the_chair_sends_it_back_to_consultation(as_, council, stuck):
     assert answer.status_code == 422
     assert "La consultazione può durare al massimo 180 giorni." in text(answer)
     assert head() == start and state_of(proposal) == ProposalState.ON_AGENDA
-    from datetime import date, timedelta
-
     day = (date.today() + timedelta(days=30)).isoformat()
     answer = web.post(
         f"/proposals/{proposal.id}/unvoted/consultation",
