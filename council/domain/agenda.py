@@ -55,7 +55,24 @@ def add_item(
         raise InvalidState(_("The agenda is full."))
     title = meetings.clean_line(title, "title", minimum=3, maximum=200)
     description = meetings.clean_text(description, "description")
-    proposal = _proposal(db, user, proposal_id)
+    return _append(db, user, meeting, title, description, _proposal(db, user, proposal_id))
+
+
+def carry_over(db: Session, user: User, meeting_id: int, proposal: Proposal) -> AgendaItem:
+    """Put on this meeting's agenda a proposal a closed meeting left without a vote; the
+    caller (council/domain/unvoted.py) has checked who may and the proposal's state. Raises
+    NotFound, InvalidState (the meeting closed, its agenda full)."""
+    meeting = meetings.lock(db, meeting_id)
+    meetings.require_editable(meeting)
+    if len(meeting.items) >= meetings.MAX_ITEMS:
+        raise InvalidState(_("The agenda of the next meeting is full."))
+    return _append(db, user, meeting, proposal.title, "", proposal)
+
+
+def _append(
+    db: Session, user: User, meeting: Meeting, title: str, description: str,
+    proposal: Proposal | None,
+) -> AgendaItem:  # fmt: skip
     after = meeting.state in meetings.CHANGED_AFTER_CONVOCATION
     item = AgendaItem(
         meeting_id=meeting.id,

@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, selectinload
 
 from council.domain import permissions
+from council.domain.proposal_queries import concerning_point
 from council.models.archive import DecisionDocument, Implementation, ImplementationState
 from council.models.meeting import PUBLIC_STATES, AgendaItem, Meeting
 from council.models.poll import Decision, Poll
@@ -235,6 +236,7 @@ class ArchiveFilters:
     zone_id: int | None = None
     topic_id: int | None = None
     organisation_id: int | None = None  # the proposing organisation
+    community_point_id: int | None = None  # its proposal filed or co-signed by its organisations
     outcome: str | None = None  # "approved" | "rejected"
     meeting_id: int | None = None
     status: ImplementationState | None = None  # of approved decisions
@@ -331,6 +333,8 @@ def _filtered(db: Session, actor: Any, filters: ArchiveFilters) -> Select:
             proposal_zones.c.zone_id == filters.zone_id
         )
         query = query.where(Decision.proposal_id.in_(in_zone))
+    if filters.community_point_id is not None:
+        query = query.where(Decision.proposal_id.in_(concerning_point(filters.community_point_id)))
     if filters.status is not None or filters.sort == "updated":
         query = query.outerjoin(Implementation, Implementation.decision_id == Decision.id)
     if filters.status is not None:

@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session, selectinload
 from council import markdown
 from council.domain import permissions
 from council.errors import NotFound
-from council.models.organisation import Zone
+from council.models.organisation import Organisation, Zone
 from council.models.proposal import (
+    CosignState,
     Proposal,
+    ProposalCosigner,
     ProposalState,
     ProposalVersion,
     Support,
@@ -102,9 +104,11 @@ class Filters:
     zone_id: int | None = None
     topic_id: int | None = None
     organisation_id: int | None = None
+    community_point_id: int | None = None  # proposed or co-signed by its organisations
     author: str | None = None  # public id
     sort: str = "newest"
     page: int = 1
+    per_page: int = PAGE_SIZE
 
 
 @dataclass
@@ -113,6 +117,19 @@ class Results:
     total: int = 0
     page: int = 1
     pages: int = 1
+
+
+def concerning_point(point_id: int):
+    """The ids of the proposals that concern a Punto di comunità: filed by one of its
+    organisations, or co-signed by one (an accepted invitation)."""
+    organisations = select(Organisation.id).where(Organisation.community_point_id == point_id)
+    cosigned = select(ProposalCosigner.proposal_id).where(
+        ProposalCosigner.organisation_id.in_(organisations),
+        ProposalCosigner.state == CosignState.ACCEPTED,
+    )
+    return select(Proposal.id).where(
+        or_(Proposal.organisation_id.in_(organisations), Proposal.id.in_(cosigned))
+    )
 
 
 def _words(text: str) -> list[str]:
@@ -165,19 +182,22 @@ def search(db: Session, actor: Any, filters: Filters, *, now: datetime | None = 
         query = query.where(Proposal.topic_id == filters.topic_id)
     if filters.organisation_id is not None:
         query = query.where(Proposal.organisation_id == filters.organisation_id)
+    if filters.community_point_id is not None:
+        query = query.where(Proposal.id.in_(concerning_point(filters.community_point_id)))
     if filters.author:
         query = query.where(
             Proposal.author_id.in_(select(User.id).where(User.public_id == filters.author))
         )
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
+    per_page = max(1, min(filters.per_page, 100))
+    pages = max(1, -(-total // per_page))
     page = min(max(1, filters.page), pages)
     query = query.order_by(*_ordering(filters.sort, now), Proposal.id.desc())
     query = query.options(
         selectinload(Proposal.zones), selectinload(Proposal.organisation),
         selectinload(Proposal.topic),
     )  # fmt: skip
-    rows = list(db.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    rows = list(db.scalars(query.offset((page - 1) * per_page).limit(per_page)))
     return Results(rows=rows, total=total, page=page, pages=pages)
 
 

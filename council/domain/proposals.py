@@ -175,6 +175,12 @@ def _move(
     )  # fmt: skip
 
 
+def move(db: Session, actor: User, proposal: Proposal, to: ProposalState, **data) -> None:
+    """One transition, recorded and announced as every other: for the operations of other
+    modules that check their own rules first (unvoted.py)."""
+    _move(db, actor, proposal, to, **data)
+
+
 # --- writing ----------------------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from council.web import (
     api,
     auth,
     comments,
+    community,
     consultations,
     decisions,
     login_state,
@@ -75,6 +76,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(open_data.bp)
     app.register_blueprint(open_data.feeds)
     app.register_blueprint(preview.bp)
+    app.register_blueprint(community.bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Log in to continue.")

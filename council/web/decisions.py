@@ -112,6 +112,7 @@ def _filters(**fixed) -> ArchiveFilters:
         zone_id=int_arg("zone"),
         topic_id=int_arg("topic"),
         organisation_id=int_arg("organisation"),
+        community_point_id=int_arg("point"),
         outcome=choice_arg("outcome", archive.OUTCOMES),
         meeting_id=int_arg("meeting"),
         status=ImplementationState(status) if status else None,
@@ -123,8 +124,9 @@ def _filters(**fixed) -> ArchiveFilters:
 
 
 ARG_OF = {"words": "q", "year": "year", "zone_id": "zone", "topic_id": "topic",
-          "organisation_id": "organisation", "outcome": "outcome", "meeting_id": "meeting",
-          "status": "status", "sort": "sort"}  # fmt: skip
+          "organisation_id": "organisation", "community_point_id": "point",
+          "outcome": "outcome", "meeting_id": "meeting", "status": "status",
+          "sort": "sort"}  # fmt: skip
 
 
 def _args(filters: ArchiveFilters, *fixed: str) -> dict[str, str]:
@@ -143,6 +145,7 @@ def _active(args: dict[str, str], endpoint: str, choices: dict[str, list]) -> li
         "zone": ({z.id: z.name for z in choices["zones"]}, _("Zone")),
         "topic": ({t.id: t.name for t in choices["topics"]}, _("Topic")),
         "organisation": ({o.id: o.name for o in choices["organisations"]}, _("Organisation")),
+        "point": ({p.id: p.name for p in choices["points"]}, _("Community point")),
     }
     found = []
     for arg, value in args.items():
@@ -175,6 +178,7 @@ def _listing(template: str, endpoint: str, filters: ArchiveFilters, *fixed: str,
         "zones": organisations_domain.zones(db.session),
         "topics": topics(db.session),
         "organisations": organisations_domain.organisations(db.session),
+        "points": organisations_domain.community_points(db.session),
     }
     updates = list(
         implementation.latest_updates(db.session, [d.id for d in results.rows]).values()

@@ -9,7 +9,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from council import markdown
-from council.domain import agenda, attendance, live_session, meetings, permissions, speakers
+from council.domain import (
+    agenda,
+    attendance,
+    live_session,
+    meetings,
+    permissions,
+    speakers,
+    unvoted,
+)
 from council.errors import DomainError
 from council.extensions import db, login_manager
 from council.meeting_mail import invitation
@@ -92,8 +100,18 @@ def view(meeting_id: int):
         interventions=speakers.interventions(db.session, meeting) if closed else [],
         members=meetings.members(db.session) if closed else [],
         client_id=meeting_live.new_client_id(),
+        **_unvoted(meeting, me),
         **meeting_live.vote_context(meeting, me),
     )
+
+
+def _unvoted(meeting: Meeting, me) -> dict:
+    """For the secretary and the chair, on a closed meeting: the proposals it left without a
+    vote, and the next meeting they may go to."""
+    if meeting.state != MeetingState.CLOSED or not permissions.can(me, "proposal.refer_back"):
+        return {"unvoted": []}
+    left = unvoted.left_in(db.session, meeting)
+    return {"unvoted": left, "next_meeting": unvoted.next_meeting(db.session) if left else None}
 
 
 @bp.get("/<int:meeting_id>/calendar.ics")

@@ -42,6 +42,8 @@ PUBLIC_PAGES = frozenset({
     "amendments.index", "amendments.view", "meetings.index", "meetings.view", "meetings.live",
     "consultations.index", "consultations.view", "polls.view", "decisions.index",
     "decisions.implementation_list", "decisions.view", "minutes.view",
+    "community.organisations", "community.organisation", "community.zones", "community.zone",
+    "community.points", "community.point",
 })  # fmt: skip
 KEPT_HEADERS = ("Content-Type", "Content-Language")
 TOKEN_MARK = b"\x00csrf\x00"  # never in a page: templates escape what they print

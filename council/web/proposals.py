@@ -15,6 +15,7 @@ from council import markdown
 from council.domain import follows, permissions, proposal_organisations, proposal_queries
 from council.domain import organisations as organisations_domain
 from council.domain import proposals as ops
+from council.domain import unvoted as unvoted_ops
 from council.domain.proposal_queries import STATE_LABELS, Filters
 from council.domain.topics import topics
 from council.errors import DomainError
@@ -22,8 +23,8 @@ from council.extensions import db, login_manager
 from council.models.proposal import CosignState, FollowTarget, Proposal, ProposalState
 from council.models.user import User
 from council.unit_of_work import unit_of_work
-from council.web import proposal_editor
-from council.web.common import choice_arg, int_arg, render_error
+from council.web import proposal_editor, unvoted
+from council.web.common import choice_arg, int_arg, render_error, safe_next
 from council.web.forms import ActionForm
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
@@ -35,6 +36,7 @@ for rule, view, methods in (
     ("/<int:proposal_id>/submit", proposal_editor.submit, ["GET", "POST"]),
     ("/<int:proposal_id>/withdraw", proposal_editor.withdraw, ["GET", "POST"]),
     ("/<int:proposal_id>/cosigners", proposal_editor.cosigners, ["GET", "POST"]),
+    ("/<int:proposal_id>/unvoted/consultation", unvoted.consultation, ["GET", "POST"]),
 ):
     bp.add_url_rule(rule, view_func=view, methods=methods)
 
@@ -91,6 +93,7 @@ def _filters() -> Filters:
         zone_id=int_arg("zone"),
         topic_id=int_arg("topic"),
         organisation_id=int_arg("organisation"),
+        community_point_id=int_arg("point"),
         author=(request.args.get("author") or "").strip()[:16] or None,
         sort=sort,
         page=int_arg("page") or 1,
@@ -112,6 +115,7 @@ def index():
         "zone": filters.zone_id,
         "topic": filters.topic_id,
         "organisation": filters.organisation_id,
+        "point": filters.community_point_id,
         "author": filters.author,
         "sort": filters.sort if filters.sort != "newest" else None,
     }
@@ -125,6 +129,7 @@ def index():
         zones=organisations_domain.zones(db.session),
         topics=topics(db.session),
         organisations=organisations_domain.organisations(db.session),
+        points=organisations_domain.community_points(db.session),
     )
 
 
@@ -143,6 +148,7 @@ def _page(proposal: Proposal, *, status: int = 200, error: str | None = None):
     supports = sorted(proposal.supports, key=lambda s: s.organisation.name)
     blocks = markdown.paragraphs(version.body)
     markdown.prefetch(db.session, blocks)
+    left = unvoted_ops.left_by(db.session, proposal)
     return render_template(
         "proposals/view.html",
         proposal=proposal,
@@ -165,6 +171,10 @@ def _page(proposal: Proposal, *, status: int = 200, error: str | None = None):
         error=error,
         editable=proposal.state in ops.EDITABLE,
         invitable=proposal.state in proposal_organisations.INVITABLE,
+        left=left,
+        next_meeting=unvoted_ops.next_meeting(db.session)
+        if left and permissions.can(user, "proposal.refer_back")
+        else None,
     ), status
 
 
@@ -174,8 +184,9 @@ def view(proposal_id: int):
 
 
 def _act(proposal_id: int, operation, message: str, anchor: str | None = None):
-    """A button on the proposal page: CSRF-checked, the operation, back to the page. A refusal
-    shows the page again with the reason and the error's status."""
+    """A button on the proposal page: CSRF-checked, the operation, back to the page (or to
+    the page named by the form's `back`: the closed meeting's). A refusal shows the proposal
+    page again with the reason and the error's status."""
     login = _login_needed()
     if login is not None:
         return login
@@ -190,7 +201,8 @@ def _act(proposal_id: int, operation, message: str, anchor: str | None = None):
             raise
         return _page(proposal, status=error.status, error=error.message)
     flash(message, "success")
-    return redirect(url_for("proposals.view", proposal_id=proposal.id, _anchor=anchor))
+    page = url_for("proposals.view", proposal_id=proposal.id, _anchor=anchor)
+    return redirect(safe_next(request.form.get("back"), page))
 
 
 @bp.post("/<int:proposal_id>/support")
@@ -244,6 +256,13 @@ def cosign_decline(proposal_id: int):
 @bp.post("/<int:proposal_id>/schedule")
 def schedule(proposal_id: int):
     return _act(proposal_id, ops.schedule, _("The proposal is on the agenda."))
+
+
+@bp.post("/<int:proposal_id>/unvoted/next-agenda")
+def next_agenda(proposal_id: int):
+    """A proposal left without a vote, onto the agenda of the next meeting."""
+    return _act(proposal_id, unvoted_ops.onto_next_agenda,
+                _("The proposal is on the agenda of the next meeting."), "unvoted")  # fmt: skip
 
 
 @bp.get("/<int:proposal_id>/versions/<int:number>")

@@ -1,0 +1,70 @@
+"""Sending a proposal left without a vote back to consultation (council/domain/unvoted.py), on
+the proposals' blueprint: a page to choose the new deadline, then back where it was asked
+from (the closed meeting's page or the proposal's). The other door, onto the next meeting's
+agenda, is a button of the proposal page (council/web/proposals.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from council.domain import permissions, proposal_queries, unvoted
+from council.errors import DomainError
+from council.extensions import db, login_manager
+from council.models.proposal import Proposal
+from council.unit_of_work import unit_of_work
+from council.web.common import form_error, safe_next
+from council.web.proposal_forms import SubmitForm
+
+ROME = ZoneInfo("Europe/Rome")
+
+
+def _load(proposal_id: int) -> Proposal:
+    return proposal_queries.get_visible(db.session, current_user, proposal_id)
+
+
+def _back(proposal: Proposal) -> str:
+    return safe_next(request.values.get("back"), url_for("proposals.view", proposal_id=proposal.id))
+
+
+def consultation(proposal_id: int):
+    """GET: the new deadline to choose; POST: send the proposal back to consultation."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    proposal = _load(proposal_id)
+    permissions.require(current_user, "proposal.refer_back", proposal)
+    left = unvoted.left_by(db.session, proposal)
+    form = SubmitForm()
+    status = 200
+    if request.method == "GET":
+        suggested = datetime.now(ROME) + timedelta(days=30)
+        form.deadline_date.data = suggested.date()
+        form.deadline_time.data = suggested.replace(hour=18, minute=0).time()
+    elif form.validate_on_submit():
+        deadline = datetime.combine(form.deadline_date.data, form.deadline_time.data, tzinfo=ROME)
+        try:
+            with unit_of_work() as session:
+                unvoted.back_to_consultation(
+                    session, current_user, proposal, deadline=deadline.astimezone(UTC)
+                )
+        except DomainError as error:
+            if error.field == "deadline":
+                error.field = "deadline_date"
+            form_error(form, error)
+            status = error.status
+        else:
+            flash(_("The proposal is back in consultation."), "success")
+            return redirect(_back(proposal))
+    else:
+        status = 400 if form.csrf_token.errors else 422
+    return render_template(
+        "proposals/unvoted_consultation.html",
+        form=form,
+        proposal=proposal,
+        left=left,
+        back=_back(proposal),
+    ), status
