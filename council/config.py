@@ -55,6 +55,22 @@ def _development_secret() -> str:
     return path.read_text().strip()
 
 
+def _public_url(env: str) -> str:
+    """PUBLIC_URL when set; in development, where `python app.py` listens (HOST and PORT),
+    so that `PORT=5100 make run` links to itself; otherwise http://localhost:5000."""
+    given = os.environ.get("PUBLIC_URL")
+    if given:
+        return given.rstrip("/")
+    if env != "development":
+        return "http://localhost:5000"
+    host = os.environ.get("HOST") or "127.0.0.1"
+    if host in {"0.0.0.0", "::"}:  # every interface: this machine's own name reaches it
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"  # an IPv6 address in a URL
+    return f"http://{host}:{os.environ.get('PORT') or '5000'}"
+
+
 def load(overrides: dict | None = None) -> dict:
     """Build the Flask config mapping: environment first, then explicit overrides (tests)."""
     overrides = overrides or {}
@@ -138,8 +154,9 @@ def load(overrides: dict | None = None) -> dict:
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text" if development else "json"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
         "MAIL_IN_BACKGROUND": _bool("MAIL_IN_BACKGROUND", True),
-        # The site's address, for links in e-mails sent outside a request (digests).
-        "PUBLIC_URL": (os.environ.get("PUBLIC_URL") or "http://localhost:5000").rstrip("/"),
+        # The site's address, for links in e-mails sent outside a request (digests), in the
+        # minutes' PDF, the open data and the Atom ids.
+        "PUBLIC_URL": _public_url(env),
         # Official documents (the minutes' PDF): the council's name in their header, and the
         # folder of the DejaVu fonts (Debian's fonts-dejavu-core and -extra: `make fonts`).
         "COUNCIL_NAME": os.environ.get(

@@ -7,7 +7,7 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import Flask, render_template
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale, format_datetime, to_user_timezone
 from flask_babel import gettext as _
 
 from council import events, ics, mail
@@ -17,6 +17,17 @@ from council.markdown import plain
 from council.models.meeting import Meeting
 
 log = logging.getLogger(__name__)
+
+# One format for the time, as on the meeting's page: "lunedì 7 dicembre 2026, 17:00 to 19:00".
+WHEN = "EEEE d MMMM y, HH:mm"
+
+
+def until_pattern(meeting: Meeting) -> str:
+    """The end as a time alone when the meeting ends on the day it starts (in Rome)."""
+    same_day = (
+        to_user_timezone(meeting.starts_at).date() == to_user_timezone(meeting.ends_at).date()
+    )
+    return "HH:mm" if same_day else WHEN
 
 
 def invitation(meeting: Meeting) -> bytes:
@@ -48,8 +59,8 @@ def compose(meeting: Meeting, user, *, update: bool):
             "update": update,
             "language": language,
             "subject": subject,
-            "when": format_datetime(meeting.starts_at, "full"),
-            "until": format_datetime(meeting.ends_at, "short"),
+            "when": format_datetime(meeting.starts_at, WHEN),
+            "until": format_datetime(meeting.ends_at, until_pattern(meeting)),
             "url": mail.absolute(meetings.url(meeting)),
             "description": plain(meeting.description, 600),
         }

@@ -3,10 +3,11 @@
 One function, `search(db, actor, ArchiveFilters)`, serves the public pages and can serve the
 open-data API. Words are searched in each decision's document (decision_documents, written
 once by `index_decision` when the decision is recorded): SQLite through the FTS5 table
-`decision_search` (accents and case folded; no Italian stemmer exists for it, so words are
-searched by their stem-like prefix), PostgreSQL through the generated tsvector column with the
-'italian' configuration. Whatever a person types becomes a safe query: words, "phrases", `-`
-to exclude, `or` between alternatives (docs/archive.md).
+`decision_search` (accents and case folded), PostgreSQL through the generated tsvector column
+(the 'simple' configuration over the same folded words). Both answer a query alike: the same
+parsed terms, each word of five letters or more searched by its stem-like prefix (`anziano`
+finds `anziani`), the last word as a prefix. Whatever a person types becomes a safe query:
+words, "phrases", `-` to exclude, `or` between alternatives (docs/archive.md).
 """
 
 from __future__ import annotations
@@ -47,13 +48,12 @@ SORTS = ("relevance", "newest", "updated")
 # Past this many matches the relevance of every one is not computed (both databases would
 # score them all to find the first page): newest first, and the page says so.
 RANKED_AT_MOST = 1000
-# Keep in step with migrations/versions/0009_archive.py (the PostgreSQL document's folding).
+# Keep in step with migrations/versions/0018_phones.py (the PostgreSQL document's folding).
 ACCENTED = "àáâãäåèéêëìíîïòóôõöùúûüýÿñçÀÁÂÃÄÅÈÉÊËÌÍÎÏÒÓÔÕÖÙÚÛÜÝÑÇ"
 UNACCENTED = "aaaaaaeeeeiiiiooooouuuuyyncAAAAAAEEEEIIIIOOOOOUUUUYNC"
 # bm25 weights of the FTS5 columns title, text, body: titles count most.
 WEIGHTS = (10.0, 4.0, 1.0)
-# Words that say nothing on their own, left out of SQLite queries (PostgreSQL's 'italian'
-# configuration drops its own list).
+# Words that say nothing on their own, left out of the queries (unless in a phrase).
 _STOPWORDS = (
     "a ad al alla alle allo agli ai col con da dal dalla dalle dai dagli de del della delle "
     "dello degli dei di e ed gli i il in l la le lo nel nella nelle nello negli nei o per su "
@@ -66,7 +66,8 @@ VOWELS = frozenset("aeiouàèéìíòóù")
 # --- the query --------------------------------------------------------------------------------
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits: what both databases' tokenizers keep
+_FOLD = str.maketrans(ACCENTED, UNACCENTED)
 
 
 @dataclass(frozen=True)
@@ -165,15 +166,38 @@ def fts5_query(query: Query) -> str | None:
     return expression
 
 
-def _web_term(term: Term) -> str:
-    return '"' + " ".join(term.words) + '"' if term.phrase else term.words[0]
+def _lexeme(word: str) -> str:
+    # a word is letters and digits only (_WORD), so quoting it cannot break the syntax
+    return "'" + word.lower().translate(_FOLD) + "'"
 
 
-def websearch_query(query: Query) -> str:
-    """The same query in websearch_to_tsquery's syntax (PostgreSQL)."""
-    parts = [" or ".join(_web_term(t) for t in group) for group in query.groups]
-    parts += ["-" + _web_term(t) for t in query.excluded]
-    return " ".join(parts)
+def _ts_term(term: Term, last: bool) -> str:
+    if term.phrase:
+        return "(" + " <-> ".join(_lexeme(w) for w in term.words) + ")"
+    word = term.words[0]
+    stem = _stem_prefix(word)
+    if stem:
+        return _lexeme(stem) + ":*"
+    return _lexeme(word) + ":*" if last else _lexeme(word)
+
+
+def tsquery_text(query: Query) -> str | None:
+    """The same query as fts5_query, term by term, in to_tsquery's syntax (PostgreSQL, the
+    'simple' configuration); None when no searchable term is left."""
+    groups = []
+    for i, group in enumerate(query.groups):
+        last = i == len(query.groups) - 1
+        terms = [t for t in group if t.phrase or t.words[0] not in STOPWORDS]
+        if terms:
+            rendered = [_ts_term(t, last and j == len(terms) - 1) for j, t in enumerate(terms)]
+            groups.append(f"({' | '.join(rendered)})")
+    if not groups:
+        return None
+    expression = " & ".join(groups)
+    excluded = [_ts_term(t, False) for t in query.excluded]
+    if excluded:
+        expression = f"({expression}) & !({' | '.join(excluded)})"
+    return expression
 
 
 # --- the document -----------------------------------------------------------------------------
@@ -262,9 +286,11 @@ def _matches(db: Session, query: Query) -> tuple[Any, ColumnElement] | None:
     """(a selectable of decision ids, their relevance, higher is better), or None when the
     query has nothing searchable on this database."""
     if db.get_bind().dialect.name == "postgresql":
-        tsquery = func.websearch_to_tsquery(
-            literal_column("'italian'::regconfig"),
-            func.translate(bindparam("words", websearch_query(query)), ACCENTED, UNACCENTED),
+        expression = tsquery_text(query)
+        if expression is None:
+            return None
+        tsquery = func.to_tsquery(
+            literal_column("'simple'::regconfig"), bindparam("words", expression)
         )
         document = literal_column("decision_documents.document")
         found = (

@@ -76,7 +76,7 @@
       wrap.tabIndex = 0; // it may scroll sideways on a phone
       wrap.setAttribute("role", "region");
       wrap.setAttribute("aria-label", V.caption);
-      const table = make("table", "table vote-table");
+      const table = make("table", "table vote-table table-stack"); // one card per row on a phone
       const head = make("tr");
       [V.member, V.vote, V.statement].forEach((text) => {
         const th = make("th", "", text);
@@ -93,8 +93,11 @@
         if (b.by) who.append(make("br"), make("small", "", fill(V.by_proxy, { NAME: b.by.name })));
         if (b.entered_by) who.append(make("br"), make("small", "vote-declared", fill(V.entered_by, { NAME: b.entered_by.name })));
         const choice = make("td");
+        choice.dataset.label = V.vote;
         choice.append(badge(V.choices[b.choice], V.choice_tones[b.choice]));
-        row.append(who, choice, make("td", "vote-reason", b.reason || "—"));
+        const reason = make("td", "vote-reason", b.reason || "—");
+        reason.dataset.label = V.statement;
+        row.append(who, choice, reason);
         body.append(row);
       });
       table.append(make("caption", "visually-hidden", V.caption), thead, body);
