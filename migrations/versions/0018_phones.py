@@ -6,7 +6,7 @@ databases (`anziano` finds `anziani`; the Italian stemmer gave `anzi` and `anzia
 SQLite's FTS5 table is unchanged. See docs/archive.md.
 
 Revision ID: 0018_phones
-Revises: 0012_declared_votes
+Revises: 0013_accounts
 Create Date: 2026-12-07 23:30:00.000000
 """
 
