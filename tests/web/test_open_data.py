@@ -328,8 +328,8 @@ def test_the_atom_feed_lists_the_latest_decisions_with_their_pages(told, client)
     assert links == {"self": f"{BASE}/feeds/decisions.atom", "alternate": f"{BASE}/decisions"}
     entries = feed.findall(f"{ATOM}entry")
     assert [e.findtext(f"{ATOM}title") for e in entries] == [
-        f"Deliberazione {told.rejected.number} — Nomina del rappresentante ai tavoli di zona",
-        f"Deliberazione {told.approved.number} — Punti di ascolto per gli anziani",
+        f"Deliberazione n. {told.rejected.number} — Nomina del rappresentante ai tavoli di zona",
+        f"Deliberazione n. {told.approved.number} — Punti di ascolto per gli anziani",
     ]
     newest = entries[0]
     page = f"{BASE}/decisions/{told.rejected.year}/002"
