@@ -39,10 +39,11 @@ def test_the_demo_pages_speak_plainly_and_tell_the_storys_dates(app, make_web):
     )
     code = re.compile(r"(?<![\w.])(" + "|".join(re.escape(k) for k in sorted(kinds)) + r")(?![\w])")
     numbered = list(db.session.scalars(select(Decision).order_by(Decision.year, Decision.seq)))
+    ids, numbers = [d.id for d in numbered], [d.number for d in numbered]
     meetings = list(db.session.scalars(select(Meeting).order_by(Meeting.id)))
     with_minutes = set(db.session.scalars(select(Minutes.meeting_id)))
     polls = list(db.session.scalars(select(Poll.id)))
-    paths = [f"/decisions/{d.number}" for d in numbered]
+    paths = [f"/decisions/{number}" for number in numbers]
     paths += [f"/meetings/{m.id}" for m in meetings]
     paths += [f"/meetings/{m}/minutes" for m in sorted(with_minutes)]
     paths += [f"/polls/{p}" for p in polls]
@@ -61,21 +62,24 @@ def test_the_demo_pages_speak_plainly_and_tell_the_storys_dates(app, make_web):
 
     # a decision named by its number, a meeting and its minutes by the meeting's day
     record_page = visible(web.get("/record?type=decision"))
-    for decision in numbered:
-        assert f"Deliberazione n. {decision.number}" in record_page
+    for number in numbers:
+        assert f"Deliberazione n. {number}" in record_page
+    reread()
     approved = db.session.scalars(select(Minutes).where(Minutes.state == "approved")).first()
     day = approved.meeting.starts_at.astimezone(ROME)
     minutes_page = visible(web.get(f"/record?subject=minutes:{approved.id}"))
     assert f"Verbale della seduta del {day.day} " in minutes_page
 
     # the record events of each decision carry the day of its vote, as the story tells it
-    for decision in numbered:
-        trail = decisions.trail(db.session, decision)
-        recorded = next(e for e in trail if e.kind == "decision.recorded")
-        assert recorded.at.startswith(decision.poll.closed_at.strftime("%Y-%m-%d")), (
-            decision.number, recorded.at)  # fmt: skip
-        page = visible(web.get(f"/decisions/{decision.number}"))
-        assert f"{decision.decided_on.day} " in page
+    reread()
+    told = []
+    for decision in [db.session.get(Decision, d) for d in ids]:
+        recorded = next(e for e in decisions.trail(db.session, decision)
+                        if e.kind == "decision.recorded")  # fmt: skip
+        told.append((decision.number, recorded.at, decision.poll.closed_at, decision.decided_on))
+    for number, at, closed_at, decided_on in told:
+        assert at.startswith(closed_at.strftime("%Y-%m-%d")), (number, at)
+        assert f"{decided_on.day} " in visible(web.get(f"/decisions/{number}"))
 
     # the codes are explained on the verification page, for those who verify
     assert "poll.prepared" in visible(web.get("/record/verify"))
