@@ -16,6 +16,10 @@ from tests.discussion_helpers import make_proposal
 from tests.meeting_helpers import events_since, head, reread, run
 from tests.poll_helpers import Vote, group_council, hold, voting_meeting
 
+# the message in the language of the context the test runs in (Italian once a page was read)
+ONLY_BY_VOTE = "only by the council's vote on it|solo dal voto del Consiglio su di essa"
+NOT_CLOSED = "not closed with a valid result|non è chiusa con un risultato valido"
+
 
 @pytest.fixture
 def council(make_user):
@@ -33,7 +37,7 @@ def test_a_proposal_cannot_be_approved_without_a_vote(council):
     assert _state(proposal) == ProposalState.ON_AGENDA
     before = head()
     for actor in (None, council.chair, council.secretary):
-        with pytest.raises(InvalidState, match="only by the council's vote on it"):
+        with pytest.raises(InvalidState, match=ONLY_BY_VOTE):
             run(ops.record_outcome, actor, db.session.get(Proposal, proposal.id), poll=None)
     assert _state(proposal) == ProposalState.ON_AGENDA
     assert head() == before  # nothing recorded
@@ -45,13 +49,13 @@ def test_an_open_vote_or_a_vote_on_another_proposal_decides_nothing(council):
     meeting = voting_meeting(council, proposal=proposal)
     poll, _decision = hold(council, meeting, Vote(), close=False)
     before = head()
-    with pytest.raises(InvalidState, match="not closed with a valid result"):
+    with pytest.raises(InvalidState, match=NOT_CLOSED):
         run(ops.record_outcome, None, db.session.get(Proposal, proposal.id),
             poll=db.session.get(Poll, poll.id))  # fmt: skip
     elsewhere = voting_meeting(council, proposal=other)
     other_poll, _none = hold(council, elsewhere, Vote(), close=False)
     run(voting.close_poll, council.chair, other_poll.id)
-    with pytest.raises(InvalidState, match="only by the council's vote on it"):
+    with pytest.raises(InvalidState, match=ONLY_BY_VOTE):
         run(ops.record_outcome, None, db.session.get(Proposal, proposal.id),
             poll=db.session.get(Poll, other_poll.id))  # fmt: skip
     assert _state(proposal) == ProposalState.ON_AGENDA
