@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask
+from flask import Flask, Response, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from council import (
@@ -58,12 +58,21 @@ def create_app(overrides: dict | None = None) -> Flask:
     account_mail.init_app(app)  # registrations received or tried with a taken address
     feedback_mail.init_app(app)  # accessibility feedback, to the secretariat
     register_cli(app)
+    if not app.config["SECRET_KEY"]:  # a command without a key: no request is served unsigned
+        app.before_request(_refuse_without_secret)
     init_realtime(app)
     scheduler.init_app(app)  # its jobs; the server starts it below, the CLI never does
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:  # outermost, so that sockets see the forwarded address too
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     return app
+
+
+def _refuse_without_secret() -> Response:
+    """Without a SECRET_KEY no page is served (sessions and forms would go unsigned): the
+    operator reads why, plainly; `serving.start` refuses to start at all."""
+    current_app.logger.error(settings.MISSING_SECRET)
+    return Response(settings.MISSING_SECRET + "\n", status=500, mimetype="text/plain")
 
 
 if __name__ == "__main__":

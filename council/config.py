@@ -39,6 +39,18 @@ def _check_async_mode(mode: str, database_url: str) -> None:
         )
 
 
+MISSING_SECRET = (
+    "SECRET_KEY must be set outside development "
+    "(or set CONSIGLIO_ENV=development for a local checkout)."
+)
+
+
+def require_secret(config: dict) -> None:
+    """Refuse to serve without a key to sign sessions and forms with (ConfigError)."""
+    if not config.get("SECRET_KEY"):
+        raise ConfigError(MISSING_SECRET)
+
+
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -78,13 +90,11 @@ def load(overrides: dict | None = None) -> dict:
     development = env in {"development", "testing"}
 
     secret = overrides.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
-    if not secret:
-        if not development:
-            raise ConfigError(
-                "SECRET_KEY must be set outside development "
-                "(or set CONSIGLIO_ENV=development for a local checkout)."
-            )
+    if not secret and development:
         secret = _development_secret()
+    # Outside development a missing key is refused where one is needed: by a serving process
+    # (require_secret) and by any request. A command that signs nothing (record verify,
+    # record export, db upgrade…) runs without one.
 
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'consiglio.db'}"
     if database_url.startswith("postgresql://"):
@@ -98,7 +108,7 @@ def load(overrides: dict | None = None) -> dict:
     secure_cookies = _bool("COOKIE_SECURE", not development)
     config = {
         "ENV_NAME": env,
-        "SECRET_KEY": secret,
+        "SECRET_KEY": secret or None,
         "DATABASE_URL": database_url,
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "SOCKETIO_ASYNC_MODE": async_mode,

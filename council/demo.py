@@ -5,8 +5,11 @@ Names of organisations and people are invented; the zones and neighbourhoods are
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select, text
 
+from council import clock
 from council.db import Base, Database
 from council.demo_amendments import load_amendments
 from council.demo_archive import load_archive
@@ -111,6 +114,7 @@ LAST = ["Bonetti", "Ferrari", "Zanola", "Pasotti", "Gatta", "Bertoli", "Cavalli"
         "Comini", "Medeghini"]  # fmt: skip
 
 DEMO_MARK = "admin@example.org"
+SET_UP_AGO = timedelta(days=150)  # the council, its people and topics: before every proposal
 
 
 def _person(index: int) -> str:
@@ -132,10 +136,22 @@ def reset(database: Database) -> None:
 
 
 def load() -> bool:
-    """Load the demo council; returns False when it is already there."""
+    """Load the demo council; returns False when it is already there.
+
+    Its history is written at the story's times (council/clock.py): the council set up
+    months ago, each proposal, meeting and vote on the days the story tells; what the story
+    places today (the live session to try, the amendments still open) at the real time."""
+    try:
+        return _load()
+    finally:
+        clock.set_story(None)
+
+
+def _load() -> bool:
     with unit_of_work() as db:
         if db.scalar(select(User).where(User.email == DEMO_MARK)) is not None:
             return False
+        clock.set_story(clock.now().replace(hour=9, minute=0) - SET_UP_AGO)
         zones = {}
         points = {}
         for zone_name, neighbourhoods in ZONES.items():
@@ -194,11 +210,14 @@ def load() -> bool:
                 password=PASSWORD, roles={Role.STAKEHOLDER},
                 organisation=third_sector[(n * 5 + 1) % len(third_sector)],
             )  # fmt: skip
+        set_up = clock.now()
+        clock.set_story(None)  # a registration of today, waiting for the secretariat
         accounts.register_stakeholder(
             db, email="nuova.realta@example.org", name="Caterina Bazzani", password=PASSWORD,
             organisation=third_sector[2],
         )  # fmt: skip
         assert db.scalar(select(User).where(User.status == AccountStatus.PENDING)) is not None
+        clock.set_story(set_up)
         load_proposals(db, discuss)
         load_amendments(db)
         load_meetings(db)

@@ -2,8 +2,7 @@
 the secretary through the domain operation after the meetings, so that the archive shows what
 was decided and what was done since: the transport service under way (after a first update
 while waiting), the designation completed, the approval of the minutes with nothing reported
-yet. The updates' rows are dated on the days after the vote (the record keeps the times the
-operations really ran)."""
+yet. The updates are posted on the days after the vote, at the story's time (council/clock.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from council import clock
 from council.domain import implementation
 from council.models.archive import Implementation, ImplementationUpdate
 from council.models.poll import Decision, Poll, PollKind
@@ -46,20 +46,29 @@ def load_archive(db: Session) -> None:
     )
     if secretary is None or not approved:
         return
-    transport = next((d for d in approved if d.proposal_id is not None), None)
+    transport = next(
+        (d for d in approved if d.proposal and d.proposal.title.startswith("Rete di trasporto")),
+        None,
+    )
     designation = next((d for d in approved if d.poll.kind == PollKind.SECRET), None)
     for decision, steps in ((transport, TRANSPORT), (designation, DESIGNATION)):
         if decision is None:
             continue
         for days, state, progress, text in steps:
+            clock.set_story(_when(decision, days))
             update = implementation.post_update(db, secretary, decision.id, state=state,
                                                 progress=progress, text=text)  # fmt: skip
             _date(db, update, decision, days)
+    clock.set_story(None)
+
+
+def _when(decision: Decision, days: int) -> datetime:
+    day = decision.decided_on + timedelta(days=days)
+    return min(datetime.combine(day, time(9, 30), tzinfo=UTC), datetime.now(UTC))
 
 
 def _date(db: Session, update: ImplementationUpdate, decision: Decision, days: int) -> None:
-    day = decision.decided_on + timedelta(days=days)
-    at = min(datetime.combine(day, time(9, 30), tzinfo=UTC), datetime.now(UTC))
+    at = _when(decision, days)
     update.created_at = at
     db.get(Implementation, decision.id).updated_at = at
     db.flush()

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from council import clock
 from council.domain import comments
 from council.models.comment import Comment
 from council.models.proposal import Proposal
@@ -299,6 +300,7 @@ class _Thread:
         if author is None:
             return
         moment = next(self.moments)
+        clock.set_story(moment)  # the record events at the story's time (council/clock.py)
         comment = comments.post_comment(
             self.db, author, self.proposal, spec["text"], stance=spec.get("stance"),
             parent=parent, paragraph=spec.get("paragraph"), now=moment,
@@ -306,6 +308,7 @@ class _Thread:
         for reply in spec.get("replies", []):
             self.post(reply, comment)
         later = moment + timedelta(minutes=30)
+        clock.set_story(later)
         if "edit" in spec:
             text, stance = spec["edit"]
             comments.edit_comment(self.db, author, comment, text, stance, now=later)
@@ -314,6 +317,7 @@ class _Thread:
         if "hide" in spec and self.secretary is not None:
             comments.hide_comment(self.db, self.secretary, comment, spec["hide"])
         self.db.flush()
+        clock.set_story(None)
 
 
 def discuss(db: Session, proposal: Proposal) -> None:

@@ -2,8 +2,8 @@
 interventions, a proxy, the votes and decisions of demo_polls.py, outcomes), an upcoming one,
 convened, and one convened for the day the demo is loaded, which the chair can open at once
 (README.md, "Prova una seduta dal vivo"). Everything goes through the
-domain operations, so the record tells their story; then the rows' dates are moved back, for
-realism (the record keeps the times the operations really ran)."""
+domain operations, so the record tells their story, at the story's times (council/clock.py);
+the rows' times are then set to the minute on that afternoon, with realistic lengths of speech."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from council import demo_polls
+from council import clock, demo_polls
 from council.domain import agenda, attendance, live_session, meetings, proxies, speakers
 from council.models.base import utcnow
 from council.models.meeting import (
@@ -66,9 +66,10 @@ def load_meetings(db: Session) -> None:
 def _past_meeting(db, secretary, chair, members, proposal) -> None:
     start = _at((datetime.now(ROME) - timedelta(days=PAST_DAYS)).date(), 17, 30)
     to_vote = demo_polls.prepare(db, start)
+    clock.set_story(start - timedelta(days=14))
     meeting = meetings.create(
         db, secretary, title="Seduta ordinaria del Consiglio di indirizzo",
-        starts_at=utcnow() + timedelta(minutes=20), place=PLACE,
+        starts_at=start, ends_at=start + timedelta(hours=2), place=PLACE,
         description="Seduta ordinaria. I documenti sono allegati ai punti all'ordine del giorno.",
     )  # fmt: skip
     m = meeting.id
@@ -93,7 +94,9 @@ def _past_meeting(db, secretary, chair, members, proposal) -> None:
         ]  # fmt: skip
     agenda.add_document(db, secretary, m, title="Relazione annuale dei Punti di comunità",
                         link="https://www.comune.brescia.it/", item_id=items[0].id)  # fmt: skip
+    clock.set_story(start - timedelta(days=10))
     meetings.convene(db, secretary, m)
+    clock.set_story(start + OPENED_AFTER)
     live_session.open_session(db, chair, m)
     others = [p for p in members if p.id not in (chair.id, secretary.id)]
     present = [chair, secretary, *others[:16]]
@@ -102,15 +105,21 @@ def _past_meeting(db, secretary, chair, members, proposal) -> None:
     for person in present[12:]:  # the secretary's roll call for those without a phone
         attendance.check_in(db, secretary, m, person.public_id)
     speeches = []
-    for item, speakers_on_item in zip(items, ([chair], present[2:5], present[5:7]), strict=False):
+    for n_item, (item, speakers_on_item) in enumerate(
+        zip(items, ([chair], present[2:5], present[5:7]), strict=False)
+    ):
+        clock.set_story(start + OPENED_AFTER + timedelta(minutes=ITEM_STARTS[n_item]))
         live_session.move_to(db, chair, m, item.id)
         for n, person in enumerate(speakers_on_item):
             kind = "reply" if n == 2 else "intervention"
             row = speakers.request(db, person, m, kind=kind, client_id=f"demo-{item.id}-{n}")
             speeches.append(row)
         for row in list(speeches[-len(speakers_on_item) :]):
+            clock.set_story(clock.now() + timedelta(minutes=1))
             speakers.give_floor(db, chair, m, row.id)
+            clock.set_story(clock.now() + timedelta(minutes=4))
             speakers.end_floor(db, chair, m, row.id)
+    clock.set_story(start + OPENED_AFTER + timedelta(minutes=40))
     absent = others[16]
     proxies.grant(db, absent, m, present[3].public_id)
     outcomes = ["Presa d'atto.", "Discussione avviata; il voto è rinviato alla prossima seduta."]
@@ -122,15 +131,19 @@ def _past_meeting(db, secretary, chair, members, proposal) -> None:
         outcomes += demo_polls.outcomes(decided, to_vote)
     else:
         attendance.check_out(db, present[10], m)
+    clock.set_story(start + timedelta(minutes=95))
     live_session.close(db, chair, m)
+    clock.set_story(start + timedelta(minutes=110))
     for item, outcome in zip(items, outcomes, strict=True):
         agenda.update_item(db, secretary, m, item.id, outcome=outcome)
     db.flush()
     _move_back(db, meeting, start, left_early={present[10].id})
+    clock.set_story(None)
 
 
 def _upcoming_meeting(db, secretary, proposal) -> None:
     day = (datetime.now(ROME) + timedelta(days=10)).date()
+    clock.set_story(utcnow() - timedelta(days=3))  # convened three days ago
     meeting = meetings.create(
         db, secretary, title="Seduta ordinaria: voto sulle proposte in agenda",
         starts_at=_at(day, 17, 30), ends_at=_at(day, 19, 30), place=PLACE,
@@ -146,6 +159,7 @@ def _upcoming_meeting(db, secretary, proposal) -> None:
     )  # fmt: skip
     agenda.add_item(db, secretary, m, title="Varie ed eventuali")
     meetings.convene(db, secretary, m)
+    clock.set_story(None)
 
 
 def todays_start(now: datetime) -> datetime:

@@ -2,8 +2,8 @@
 ago by a short extraordinary session's named vote (so the public can open an approved PDF with
 its record anchor); that session's own minutes drafted and tied to the upcoming meeting's item
 "Approvazione del verbale della seduta precedente". Everything goes through the domain
-operations; only the rows' times are then set on that afternoon (the record keeps the times the
-operations really ran), before each draft is written, so that the text tells those times."""
+operations, at the story's times (council/clock.py); the rows' times are then set to the minute
+on that afternoon, before each draft is written, so that the text tells those times."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from council import clock
 from council.demo_polls import _backdate as backdate_poll
 from council.domain import agenda, attendance, live_session, meetings, minutes, voting
-from council.models.base import utcnow
 from council.models.meeting import AgendaItem, Attendance, AttendanceInterval, Meeting, MeetingState
 from council.models.minutes import Minutes
 from council.models.user import Role, User, UserRole
@@ -41,15 +41,18 @@ def load_minutes(db: Session) -> None:
     if past is None:
         return
     secretary, chair = _with_role(db, Role.SECRETARY), _with_role(db, Role.CHAIR)
+    clock.set_story(past.closed_at + timedelta(hours=20))
     done = minutes.draft(db, secretary, past.id)
     done.generated_at = past.closed_at + timedelta(hours=20)
     session = _approving_session(db, secretary, chair, past)
+    clock.set_story(session.closed_at + timedelta(hours=3))
     draft = minutes.draft(db, secretary, session.id)
     draft.generated_at = session.closed_at + timedelta(hours=3)
     if upcoming is not None:
         item = next((i for i in upcoming.items if "verbale" in i.title.lower()), None)
         minutes.put_on_agenda(db, secretary, session.id, target_meeting_id=upcoming.id,
                               item_id=item.id if item else None)  # fmt: skip
+    clock.set_story(None)
     db.flush()
 
 
@@ -58,20 +61,24 @@ def _approving_session(db: Session, secretary: User, chair: User, past: Meeting)
     meeting's minutes; then closed and dated on that afternoon."""
     day = (datetime.now(ROME) - timedelta(days=DAYS_AGO)).date()
     start = datetime.combine(day, time(18, 0), tzinfo=ROME).astimezone(UTC)
+    clock.set_story(past.closed_at + timedelta(hours=22))
     session = meetings.create(
         db, secretary, title="Seduta straordinaria del Consiglio di indirizzo",
-        starts_at=utcnow() + timedelta(minutes=20), place=PLACE,
+        starts_at=start, ends_at=start + timedelta(hours=1), place=PLACE,
         description="Approvazione del verbale e calendario dei lavori.",
     )  # fmt: skip
     approval = minutes.put_on_agenda(db, secretary, past.id, target_meeting_id=session.id)
     calendar = agenda.add_item(db, secretary, session.id,
                                title="Calendario delle sedute del primo semestre")  # fmt: skip
+    clock.set_story(past.closed_at + timedelta(hours=23))
     meetings.convene(db, secretary, session.id)
+    clock.set_story(start + timedelta(minutes=3))
     live_session.open_session(db, chair, session.id)
     others = [p for p in meetings.members(db) if p.id not in (chair.id, secretary.id)]
     present = [chair, secretary, *others[:14]]
     for person in present:
         attendance.check_in(db, person, session.id)
+    clock.set_story(start + timedelta(minutes=5))
     live_session.move_to(db, chair, session.id, approval.id)
     day_of_past = past.starts_at.astimezone(ROME)
     poll = voting.prepare_poll(
@@ -83,9 +90,11 @@ def _approving_session(db: Session, secretary: User, chair: User, past: Meeting)
     for n, person in enumerate(present):
         choice, reason = ("abstain", ABSTENTION) if person is leaving_early else ("in_favour", None)
         voting.cast_ballot(db, person, poll.id, choice, f"demo-minutes-{n}", reason=reason)
-    voting.close_poll(db, chair, poll.id)
     closed_at = start + timedelta(minutes=14)
+    clock.set_story(closed_at)
+    voting.close_poll(db, chair, poll.id)
     backdate_poll(db, poll, closed_at)  # before the decision, which takes the poll's day
+    clock.set_story(closed_at + timedelta(minutes=1))
     decision = voting.record_decision(
         db, secretary, poll.id,
         f"Il Consiglio di indirizzo del welfare approva il verbale della seduta del "
@@ -94,7 +103,9 @@ def _approving_session(db: Session, secretary: User, chair: User, past: Meeting)
     decision.recorded_at = closed_at + timedelta(minutes=1)
     approved = db.scalar(select(Minutes).where(Minutes.meeting_id == past.id))
     approved.approved_at = decision.recorded_at
+    clock.set_story(start + timedelta(minutes=17))
     live_session.move_to(db, chair, session.id, calendar.id)
+    clock.set_story(start + timedelta(minutes=25))
     live_session.close(db, chair, session.id)
     outcome = f"Verbale approvato (deliberazione n. {decision.number})."
     agenda.update_item(db, secretary, session.id, approval.id, outcome=outcome)
@@ -104,8 +115,8 @@ def _approving_session(db: Session, secretary: User, chair: User, past: Meeting)
 
 
 def _backdate_session(db: Session, session: Meeting, start: datetime) -> None:
-    session.created_at = start - timedelta(days=7)
-    session.convened_at = start - timedelta(days=6)
+    session.created_at = start - timedelta(hours=44)
+    session.convened_at = start - timedelta(hours=43)
     session.starts_at, session.ends_at = start, start + timedelta(hours=1)
     session.opened_at = start + timedelta(minutes=3)
     session.closed_at = start + timedelta(minutes=25)

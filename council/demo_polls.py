@@ -2,8 +2,8 @@
 polls with dichiarazioni di voto, a conflict of interest, a vote cast by proxy, members of both
 groups of the council, a secret poll, and the numbered decisions that follow (one proposal
 approved, one rejected). Everything goes through the domain operations, in the order it
-happened, so the record tells it as it was; only the rows' times are set on the meeting's
-afternoon (the record keeps the times the operations really ran)."""
+happened and at the story's times (council/clock.py), so the record tells it as it was; the
+rows' times are then set to the second on the meeting's afternoon."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from council import clock
 from council.domain import amendments, attendance, live_session, voting
 from council.domain import proposals as ops
 from council.models.organisation import Zone
@@ -89,20 +90,25 @@ def prepare(db: Session, start: datetime) -> ToVote | None:
         )
     )
     proposed_at = transport.consultation_deadline - timedelta(days=7)
+    clock.set_story(proposed_at)
     amendment = amendments.propose(
         db, _person(db, "consigliere12"), transport, body=f"{current.body}\n\n{AMENDED}",
         reason=AMENDMENT_REASON, now=proposed_at,
     )  # fmt: skip
+    clock.set_story(proposed_at + timedelta(days=1))
     amendments.send_to_vote(db, transport.author, amendment)
     amendment.created_at = proposed_at
     author = _person(db, "consigliere2")  # of the administration
     filed = start - timedelta(days=40)
+    clock.set_story(filed - timedelta(days=2))
     registry = ops.create(
         db, author, title=REGISTRY_TITLE, body=REGISTRY_BODY,
         topic=db.scalar(select(Topic).where(Topic.name == "Lavoro e inclusione")),
         zones=list(db.scalars(select(Zone).order_by(Zone.name))),
     )  # fmt: skip
+    clock.set_story(filed)
     ops.submit(db, author, registry, deadline=filed + timedelta(days=30), now=filed)
+    clock.set_story(None)
     registry.created_at = registry.versions[0].created_at = filed - timedelta(days=2)
     registry.last_activity_at = filed
     return ToVote(transport, amendment, registry)
@@ -146,8 +152,10 @@ def _cast(db: Session, poll: Poll, choices, reasons=None, proxy: str | None = No
 
 def _close(db: Session, room: Room, poll: Poll, closed_at: datetime,
            text: str | None = None) -> Decision | None:  # fmt: skip
+    clock.set_story(closed_at)
     voting.close_poll(db, room.chair, poll.id)
     _backdate(db, poll, closed_at)
+    clock.set_story(closed_at + timedelta(minutes=1))
     decision = voting.record_decision(db, room.secretary, poll.id, text)
     if decision is not None:
         decision.recorded_at = closed_at + timedelta(minutes=1)
@@ -176,6 +184,7 @@ def hold(db: Session, room: Room, items, to_vote: ToVote, leaving: User) -> Deci
     """items[2]: the amendment, then the transport proposal (approved, both groups in
     favour); items[3]: the registry (rejected, the groups divided), after `leaving` left;
     items[4]: a secret designation."""
+    clock.set_story(room.at(44))
     approved = _transport(db, room, items[2], to_vote)
     attendance.check_out(db, leaving, room.meeting_id)
     room.present = [p for p in room.present if p.id != leaving.id]

@@ -1,6 +1,8 @@
 """Demo proposals of the Brescia welfare council: topics, and proposals in every state, with
 versions, co-signers and supports. Everything goes through the domain operations, so the
-public record tells their story; only the rows' dates are moved back afterwards, for realism.
+public record tells their story, each step at its story's time (council/clock.py): the record
+events carry the dates the story tells. A proposal decided (approved or rejected) is decided by
+the council's vote in a meeting (demo_earlier.py), never by hand.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from council import clock, demo_earlier
 from council.demo_proposal_texts import PROPOSALS
 from council.domain import proposal_organisations, proposal_queries
 from council.domain import proposals as ops
@@ -72,6 +75,7 @@ def load_proposals(db: Session, discuss: Callable[[Session, Proposal], None] | N
     secretary = _with_role(db, Role.SECRETARY)
     chair = _with_role(db, Role.CHAIR)
     now = datetime.now(UTC).replace(second=0, microsecond=0)
+    decided: list[tuple[Proposal, bool]] = []
 
     for spec in PROPOSALS:
         author = _person_of(db, spec["organisation"])
@@ -80,6 +84,7 @@ def load_proposals(db: Session, discuss: Callable[[Session, Proposal], None] | N
         submitted = now - timedelta(days=spec["submitted_days_ago"]) if "state" in spec else None
         created = (submitted or now) - timedelta(days=4)
         first_title, first_body = spec["versions"][0][:2]
+        clock.set_story(created)
         proposal = ops.create(
             db, author, title=first_title, body=first_body, topic=topics[spec["topic"]],
             zones=[zones[z] for z in spec["zones"]],
@@ -93,13 +98,17 @@ def load_proposals(db: Session, discuss: Callable[[Session, Proposal], None] | N
                     proposal_organisations.answer_cosign(db, person, proposal, accept=True)
         if submitted is None:  # a draft
             _backdate(proposal, None, created)
+            clock.set_story(None)
             continue
         # consultations close at 18:00, Italian winter time
         deadline = (submitted + timedelta(days=spec["consultation_days"])).replace(
             hour=17, minute=0
         )
+        clock.set_story(submitted)
         ops.submit(db, author, proposal, deadline=deadline, now=submitted)
-        for title, body, note in spec["versions"][1:]:
+        step = min(timedelta(days=3), (min(deadline, now) - submitted) / len(spec["versions"]))
+        for k, (title, body, note) in enumerate(spec["versions"][1:], start=1):
+            clock.set_story(submitted + step * k)
             ops.edit(db, author, proposal, title=title, body=body, topic=proposal.topic,
                      zones=proposal.zones, change_note=note)  # fmt: skip
         for name in spec.get("supports", []):
@@ -110,19 +119,28 @@ def load_proposals(db: Session, discuss: Callable[[Session, Proposal], None] | N
                 or proposal_queries.support_of(db, proposal, person.organisation_id)
             ):
                 continue
+            clock.set_story(submitted + step / 2)
             proposal_organisations.support(db, person, proposal)
+        clock.set_story(None)  # the discussion tells its own times (demo_discussions.py)
         if discuss is not None:
             discuss(db, proposal)
         state = spec["state"]
         if state in ("on_agenda", "approved", "rejected", "referred_back"):
+            clock.set_story(min(deadline + timedelta(days=2), now - timedelta(days=1)))
             ops.schedule(db, secretary, proposal)
-        if state == "approved":
-            ops.record_outcome(db, chair, proposal, approved=True)
-        elif state == "rejected":
-            ops.record_outcome(db, chair, proposal, approved=False)
+        if state in ("approved", "rejected"):
+            decided.append((proposal, state == "approved"))  # by the council's vote, below
         elif state == "referred_back":
+            clock.set_story(deadline + timedelta(days=9))
             ops.refer_back(db, chair, proposal, reason=spec["reason"])
         elif state == "withdrawn":
+            clock.set_story(submitted + timedelta(days=20))
             ops.withdraw(db, author, proposal, reason=spec["reason"])
         _backdate(proposal, submitted, created)
+        clock.set_story(None)
+    if decided:  # a week after the last of their consultations closed
+        last = max(p.consultation_deadline for p, _approved in decided)
+        day = (last + timedelta(days=7)).astimezone(demo_earlier.ROME).date()
+        demo_earlier.hold(db, secretary, chair, decided, day)
+        clock.set_story(None)
     db.flush()

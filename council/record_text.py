@@ -1,7 +1,9 @@
 """The record in readable words: one sentence per event, in the reader's language, for the
-public record page. The event itself (docs/record.md) is the contract; this is only its
-reading. People appear in the record by public id; the page puts today's name beside it
-(a name erased later simply is no longer shown)."""
+public record page and every page that shows a trail of events (a decision's, a meeting's).
+The event itself (docs/record.md) is the contract; this is only its reading. People appear in
+the record by public id; the page puts today's name beside it (a name erased later simply is
+no longer shown). Things are named as everywhere else: "Deliberazione n. 2026/003" (never a
+database id), "Seduta del 3 dicembre 2026", "Verbale della seduta del 3 dicembre 2026"."""
 
 from __future__ import annotations
 
@@ -9,12 +11,16 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from council.domain.proposal_queries import STATE_LABELS
+from council.models.meeting import Meeting
+from council.models.minutes import Minutes
+from council.models.poll import Decision
 from council.models.record import RecordEvent
 from council.models.user import User
 
@@ -109,25 +115,29 @@ SENTENCES: dict[str, Any] = {
         "The vote closed: %(in_favour)s in favour, %(against)s against, %(abstain)s "
         "abstaining — %(outcome)s."
     ),
-    "decision.recorded": _l("Decision %(number)s was recorded."),
+    "decision.recorded": _l("Decision no. %(number)s was recorded."),
     "implementation.updated": _l(
-        "Implementation of decision %(number)s: %(state)s, %(progress)s%% done."
+        "Implementation of decision no. %(number)s: %(state)s, %(progress)s%% done."
     ),
     "consultation.opened": _l("The online consultation “%(title)s” opened."),
     "consultation.responded": _l("A response to the consultation arrived (%(count)s so far)."),
     "consultation.closed": _l("The online consultation closed (responses: %(respondents)s)."),
-    "minutes.drafted": _l("The minutes of meeting %(meeting)s were drafted from its record."),
-    "minutes.edited": _l("The secretary corrected the draft minutes of meeting %(meeting)s."),
+    "minutes.drafted": _l(
+        "The minutes of the meeting of %(meeting)s were drafted from what the record holds."
+    ),
+    "minutes.edited": _l(
+        "The secretary corrected the draft minutes of the meeting of %(meeting)s."
+    ),
     "minutes.scheduled": _l(
-        "The minutes of meeting %(meeting)s were put on the agenda of meeting "
+        "The minutes of the meeting of %(meeting)s were put on the agenda of the meeting of "
         "%(agenda_meeting)s for approval."
     ),
     "minutes.approved": _l(
-        "The council approved the minutes of meeting %(meeting)s (decision %(decision)s); "
-        "they quote the record up to event %(anchor_seq)s."
+        "The council approved the minutes of the meeting of %(meeting)s (decision no. "
+        "%(decision)s); they quote the record up to event %(anchor_seq)s."
     ),
     "minutes.rejected": _l(
-        "The council did not approve the minutes of meeting %(meeting)s (decision "
+        "The council did not approve the minutes of the meeting of %(meeting)s (decision no. "
         "%(decision)s): they go back to the secretary."
     ),
 }
@@ -141,6 +151,13 @@ class _Values(dict):
         return "—"
 
 
+class Blank(dict):
+    """Every field as an ellipsis: a sentence as a pattern, for the list of event codes."""
+
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
 def people(db: Session, events: Iterable[RecordEvent]) -> dict[str, str]:
     """Today's names of the people the events mention, in one query."""
     ids: set[str] = set()
@@ -151,9 +168,53 @@ def people(db: Session, events: Iterable[RecordEvent]) -> dict[str, str]:
         ids.update(data[f] for f in PERSON_FIELDS if isinstance(data.get(f), str))
         if event.subject.startswith("user:"):
             ids.add(event.subject.removeprefix("user:"))
-    if not ids:
-        return {}
-    return dict(db.execute(select(User.public_id, User.name).where(User.public_id.in_(ids))).all())
+    found: dict[str, str] = {}
+    if ids:
+        found = dict(
+            db.execute(select(User.public_id, User.name).where(User.public_id.in_(ids))).all()
+        )
+    found.update(_things(db, events))
+    return found
+
+
+def _ids(events: Iterable[RecordEvent], kind: str, fields: tuple[str, ...] = ()) -> set[int]:
+    found = set()
+    for event in events:
+        if event.subject.startswith(f"{kind}:"):
+            key = event.subject.partition(":")[2]
+            if key.isdigit():
+                found.add(int(key))
+        data = _data(event)
+        found.update(data[f] for f in fields if isinstance(data.get(f), int))
+    return found
+
+
+def _things(db: Session, events: Iterable[RecordEvent]) -> dict[str, str]:
+    """What the events name by id, as the pages name it, keyed "decision:3", "meeting:1",
+    "minutes:2": a decision by its number, a meeting and its minutes by the meeting's day.
+    A few queries, whatever the number of events."""
+    events = list(events)
+    found: dict[str, str] = {}
+    decision_ids = _ids(events, "decision")
+    if decision_ids:
+        for row in db.scalars(select(Decision).where(Decision.id.in_(decision_ids))):
+            found[f"decision:{row.id}"] = row.number
+    minutes_rows = {}
+    minutes_ids = _ids(events, "minutes")
+    if minutes_ids:
+        rows = db.execute(select(Minutes.id, Minutes.meeting_id).where(Minutes.id.in_(minutes_ids)))
+        minutes_rows = {minutes_id: meeting_id for minutes_id, meeting_id in rows}
+    meeting_ids = _ids(events, "meeting", ("meeting", "agenda_meeting")) | set(
+        minutes_rows.values()
+    )
+    if meeting_ids:
+        rows = db.execute(select(Meeting.id, Meeting.starts_at).where(Meeting.id.in_(meeting_ids)))
+        for meeting_id, starts_at in rows:
+            found[f"meeting:{meeting_id}"] = format_date(starts_at, "d MMMM y")
+    for minutes_id, meeting_id in minutes_rows.items():
+        if f"meeting:{meeting_id}" in found:
+            found[f"minutes:{minutes_id}"] = found[f"meeting:{meeting_id}"]
+    return found
 
 
 def _data(event: RecordEvent) -> dict[str, Any]:
@@ -191,6 +252,9 @@ def describe(event: RecordEvent, names: dict[str, str]) -> str:
         values["outcome"] = _outcome(data)
     if event.kind == "implementation.updated":
         values["state"] = str(IMPLEMENTATION_STATES.get(data.get("state"), "—"))
+    for field in ("meeting", "agenda_meeting"):  # a meeting by its day, as the pages name it
+        if isinstance(data.get(field), int):
+            values[field] = names.get(f"meeting:{data[field]}", "—")
     sentence = str(template) % values
     if "entered_by" in values:  # a vote declared aloud (appello nominale)
         sentence += " " + _("Declared aloud, entered by %(name)s.", name=values["entered_by"])
@@ -216,7 +280,8 @@ SUBJECT_TYPES: dict[str, Any] = {
 
 
 def subject_label(subject: str, names: dict[str, str]) -> str:
-    """ "Proposta n. 3", "Persona: Anna Rossi"…; the raw subject for an unknown type."""
+    """ "Proposta n. 3", "Deliberazione n. 2026/003", "Seduta del 3 dicembre 2026", "Persona:
+    Anna Rossi"…; the raw subject for an unknown type."""
     kind, _sep, key = subject.partition(":")
     label = SUBJECT_TYPES.get(kind)
     if label is None:
@@ -225,4 +290,11 @@ def subject_label(subject: str, names: dict[str, str]) -> str:
         return _("%(type)s: %(name)s", type=label, name=names.get(key, key))
     if not key:
         return str(label)
+    known = names.get(subject)
+    if known is not None and kind == "decision":
+        return _("Decision no. %(number)s", number=known)
+    if known is not None and kind == "meeting":
+        return _("Meeting of %(date)s", date=known)
+    if known is not None and kind == "minutes":
+        return _("Minutes of the meeting of %(date)s", date=known)
     return _("%(type)s no. %(id)s", type=label, id=key)

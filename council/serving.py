@@ -8,6 +8,7 @@ import gc
 from flask import Flask
 
 from council import scheduler
+from council.config import require_secret
 
 
 def start(app: Flask) -> None:
@@ -16,7 +17,9 @@ def start(app: Flask) -> None:
     The modules, the app and its caches live as long as the process: with them frozen, a full
     collection goes over the connections' objects only. A collection that ran into a burst of
     ballots held the live room for 130-260 ms (bench/README.md, "Garbage collection").
+    Raises ConfigError without a SECRET_KEY (outside development): nothing is served unsigned.
     """
+    require_secret(app.config)
     scheduler.start(app)  # closes consultations on time, sends digests
     gc.collect()
     gc.freeze()

@@ -126,3 +126,42 @@ def test_users_forget_expired_drops_old_counters_and_idle_sessions(app, make_use
 def test_db_upgrade_is_idempotent(app):
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
+
+
+def test_record_verify_runs_as_the_readme_writes_it_without_a_secret(
+    app, database_url, make_user, tmp_path
+):
+    """README: after `make run`, `.venv/bin/flask --app app record verify` in the checkout,
+    with no CONSIGLIO_ENV and no SECRET_KEY: a command that signs nothing asks for no key.
+    Serving still refuses to start without one."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    make_user("member")  # a few events in the record
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "CONSIGLIO_ENV")}
+    env |= {"DATABASE_URL": database_url, "CONSIGLIO_INSTANCE": str(tmp_path)}
+    flask = str(Path(sys.executable).parent / "flask")
+    verify = subprocess.run([flask, "--app", "app", "record", "verify"], cwd=root, env=env,
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert verify.returncode == 0, verify.stderr
+    assert verify.stdout.startswith("ok: ") and "Traceback" not in verify.stderr
+    assert not (tmp_path / "secret_key").exists()  # no key made up either
+
+    serve = subprocess.run([sys.executable, "-c", "import app; from council import serving; "
+                            "serving.start(app.create_app())"], cwd=root, env=env,
+                           capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert serve.returncode != 0 and "SECRET_KEY must be set" in serve.stderr
+
+
+def test_without_a_secret_no_request_is_served(monkeypatch, database_url):
+    from app import create_app
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    bare = create_app({"ENV_NAME": "production", "DATABASE_URL": database_url})
+    response = bare.test_client().get("/")
+    assert response.status_code == 500  # refused, never served unsigned
+    assert "SECRET_KEY must be set" in response.get_data(as_text=True)
+    assert "Set-Cookie" not in response.headers

@@ -10,13 +10,13 @@ subject `amendment:<id>`).
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from council import markdown
+from council import clock, markdown
 from council.domain import follows, notifications, permissions, proposal_queries, proposals, record
 from council.errors import InvalidState, NotFound, ValidationError
 from council.models.proposal import (
@@ -41,7 +41,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def subject(amendment: Amendment) -> str:

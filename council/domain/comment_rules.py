@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from council import markdown
+from council import clock, markdown
 from council.errors import InvalidState, RateLimited, ValidationError
 from council.models.comment import Comment, Stance
 from council.models.proposal import Proposal
@@ -32,7 +32,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def body_sha256(body: str) -> str:

@@ -9,12 +9,13 @@ comment is not republished forever by the record (docs/record.md).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from council import clock
 from council.domain import notifications, permissions, record
 from council.domain.comment_rules import (
     body_sha256,
@@ -32,7 +33,7 @@ from council.models.user import User
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def comment_url(comment: Comment) -> str:

@@ -18,6 +18,8 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from council.db import shared
+from council.domain import open_data_presence
+from council.domain.open_data_presence import Missing
 from council.domain.polls import GroupResult
 from council.errors import NotFound
 from council.models.meeting import PUBLIC_STATES, AgendaItem, Attendance, Meeting
@@ -140,6 +142,8 @@ class PollFacts:
     participants: list[Person] = field(default_factory=list)
     conflicts: list[Person] = field(default_factory=list)
     groups: list[GroupResult] = field(default_factory=list)
+    # a named poll's members whose vote is not in it: absent, or present and not voting
+    missing: Missing | None = None
 
 
 def _by_name(person: Person) -> tuple[str, int]:
@@ -211,6 +215,14 @@ def poll_facts(db: Session, polls: list[Poll]) -> dict[int, PollFacts]:
         found.conflicts.sort(key=_by_name)
         if found.ballots:
             found.groups = group_results(found.ballots)
+    voted = {
+        poll_id: {b.member.id for b in facts[poll_id].ballots}
+        | {c.id for c in facts[poll_id].conflicts}
+        for poll_id in named
+    }
+    named_polls = [poll for poll in closed if poll.kind == PollKind.NAMED]
+    for poll_id, found in open_data_presence.missing(db, named_polls, voted).items():
+        facts[poll_id].missing = found
     return facts
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from council import markdown
+from council import clock, markdown
 from council.domain import permissions
 from council.errors import NotFound
 from council.models.organisation import Organisation, Zone
@@ -138,7 +138,7 @@ def _words(text: str) -> list[str]:
 
 def search(db: Session, actor: Any, filters: Filters, *, now: datetime | None = None) -> Results:
     """Published proposals matching the filters; `state=draft` lists the actor's own drafts."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     user = permissions.as_user(actor)
     query = select(Proposal)
     if filters.state == ProposalState.DRAFT:

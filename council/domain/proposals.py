@@ -12,11 +12,12 @@ from datetime import UTC, datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from council import markdown
+from council import clock, markdown
 from council.domain import follows, notifications, permissions, proposal_queries, record
 from council.domain.record import format_at
 from council.errors import InvalidState, ValidationError
 from council.models.organisation import Zone
+from council.models.poll import Poll, PollState
 from council.models.proposal import (
     TRANSITIONS,
     FollowTarget,
@@ -41,7 +42,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def subject(proposal: Proposal) -> str:
@@ -357,15 +358,29 @@ def refer_back(db: Session, actor: User, proposal: Proposal, *, reason: str) -> 
     return proposal
 
 
-def record_outcome(
-    db: Session, actor: User | None, proposal: Proposal, *, approved: bool
-) -> Proposal:
-    """The council's decision on a proposal on the agenda; `actor` None is the system (the
-    result of a vote). Raises NotAllowed, InvalidState."""
+def record_outcome(db: Session, actor: User | None, proposal: Proposal, *, poll: Poll) -> Proposal:
+    """The council's decision on a proposal on the agenda, as `poll` decided it: `actor` None
+    is the system (the result of the vote). No proposal is approved or rejected without the
+    trail that led there: a closed, valid vote on an agenda item tied to this proposal, in a
+    meeting. Raises NotAllowed, InvalidState."""
     if actor is not None:
         actor = permissions.require(actor, "proposal.record_outcome", proposal)
     lock(db, proposal)
     if proposal.state != ProposalState.ON_AGENDA:
         raise InvalidState(_("Only a proposal on the agenda can be approved or rejected."))
-    _move(db, actor, proposal, ProposalState.APPROVED if approved else ProposalState.REJECTED)
+    if (
+        poll is None
+        or poll.amendment_id is not None
+        or poll.item is None
+        or poll.item.proposal_id != proposal.id
+    ):
+        raise InvalidState(
+            _("A proposal is approved or rejected only by the council's vote on it, in a meeting.")
+        )
+    if poll.state != PollState.CLOSED or not poll.valid:
+        raise InvalidState(
+            _("The vote on this proposal is not closed with a valid result: nothing is decided.")
+        )
+    target = ProposalState.APPROVED if poll.approved else ProposalState.REJECTED
+    _move(db, actor, proposal, target)
     return proposal

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
-from council import events
+from council import clock, events
 from council.db import transaction_memo
 from council.models.record import RecordEvent
 from council.models.user import User
@@ -106,7 +106,7 @@ def append_many(db: Session, entries: list[Entry]) -> list[RecordEvent]:
     appended = []
     for entry in entries:
         seq += 1
-        at = format_at(datetime.now(UTC))
+        at = format_at(clock.now())
         actor_id = entry.actor.public_id if entry.actor is not None else None
         body = canonical(seq, at, entry.kind, actor_id, entry.subject, entry.data)
         data = json.dumps(entry.data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -242,7 +242,7 @@ def record_decision(db: Session, actor: User, poll_id: int, text: Any = None) ->
     markdown.check(text, "text")
     proposal = poll.item.proposal
     if proposal is not None:  # raises InvalidState when no longer on the agenda
-        proposals.record_outcome(db, None, proposal, approved=bool(poll.approved))
+        proposals.record_outcome(db, None, proposal, poll=poll)
     decided_on: date = poll.closed_at.astimezone(ROME).date()
     # Two decisions of the same year recorded at once: the unique (year, seq) lets one win;
     # the other takes the next number.

@@ -16,7 +16,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange
 
-from council import markdown
+from council import markdown, record_text
 from council.domain import (
     amendments,
     archive,
@@ -222,6 +222,8 @@ def _page(decision: Decision, form: ImplementationForm | None = None, status: in
     poll = decision.poll
     proposal = decision.proposal
     trail = decision_trail.read(db.session, current_user, decision)
+    events = decisions.trail(db.session, decision)
+    names = record_text.people(db.session, events)
     return render_template(
         "decisions/view.html",
         decision=decision,
@@ -232,7 +234,8 @@ def _page(decision: Decision, form: ImplementationForm | None = None, status: in
         version=decisions.voted_version(db.session, decision),
         amendments=amendments.of_proposal(db.session, proposal) if proposal else [],
         amendment_polls=decisions.amendment_polls(db.session, proposal) if proposal else {},
-        trail=decisions.trail(db.session, decision),
+        trail=events,
+        describe=lambda event: record_text.describe(event, names),
         text=markdown.render(decision.text),
         path=trail,
         minutes_extract=markdown.render(trail.minutes_extract) if trail.minutes_extract else None,

@@ -14,6 +14,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
@@ -22,6 +23,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from council import record_text
+from council.config import ROOT
 from council.domain import home as home_queries
 from council.domain import record
 from council.domain.notification_messages import STATE_LABELS
@@ -40,7 +42,7 @@ log = logging.getLogger(__name__)
 def record_time(at: str) -> str:
     """A record timestamp (UTC, ISO 8601) as Europe/Rome local time in the reader's language."""
     moment = datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-    return format_datetime(moment, "short")
+    return format_datetime(moment, "d MMMM y, HH:mm")  # "3 dicembre 2026, 18:26"
 
 
 @bp.get("/")
@@ -173,3 +175,53 @@ def record_page():
         subject_label=lambda value: record_text.subject_label(value, names),
         actor_name=lambda public_id: names.get(public_id, public_id),
     )
+
+
+VERIFIER = ROOT / "docs" / "verify_record.py"
+
+
+@bp.get("/record/verify")
+def verify_page():
+    """Verify the record: the chain explained in plain words, today's head, an anchor to
+    check, the program that checks everything from outside, and the event codes."""
+    codes = [(kind, str(sentence) % record_text.Blank()) for kind, sentence in
+             record_text.SENTENCES.items()]  # fmt: skip
+    return render_template(
+        "main/verify.html",
+        head=record.head(db.session),
+        anchor=_check_anchor(),
+        codes=codes,
+        public_url=current_app.config["PUBLIC_URL"],
+    )
+
+
+@bp.get("/record/verify_record.py")
+def verifier_download():
+    """docs/verify_record.py, as a file to keep: Python 3 and its standard library only."""
+    return send_file(VERIFIER, mimetype="text/x-python", as_attachment=True,
+                     download_name="verify_record.py", max_age=3600)  # fmt: skip
+
+
+# The datasets of the open-data page, in its order: (title, what, [(format, endpoint, args)]).
+DATASETS = [
+    ("decisions", [("JSON", "open_data.decisions", {}), ("CSV", "open_data.decisions_csv", {})]),
+    ("votes", [("CSV", "open_data.votes_csv", {}),
+               ("Popolo JSON", "open_data.vote_events", {})]),
+    ("meetings", [("JSON", "open_data.meetings", {})]),
+    ("proposals", [("JSON", "open_data.proposals", {})]),
+    ("record", [("JSON lines", "api.record_events", {"after": 0, "limit": 1000}),
+                ("JSON", "api.record_head", {})]),
+    ("feed", [("Atom 1.0", "feeds.decisions_atom", {})]),
+    ("api", [("OpenAPI 3.1", "open_data.openapi", {})]),
+]  # fmt: skip
+
+
+@bp.get("/open-data")
+def open_data_page():
+    """The open data explained: each dataset, its format and stable address, the licence."""
+    base = current_app.config["PUBLIC_URL"]
+    datasets = [
+        (key, [(fmt, base + url_for(endpoint, **args)) for fmt, endpoint, args in files])
+        for key, files in DATASETS
+    ]
+    return render_template("main/open_data.html", datasets=datasets)

@@ -9,7 +9,7 @@ from the PUBLIC_URL setting, so that they do not depend on the request's Host he
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app, url_for
@@ -356,7 +356,8 @@ def vote_event(row: Poll, facts: PollFacts, decision: Decision | None) -> JSON:
         "legislative_session": {
             "id": f"meeting:{row.meeting_id}",
             "name": row.meeting.title,
-            "start_date": at(row.meeting.starts_at),
+            # Popolo's event schema: to the second, no milliseconds
+            "start_date": row.meeting.starts_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         },
         "motion": {
             "text": row.question,
@@ -386,11 +387,30 @@ def vote_event(row: Poll, facts: PollFacts, decision: Decision | None) -> JSON:
     ]
     data["votes"] = [
         {
-            "voter_id": b.member.public_id,
-            "voter": {"id": b.member.public_id, "name": b.member.name},
+            **_voter(b.member),
             "option": POPOLO_OPTIONS[b.choice],
-            "group_id": group_id(b.member.council_group) if b.member.council_group else None,
+            **({"proxy_id": b.voter.public_id,
+                "proxy": {"id": b.voter.public_id, "name": b.voter.name}}
+               if b.by_proxy else {}),
         }
         for b in facts.ballots
+    ]  # fmt: skip
+    # Popolo's options for those whose vote is not in it: "not voting" (in the room: a
+    # conflict of interest declared, or no vote cast) and "absent"
+    data["votes"] += [
+        {**_voter(p), "option": "not voting", "reason": "conflict_of_interest"}
+        for p in facts.conflicts
     ]
+    if facts.missing is not None:
+        data["votes"] += [{**_voter(p), "option": "not voting"}
+                          for p in facts.missing.present_not_voting]  # fmt: skip
+        data["votes"] += [{**_voter(p), "option": "absent"} for p in facts.missing.absent]
     return data
+
+
+def _voter(person) -> JSON:
+    return {
+        "voter_id": person.public_id,
+        "voter": {"id": person.public_id, "name": person.name},
+        "group_id": group_id(person.council_group) if person.council_group else None,
+    }

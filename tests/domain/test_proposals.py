@@ -19,7 +19,9 @@ from council.domain import proposals as ops
 from council.domain.topics import save_topic
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from council.extensions import db
+from council.models.meeting import AgendaItem
 from council.models.notification import Notification
+from council.models.poll import Poll, PollState
 from council.models.proposal import (
     TRANSITIONS,
     CosignState,
@@ -106,6 +108,14 @@ def force_state(proposal: Proposal, state: ProposalState) -> Proposal:
     return fresh(proposal)
 
 
+def vote_on(proposal: Proposal, *, approved: bool = True) -> Poll:
+    """The council's closed, valid vote on an agenda item tied to the proposal, as the
+    transition sees it (never stored: the whole story with meetings and ballots is in
+    tests/domain/test_final_states.py)."""
+    item = AgendaItem(proposal_id=proposal.id)
+    return Poll(state=PollState.CLOSED, valid=True, approved=approved, item=item)
+
+
 # --- the state machine ------------------------------------------------------------------------
 
 OPERATIONS = {
@@ -113,9 +123,10 @@ OPERATIONS = {
     "withdraw": lambda s, who, p: ops.withdraw(s, who["author"], p),
     "schedule": lambda s, who, p: ops.schedule(s, who["secretary"], p),
     "refer_back": lambda s, who, p: ops.refer_back(s, who["secretary"], p, reason="Da rivedere"),
-    "approve": lambda s, who, p: ops.record_outcome(s, None, p, approved=True),
-    "reject": lambda s, who, p: ops.record_outcome(s, who["chair"], p, approved=False),
-}
+    "approve": lambda s, who, p: ops.record_outcome(s, None, p, poll=vote_on(p, approved=True)),
+    "reject": lambda s, who, p: ops.record_outcome(s, who["chair"], p,
+                                                   poll=vote_on(p, approved=False)),
+}  # fmt: skip
 # operation -> (states it may start from, state it leads to)
 ALLOWED = {
     "submit": ({S.DRAFT, S.REFERRED_BACK}, S.CONSULTATION),
@@ -224,7 +235,7 @@ PERMISSIONS = {
     "refer_back": (_setup(S.ON_AGENDA), lambda s, u, p, o: ops.refer_back(s, u, p, reason="R"),
                    {"secretary", "chair"}),
     "record_outcome": (_setup(S.ON_AGENDA),
-                       lambda s, u, p, o: ops.record_outcome(s, u, p, approved=True),
+                       lambda s, u, p, o: ops.record_outcome(s, u, p, poll=vote_on(p)),
                        {"secretary", "chair"}),
     # for one's organisation: the secretary, chair and admin here have none
     "support": (_setup(S.CONSULTATION),

@@ -52,7 +52,7 @@ def test_a_proposal_on_the_agenda_of_a_meeting_to_come_is_not_stuck(council):
     run(agenda.add_item, council.secretary, later.id, title="Di nuovo", proposal_id=proposal.id)
     assert unvoted.left_by(db.session, proposal_now(proposal)) is None
     assert unvoted.left_in(db.session, db.session.get(Meeting, closed.id)) == []
-    with pytest.raises(InvalidState, match="già all.ordine del giorno di una seduta in programma"):
+    with pytest.raises(InvalidState, match=r"già all.ordine del giorno di una seduta in programma"):
         run(unvoted.back_to_consultation, council.secretary, proposal_now(proposal),
             deadline=datetime.now(UTC) + timedelta(days=20))  # fmt: skip
 
@@ -122,7 +122,7 @@ def test_no_next_meeting_is_refused_and_changes_nothing(council):
     proposal, _closed = stuck_proposal(council)
     new_meeting(council.secretary, title="Già passata", starts_in=timedelta(minutes=-30))
     start = head()
-    with pytest.raises(InvalidState, match="Non c.è ancora una prossima seduta"):
+    with pytest.raises(InvalidState, match=r"Non c.è ancora una prossima seduta"):
         run(unvoted.onto_next_agenda, council.secretary, proposal_now(proposal))
     assert head() == start and proposal_now(proposal).state == ProposalState.ON_AGENDA
 

@@ -36,7 +36,7 @@ def test_a_decision_and_its_trail_on_a_phone(page: Page, told):
     )
     trail = page.get_by_role("table", name="Eventi del registro per questa deliberazione")
     expect(trail.get_by_role("row")).to_have_count(6)  # the header and five events
-    expect(trail).to_contain_text("decision.recorded")
+    expect(trail).to_contain_text(f"È stata registrata la deliberazione n. {year}/001.")
     page.get_by_role("link", name="Votazione palese, maggioranza semplice").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Approvare la proposta?")
 

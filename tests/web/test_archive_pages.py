@@ -186,7 +186,7 @@ def test_the_decision_page_is_the_whole_trail(council, make_web):
     implementation_part = section(page, "implementation-title")
     assert "non ha ancora riferito" in implementation_part
     assert "Pubblica l'aggiornamento" not in implementation_part  # no form for the public
-    assert "decision.recorded" in section(page, "trail-title")
+    assert "È stata registrata la deliberazione n." in section(page, "trail-title")
 
 
 def test_the_minutes_extract_once_approved(council, make_web):
@@ -228,7 +228,7 @@ def test_the_secretariat_posts_updates_from_the_page(council, make_web):
     event = db.session.scalars(select(RecordEvent).where(
         RecordEvent.kind == "implementation.updated")).one()  # fmt: skip
     assert event.subject == f"decision:{told.approved.id}"
-    assert "implementation.updated" in section(page, "trail-title")
+    assert "Attuazione della deliberazione n." in section(page, "trail-title")
 
 
 @pytest.mark.parametrize(

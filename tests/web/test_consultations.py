@@ -45,7 +45,7 @@ def test_the_public_reads_the_list_and_a_page_without_an_account(as_, council):
     public = as_("public")
     listing = text(public.get("/consultations"))
     assert "Priorità del Piano welfare 2027" in listing
-    assert "Bozza riservata" not in listing and "Nuova consultazione" not in listing
+    assert "Bozza riservata" not in listing and "Nuovo sondaggio" not in listing
     body = text(public.get(page_of(members)))
     assert "Consiglieri." in body and "Consultiva: il risultato orienta" in body
     assert "Metti in ordine le 4 opzioni" in body
@@ -115,7 +115,7 @@ def test_a_draft_is_made_edited_and_opened_through_the_forms(as_, council):
     assert fresh(consultation).state == ConsultationState.OPEN
     assert [k for k, _d in events_since(before)] == ["consultation.opened"]
     again = web.post(f"/consultations/{consultation.id}/open", token_from=page_of(consultation))
-    assert again.status_code == 409 and "già stata aperta" in text(again)
+    assert again.status_code == 409 and "già stato aperto" in text(again)
     late_edit = web.get(edit_page, follow_redirects=True)
     assert "Si può modificare solo una bozza" in text(late_edit)
 
@@ -165,7 +165,7 @@ def test_the_chair_closes_early_and_results_become_final(as_, council):
     assert "prima della scadenza" in body and "Chiudi ora" not in body
     assert "1 persona ha risposto" in body
     twice = web.post(f"/consultations/{consultation.id}/close", token_from=page_of(consultation))
-    assert twice.status_code == 409 and "già chiusa" in text(twice)
+    assert twice.status_code == 409 and "già chiuso" in text(twice)
 
 
 # --- responding ---------------------------------------------------------------------------------
@@ -213,8 +213,8 @@ def test_a_ranking_is_sent_with_place_selects(as_, council):
     [
         ("single", {}, 422, "Scegli un'opzione"),
         ("single", {"option": ["1", "2"]}, 422, "Scegli un'opzione"),
-        ("single", {"option": "999999"}, 422, "non fa parte di questa consultazione"),
-        ("single", {"option": "uno"}, 422, "non fa parte di questa consultazione"),
+        ("single", {"option": "999999"}, 422, "non fa parte di questo sondaggio"),
+        ("single", {"option": "uno"}, 422, "non fa parte di questo sondaggio"),
         ("multiple", {"option": ["1", "2", "3"]}, 422, "al massimo 2 opzioni"),
         ("ranking", {"rank-1": "1", "rank-2": "1", "rank-3": "2", "rank-4": "3"}, 422,
          "Il posto 1 è dato a più di un'opzione"),
@@ -255,10 +255,10 @@ def test_refusals_by_audience_time_and_login(as_, council):
     choice = {"option": str(option_ids(for_stakeholders, 1)[0])}
     member = as_("member")
     page = text(member.get(page_of(for_stakeholders)))
-    assert "riservata ai portatori di interesse" in page and 'name="option"' not in page
+    assert "riservato ai portatori di interesse" in page and 'name="option"' not in page
     refused = member.post(f"{page_of(for_stakeholders)}/respond", choice,
                           token_from=page_of(for_stakeholders))  # fmt: skip
-    assert refused.status_code == 403 and "riservata ai portatori" in text(refused)
+    assert refused.status_code == 403 and "riservato ai portatori" in text(refused)
     anonymous = as_("public")
     token = anonymous.token(page_of(for_stakeholders))
     login = anonymous.post(f"{page_of(for_stakeholders)}/respond", choice | {"csrf_token": token})
@@ -267,7 +267,7 @@ def test_refusals_by_audience_time_and_login(as_, council):
     token = stakeholder.token(page_of(for_stakeholders))
     passes(for_stakeholders)  # the time is up; the scheduler has not run yet
     late = stakeholder.post(f"{page_of(for_stakeholders)}/respond", choice | {"csrf_token": token})
-    assert late.status_code == 409 and "è chiusa" in text(late)
+    assert late.status_code == 409 and "è chiuso" in text(late)
     assert responses() == 0
     body = text(as_("public").get(page_of(for_stakeholders)))
     assert "chiusa" in body and "Risultati finora" not in body and "Nessuno ha ancora" in body
@@ -317,7 +317,7 @@ def test_the_demo_has_an_open_ranking_and_two_closed_consultations(app):
     assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
     public = app.test_client()
     listing = text(public.get("/consultations"))
-    opened_part, closed_part = listing.split("Consultazioni chiuse")
+    opened_part, closed_part = listing.split("Sondaggi chiusi")
     assert "Priorità del Piano welfare 2027" in opened_part
     assert "Quali servizi nei Punti di comunità?" in closed_part
     assert "Data dell'assemblea pubblica di primavera" in closed_part
@@ -337,7 +337,7 @@ def test_the_record_page_tells_a_consultation_in_words(as_, council):
     with unit_of_work() as session:
         consultations.close_due(session, utcnow())
     body = text(as_("public").get(f"/record?subject=consultation:{consultation.id}"))
-    assert "Si è aperta la consultazione online “Orari dei Punti di comunità”." in body
-    assert "È arrivata una risposta alla consultazione (1 finora)." in body
-    assert "La consultazione online si è chiusa (risposte: 1)." in body
+    assert "Si è aperto il sondaggio online “Orari dei Punti di comunità”." in body
+    assert "È arrivata una risposta al sondaggio (1 finora)." in body
+    assert "Il sondaggio online si è chiuso (risposte: 1)." in body
     assert council.members[0].email not in body

@@ -34,6 +34,6 @@ def test_the_demo_archive_says_what_was_decided_and_done(app, client):
     assert listed.status_code == 200
     seen = words(listed)
     assert "in corso" in seen and "completata" in seen and "2 aggiornamenti" in seen
-    assert len(numbers_on(listed)) == 3  # the approved decisions only
+    assert len(numbers_on(listed)) == 4  # the approved decisions only
     page = client.get(f"/decisions/{transport.rows[0].year}/{transport.rows[0].seq:03d}")
     assert "Affidato il servizio alle due cooperative" in words(page)

@@ -35,8 +35,8 @@ def test_the_demo_has_a_meeting_today_the_chair_can_open_at_once(app, make_web):
     assert today.starts_at.astimezone(ROME).date() == loaded.astimezone(ROME).date()
     assert loaded < today.starts_at <= loaded + timedelta(minutes=31)
     states = [m.state for m in db.session.scalars(select(Meeting).order_by(Meeting.starts_at))]
-    assert states == [MeetingState.CLOSED, MeetingState.CLOSED, MeetingState.CONVENED,
-                      MeetingState.CONVENED]  # fmt: skip
+    assert states == [MeetingState.CLOSED, MeetingState.CLOSED, MeetingState.CLOSED,
+                      MeetingState.CONVENED, MeetingState.CONVENED]  # fmt: skip
     listed = text(make_web().get("/meetings"))
     assert listed.index(TODAY_TITLE) < listed.index("Seduta ordinaria: voto sulle proposte")
 

@@ -13,7 +13,7 @@ from council.domain import decisions, polls, record
 from council.extensions import db
 from council.models.meeting import Meeting, MeetingState
 from council.models.poll import Ballot, Decision, Poll, PollKind, PollState
-from council.models.proposal import ProposalState
+from council.models.proposal import Proposal, ProposalState
 from council.models.user import CouncilGroup
 from tests.meeting_helpers import reread
 
@@ -21,9 +21,9 @@ from tests.meeting_helpers import reread
 def test_the_demo_meeting_voted_and_decided(app, make_web):
     assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
     reread()
-    past = db.session.scalars(  # the first closed meeting: the next one approves its minutes
-        select(Meeting).where(Meeting.state == MeetingState.CLOSED).order_by(Meeting.starts_at)
-    ).first()
+    past = db.session.scalars(  # the ordinary session; the next one approves its minutes
+        select(Meeting).where(Meeting.title == "Seduta ordinaria del Consiglio di indirizzo")
+    ).one()
     held = list(
         db.session.scalars(select(Poll).where(Poll.meeting_id == past.id).order_by(Poll.id))
     )
@@ -46,7 +46,8 @@ def test_the_demo_meeting_voted_and_decided(app, make_web):
             select(Decision).join(Poll).where(Poll.meeting_id == past.id).order_by(Decision.seq)
         )
     )
-    assert [d.seq for d in numbered] == [1, 2, 3]
+    first = numbered[0].seq  # after the autumn session's (demo_earlier.py)
+    assert [d.seq for d in numbered] == [first, first + 1, first + 2]
     assert [d.poll.approved for d in numbered] == [True, False, True]
     assert numbered[0].proposal.state == ProposalState.APPROVED
     assert numbered[1].proposal.state == ProposalState.REJECTED
@@ -55,6 +56,20 @@ def test_the_demo_meeting_voted_and_decided(app, make_web):
     # the vote, then the decision, then what was done since (implementation updates)
     assert kinds.index("poll.opened") < kinds.index("decision.recorded")
     assert set(kinds[kinds.index("decision.recorded") + 1 :]) <= {"implementation.updated"}
+    # no proposal approved or rejected without the council's vote on it, in a meeting
+    decided = db.session.scalars(
+        select(Proposal).where(Proposal.state.in_([ProposalState.APPROVED, ProposalState.REJECTED]))
+    ).all()
+    assert len(decided) >= 4
+    for proposal in decided:
+        decision = db.session.scalars(
+            select(Decision).where(Decision.proposal_id == proposal.id)
+        ).one()
+        poll = decision.poll
+        assert poll.state == PollState.CLOSED and poll.valid
+        assert poll.approved == (proposal.state == ProposalState.APPROVED)
+        assert poll.item.proposal_id == proposal.id
+        assert poll.meeting.state == MeetingState.CLOSED
     assert record.verify(db.session).ok
     assert app.test_cli_runner().invoke(args=["record", "verify"]).exit_code == 0
 
@@ -65,6 +80,6 @@ def test_the_demo_meeting_voted_and_decided(app, make_web):
         assert response.status_code == 200, path
         return html.unescape(response.get_data(as_text=True))
 
-    assert "respinge la proposta" in read(f"/decisions/{numbered[1].year}/002")
+    assert "respinge la proposta" in read(f"/decisions/{numbered[1].number}")
     assert "I gruppi non erano d'accordo" in read(f"/polls/{registry.id}")
     assert f"Deliberazione n. {numbered[2].number}" in read(f"/meetings/{past.id}")

@@ -50,7 +50,7 @@ def switch(web, locale: str, next_path: str = "/"):
         ("/", "Consiglio di indirizzo del welfare"),
         ("/login", "Da qui accedono i consiglieri, la segreteria"),
         ("/register", "Richiedi un account"),
-        ("/record", "Come verificarlo in autonomia"),
+        ("/record", "Verifica il registro"),
     ],
 )
 def test_italian_is_the_default(web, organisation, path, italian):
@@ -76,7 +76,7 @@ def test_switching_to_english_and_back(web, organisation):
         ("/", "Consiglio di indirizzo del welfare"),
         ("/login", "Council members, the secretariat and the organisations' representatives"),
         ("/register", "Ask for an account"),
-        ("/record", "How to verify it yourself"),
+        ("/record", "Verify the record"),
     ]:
         response = web.get(path)
         text = page(response)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import html
 import re
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date as babel_date
 from sqlalchemy import text
 
 from council.domain import attendance, proxies
@@ -30,9 +32,12 @@ def test_events_read_as_sentences_with_todays_names(web, council):
     assert f"{a.name} ha lasciato la seduta." in text_
     assert f"{b.name} è presente." in text_
     assert "La seduta è stata aperta." in text_
-    assert f"Seduta n. {meeting.id}" in text_
+    day = babel_date(meeting.starts_at.astimezone(ZoneInfo("Europe/Rome")), "d MMMM y",
+                     locale="it_IT")  # fmt: skip
+    assert f"Seduta del {day}" in text_  # a meeting by its day, as every page names it
     assert f"da {council.chair.name}" in text_
-    assert "proxy.granted" in text_  # the kind stays, for those who read the JSON
+    assert "proxy.granted" not in text_  # the code is for those who verify: /record/verify
+    assert "proxy.granted" in page(web, "/record/verify")
 
 
 def test_filters_by_subject_type_and_exact_subject(web, council):
