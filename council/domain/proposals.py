@@ -178,7 +178,12 @@ def _move(
 
 def move(db: Session, actor: User, proposal: Proposal, to: ProposalState, **data) -> None:
     """One transition, recorded and announced as every other: for the operations of other
-    modules that check their own rules first (unvoted.py)."""
+    modules that check their own rules first (unvoted.py). Never to an outcome: only
+    `record_outcome`, from the council's vote, reaches approved or rejected."""
+    if to in (ProposalState.APPROVED, ProposalState.REJECTED):
+        raise InvalidState(
+            _("A proposal is approved or rejected only by the council's vote on it, in a meeting.")
+        )
     _move(db, actor, proposal, to, **data)
 
 

@@ -39,6 +39,9 @@ def test_a_proposal_cannot_be_approved_without_a_vote(council):
     for actor in (None, council.chair, council.secretary):
         with pytest.raises(InvalidState, match=ONLY_BY_VOTE):
             run(ops.record_outcome, actor, db.session.get(Proposal, proposal.id), poll=None)
+    for outcome in (ProposalState.APPROVED, ProposalState.REJECTED):  # nor by another module
+        with pytest.raises(InvalidState, match=ONLY_BY_VOTE):
+            run(ops.move, council.secretary, db.session.get(Proposal, proposal.id), outcome)
     assert _state(proposal) == ProposalState.ON_AGENDA
     assert head() == before  # nothing recorded
 
