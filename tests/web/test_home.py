@@ -139,7 +139,7 @@ def test_the_public_home_says_what_to_expect_when_there_is_nothing(as_, council)
     page = text(as_("public").get("/"))
     assert "Per ora nessuna seduta è convocata." in block(page, "next-meeting")
     assert "Ancora nessuna deliberazione." in block(page, "decisions")
-    assert "non ci sono consultazioni aperte" in block(page, "consultations")
+    assert "non ci sono sondaggi aperti" in block(page, "consultations")
     assert 'data-home="live"' not in page
 
 
@@ -243,7 +243,7 @@ def test_consultations_of_my_audience_still_open_unanswered_first(as_, council):
 def test_a_member_with_nothing_to_do_is_told_what_comes_next(as_, council):
     page = text(as_("member").get("/"))
     assert "Quando la segreteria ne convoca una" in block(page, "meetings")
-    assert "Quando se ne apre una, ricevi una notifica." in block(page, "my-consultations")
+    assert "Quando se ne apre uno, ricevi una notifica." in block(page, "my-consultations")
     assert "Nessuno ha ancora risposto ai tuoi commenti." in block(page, "replies")
     assert "Segui una proposta" in block(page, "changes")
     assert "Nessun invito a co-firmare" in block(page, "invitations")

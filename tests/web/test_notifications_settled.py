@@ -45,12 +45,12 @@ def invite(author, proposal, organisation_of: User) -> None:
 def test_a_closed_consultation_no_longer_invites_an_answer(as_, council):
     consultation = opened(council.secretary, title="Priorità 2027")
     before = page(as_("member"))
-    assert "È aperta una consultazione per te: “Priorità 2027”." in before
+    assert "È aperto un sondaggio per te: “Priorità 2027”." in before
     assert SETTLED not in before
     time_passes(consultation)  # closed by its time, before the scheduler writes it
     after = page(as_("member"))
-    assert "La consultazione “Priorità 2027” è chiusa: puoi leggerne i risultati." in after
-    assert "È aperta una consultazione per te" not in after and SETTLED in after
+    assert "Il sondaggio “Priorità 2027” è chiuso: puoi leggerne i risultati." in after
+    assert "È aperto un sondaggio per te" not in after and SETTLED in after
 
 
 def test_a_meeting_over_is_said_so(as_, council):
