@@ -1,5 +1,6 @@
-# Consiglio — `make run` starts the app with demo data, `make test` runs the whole suite.
-# Both set up everything they need and are safe to run again.
+# Consiglio — `make run` starts the app with demo data, `make test` runs the whole suite,
+# `make check` the quick one (lint + SQLite, no browser, no slow tests) for the inner loop.
+# All set up everything they need and are safe to run again.
 
 SHELL := /bin/bash
 VENV ?= .venv
@@ -8,9 +9,16 @@ FLASK := $(VENV)/bin/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTHON ?= python3
+# The suite runs on both cores (pytest-xdist): each worker has its own database, app, live
+# server and browser. PYTEST_WORKERS=0 runs it in one process (for -x, --pdb, print debugging).
+PYTEST_WORKERS ?= 2
+XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist worksteal)
+# Compiled modules and pytest's rewritten test modules are kept in __pycache__ (gitignored):
+# each worker of each run would otherwise compile them all again (seconds of CPU each).
+unexport PYTHONDONTWRITEBYTECODE
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run serve test setup vendor lint format translations chromium fonts test-sqlite test-postgresql clean
+.PHONY: run serve test check setup vendor lint format translations chromium fonts test-sqlite test-postgresql clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -84,10 +92,16 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 
 test-sqlite: setup chromium
-	TEST_DATABASE=sqlite $(PY) -m pytest $(PYTEST_ARGS)
+	TEST_DATABASE=sqlite $(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 test-postgresql: setup chromium
-	TEST_DATABASE=postgresql TEST_REDIS_URL=redis://127.0.0.1:6379/0 $(PY) -m pytest $(PYTEST_ARGS)
+	TEST_DATABASE=postgresql TEST_REDIS_URL=redis://127.0.0.1:6379/0 \
+		$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
+
+# The inner loop: lint, then the suite on SQLite without the browser and the slow tests
+# (races, server processes). `make test` runs everything, as CI does.
+check: setup lint
+	TEST_DATABASE=sqlite $(PY) -m pytest $(XDIST) -m "not e2e and not slow" $(PYTEST_ARGS)
 
 test: setup chromium lint
 	$(MAKE) --no-print-directory test-sqlite

@@ -52,7 +52,9 @@ def notes_of(user, kind: str | None = None) -> list[Notification]:
 
 
 def events_of(kind: str) -> list[RecordEvent]:
-    return list(db.session.scalars(select(RecordEvent).where(RecordEvent.kind == kind)))
+    """In the record's order (without ORDER BY, PostgreSQL returns rows in any order)."""
+    query = select(RecordEvent).where(RecordEvent.kind == kind).order_by(RecordEvent.seq)
+    return list(db.session.scalars(query))
 
 
 def record_size() -> int:

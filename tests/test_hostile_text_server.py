@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 import requests
 
 from tests.conftest import PASSWORD
@@ -15,6 +16,8 @@ from tests.hostile_markdown import SHAPES
 from tests.meeting_helpers import convened_meeting, make_council
 from tests.realtime.live_helpers import CSRF, USER_AGENT, Client, login_cookie, ok
 from tests.test_production_server import server  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.slow  # a gunicorn server process
 
 WORST = SHAPES["link openers"](48_000)  # "[a](" * 12000: about 19 s of CPU before the budget
 

@@ -23,6 +23,8 @@ from tests.conftest import _free_port
 from tests.meeting_helpers import convened_meeting, make_council
 from tests.realtime.live_helpers import USER_AGENT, Client, login_cookie, ok
 
+pytestmark = pytest.mark.slow  # gunicorn server processes
+
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 MODES = ["threading"]

@@ -82,6 +82,7 @@ def test_the_background_task_closes_a_consultation_on_time(app, council):
     assert data["early"] is False
 
 
+@pytest.mark.slow  # a server process
 def test_the_server_closes_a_consultation_with_nobody_online(app, council, tmp_path):
     """`python app.py` with SCHEDULER_INTERVAL=0.3, not one request: closed within seconds."""
     env = os.environ | {

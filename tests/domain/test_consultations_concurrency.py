@@ -17,6 +17,8 @@ from tests.consultation_helpers import fresh, opened, option_ids, respond, time_
 from tests.domain.test_voting_concurrency import race
 from tests.meeting_helpers import events_since, head, make_council
 
+pytestmark = pytest.mark.slow  # real races between threads
+
 
 @pytest.fixture
 def council(make_user):

@@ -11,10 +11,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from council.extensions import db
 from tests.domain import shared_statements_probe
 from tests.meeting_helpers import make_council, reread, running_meeting
 from tests.poll_helpers import Vote, hold
+
+pytestmark = pytest.mark.slow  # a fresh process, threads at once
 
 PROBE = shared_statements_probe.__name__
 RUNS, THREADS = 24, 8

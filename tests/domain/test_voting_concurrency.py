@@ -17,6 +17,8 @@ from council.unit_of_work import unit_of_work
 from tests.domain.test_voting import opened, prepared, voting_meeting
 from tests.meeting_helpers import events_since, head, make_council, reread
 
+pytestmark = pytest.mark.slow  # real races between threads
+
 MEMBERS = 30
 
 

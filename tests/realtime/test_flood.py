@@ -29,6 +29,8 @@ from tests.meeting_helpers import fresh, make_council, reread, running_meeting
 from tests.realtime.live_helpers import Raw, login_cookie
 from tests.test_production_server import GUNICORN, production_env
 
+pytestmark = pytest.mark.slow  # a flood and a gunicorn server process
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVERS = ["dev"] + (["gevent"] if os.environ.get("TEST_DATABASE") == "postgresql" else [])
 VIEWERS = 200

@@ -21,6 +21,8 @@ from council.unit_of_work import unit_of_work
 from tests.meeting_helpers import convened_meeting, events_since, head, make_council, reread
 from tests.realtime.live_helpers import Client, ok
 
+pytestmark = pytest.mark.slow  # real races over the live server
+
 MEMBERS = 60  # besides the chair and the secretary, who are members too
 CHOICES = ["in_favour", "against", "abstain"]
 CLOSED_REFUSAL = "La votazione è chiusa: il voto non è stato conteggiato."

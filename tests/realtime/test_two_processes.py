@@ -25,6 +25,8 @@ from tests.conftest import _free_port
 from tests.meeting_helpers import convened_meeting, make_council, reread
 from tests.realtime.live_helpers import USER_AGENT, Client, login_cookie, ok
 
+pytestmark = pytest.mark.slow  # two server processes
+
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
 
