@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import secrets
 from datetime import timedelta
 
 import pytest
@@ -129,7 +128,9 @@ def test_an_expired_link_says_so(make_web, member, outbox):
     assert "Chiedi un nuovo link" in page(expired)
 
 
-@pytest.mark.parametrize("token", ["x" * 43, secrets.token_urlsafe(32), "corto", "a" * 300])
+@pytest.mark.parametrize(
+    "token", ["x" * 43, "q3Zt9vK2mP8xW1yB7nR4sL6dF0hJ5cE2aU9oI3gT1kM", "corto", "a" * 300]
+)
 def test_a_forged_link_is_not_valid(make_web, member, outbox, token):
     ask_reset(make_web(), member.email)
     outbox()
