@@ -137,6 +137,8 @@ def live_session(context, meeting: str) -> None:
     chair's console opening it, then a named vote open on the console, the projector and the
     member's phone."""
     member = context(PHONE, MEMBER)
+    member.goto("/")
+    shoot(member, "home-member-phone", height=1400)
     member.goto(meeting)
     settle(member)
     shoot(member, "meeting-phone")
@@ -189,6 +191,11 @@ def take(base: str) -> None:
             page.goto("/proposals")
             settle(page)
             shoot(page, "proposals-phone", height=bottom(page, ".proposal-item", 1200) + 24)
+            page.locator("[data-menu-open]").click()
+            page.locator("[data-menu-close]").wait_for()
+            shoot(page, "menu-phone")
+            page.goto(first_link(page, "/organisations", "main a[href^='/organisations/']"))
+            shoot(page, "organisation-phone", height=1400)
             page.context.close()
 
             page = context(DESKTOP)
@@ -196,6 +203,8 @@ def take(base: str) -> None:
             shoot(page, "home-desktop")
             page.goto("/record")
             shoot(page, "record-desktop")
+            page.goto("/record/verify")
+            shoot(page, "verify-desktop")
             proposal = first_link(
                 page, "/proposals?state=consultation&sort=discussed", ".proposal-item-title a"
             )
