@@ -194,8 +194,6 @@ def take(base: str) -> None:
             page.locator("[data-menu-open]").click()
             page.locator("[data-menu-close]").wait_for()
             shoot(page, "menu-phone")
-            page.goto(first_link(page, "/organisations", "main a[href^='/organisations/']"))
-            shoot(page, "organisation-phone", height=1400)
             page.context.close()
 
             page = context(DESKTOP)
@@ -220,6 +218,12 @@ def take(base: str) -> None:
             settle(page)
             second_comment = bottom(page, "#discussion .comment-list > li:nth-child(2)", 1600)
             shoot(page, "proposal-desktop", height=min(second_comment + 24, 1840))
+            page.context.close()
+
+            # the organisation that filed the proposal shown above: a page with content
+            page = context(PHONE)
+            page.goto(first_link(page, proposal, "main a[href^='/organisations/']"))
+            shoot(page, "organisation-phone", height=1400)
             page.context.close()
 
             page = context(DESKTOP, ADMIN)

@@ -55,7 +55,7 @@ def test_an_organisation_shows_its_council_members_proposals_cosignings_and_deci
 def test_an_organisation_without_people_or_proposals_says_so(client, town):
     html = page(client, f"/organisations/{town.ponte.id}")
     assert "Nessuna persona di questa organizzazione siede nel Consiglio." in html
-    assert "Ancora nessuna decisione sulle sue proposte." in html
+    assert "Ancora nessuna deliberazione sulle sue proposte." in html
     assert "Questa organizzazione non ha ancora co-firmato proposte." in html
 
 
