@@ -275,7 +275,7 @@ def test_a_late_response_is_refused_even_before_the_scheduler_runs(council):
     time_passes(consultation)
     assert fresh(consultation).state == ConsultationState.OPEN  # nobody closed it yet
     assert queries.phase(fresh(consultation)) == ConsultationState.CLOSED
-    with pytest.raises(InvalidState, match="chiusa"):
+    with pytest.raises(InvalidState, match="sondaggio è chiuso"):
         respond(council.members[1], consultation, 2)
     with pytest.raises(InvalidState):  # nor may an earlier response change
         respond(council.members[0], consultation, 2)

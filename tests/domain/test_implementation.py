@@ -71,7 +71,7 @@ def test_a_whole_cycle_of_updates(secretary, admin, decision):
                     "text_sha256": hashlib.sha256(text.encode()).hexdigest()}  # fmt: skip
     assert events[-1].actor == secretary.public_id
     assert record_text.describe(events[2], {}) == (
-        f"Attuazione della deliberazione {decision.number}: sospesa, 30% svolto."
+        f"Attuazione della deliberazione n. {decision.number}: sospesa, al 30%."
     )
 
 

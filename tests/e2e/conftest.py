@@ -127,9 +127,11 @@ def axe_check(page: Page) -> None:
 
 
 def horizontal_overflow(page: Page) -> int:
-    """How many CSS pixels the page is wider than the viewport (0 when it fits)."""
+    """How many CSS pixels the page is wider than the viewport (0 when it fits), once its
+    fonts are in (a fallback font's metrics can differ from Titillium's for a moment)."""
     return page.evaluate(
-        "() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth)"
+        "() => document.fonts.ready.then("
+        "() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth))"
     )
 
 

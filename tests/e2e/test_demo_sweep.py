@@ -29,7 +29,7 @@ EVERY_ONE = {"/meetings/<n>": 4, "/decisions/<n>/<n>": 4}  # ... but the demo's 
 AT_MOST = 70  # pages per visitor, so that the sweep stays within a couple of minutes
 # Addresses that are not pages to read: files, feeds, the API, leaving, changing language.
 SKIP = re.compile(
-    r"^/(static|api|__e2e__|logout|language)(/|$)|\.(pdf|csv|json|ics|atom|xml|md|txt)$"
+    r"^/(static|api|__e2e__|logout|language)(/|$)|\.(pdf|csv|json|ics|atom|xml|md|txt|py)$"
     r"|/(feed|export|minutes\.md|minutes\.pdf)(/|$)"
 )
 

@@ -351,11 +351,13 @@ def test_the_demo_has_a_past_meeting_with_its_history_and_an_upcoming_one(app, m
     assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
     reread()
     rows = list(db.session.scalars(select(Meeting).order_by(Meeting.starts_at)))
-    # between them, the short session that approved the past meeting's minutes (demo_minutes)
+    # the autumn session that voted two proposals (demo_earlier), the past meeting, the short
+    # session that approved its minutes (demo_minutes)
     closed, convened = MeetingState.CLOSED, MeetingState.CONVENED
     # then today's, to try a live session (test_demo_live.py), and the next one
-    assert [m.state for m in rows] == [closed, closed, convened, convened]
-    past, _approving, _today, upcoming = rows
+    assert [m.state for m in rows] == [closed, closed, closed, convened, convened]
+    autumn, past, _approving, _today, upcoming = rows
+    assert autumn.starts_at < past.starts_at and all(item.outcome for item in autumn.items)
     assert past.starts_at < utcnow() < upcoming.starts_at
     assert any(item.proposal_id for item in past.items)
     assert all(item.outcome for item in past.items)
