@@ -3,14 +3,10 @@ snapshot built in the same few queries however big the room."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from sqlalchemy import event
 
 from council.domain import live_session, proxies, speakers
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
-from council.extensions import db
 from tests.meeting_helpers import (
     events_since,
     fresh,
@@ -20,6 +16,7 @@ from tests.meeting_helpers import (
     running_meeting,
     state,
 )
+from tests.statements import statements_of
 
 
 @pytest.fixture
@@ -105,19 +102,7 @@ def test_the_snapshot_holds_the_whole_live_state(council):
 
 def test_the_snapshot_costs_the_same_few_queries_however_big_the_room(council, make_user):
     def queries_for(meeting) -> int:
-        statements = []
-        me = threading.get_ident()  # not the broadcasts' background threads
-
-        def listener(*args):
-            if threading.get_ident() == me:
-                statements.append(args[2])
-
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            state(meeting)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return sum(1 for sql in statements if sql.lstrip().upper().startswith("SELECT"))
+        return len(statements_of(lambda: state(meeting), selects=True))
 
     small = running_meeting(council, present=council.all_members[:2])
     few = queries_for(small)

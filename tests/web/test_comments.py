@@ -8,7 +8,7 @@ import json
 import re
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from council.domain import comment_rules
 from council.extensions import db
@@ -17,6 +17,7 @@ from council.models.proposal import ProposalState
 from council.models.record import RecordEvent
 from council.unit_of_work import unit_of_work
 from tests.discussion_helpers import add_version, make_proposal, post, refreshed, version_of
+from tests.statements import statements_of
 
 SECRET = "Testo-da-moderare-7f3a"
 
@@ -389,13 +390,9 @@ def test_a_long_discussion_renders_in_a_bounded_number_of_queries(web, proposal,
                             root_id=root.id, depth=1, author_id=writers[(i + j) % 8].id,
                             body=f"Risposta {i}.{j}", reply_count=0)
                 )  # fmt: skip
-    statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        response = web.get(base(proposal))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
+    answers = []
+    statements = statements_of(lambda: answers.append(web.get(base(proposal))))
+    response = answers[0]
     assert response.status_code == 200
     assert page(response).count('class="comment-item"') == 150  # 50 threads, 100 replies
     assert len(statements) < 25, len(statements)

@@ -5,10 +5,7 @@ the rows."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from sqlalchemy import event
 
 from council.domain import organisations
 from council.extensions import db
@@ -16,6 +13,7 @@ from council.unit_of_work import unit_of_work
 from tests.archive_helpers import archived
 from tests.community_helpers import cosign, in_zone, make_town, save_org
 from tests.discussion_helpers import make_proposal
+from tests.statements import statements_of
 
 
 @pytest.fixture
@@ -146,19 +144,7 @@ def test_long_lists_come_in_pages(client, zone):
 
 def queries(client, path: str) -> int:
     """How many SELECTs answering this request takes (in this thread)."""
-    count = 0
-    mine = threading.get_ident()
-
-    def counted(_connection, _cursor, statement, *_args):
-        nonlocal count
-        count += threading.get_ident() == mine and statement.startswith("SELECT")
-
-    event.listen(db.engine, "before_cursor_execute", counted)
-    try:
-        page(client, path)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", counted)
-    return count
+    return len(statements_of(lambda: page(client, path), selects=True))
 
 
 def test_queries_do_not_grow_with_the_rows(client, town, make_user):

@@ -4,12 +4,11 @@ what never shows to someone else, the kept public page, and a bounded number of 
 from __future__ import annotations
 
 import html
-import threading
 import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from council.domain import (
     attendance,
@@ -31,6 +30,7 @@ from tests.archive_helpers import archived
 from tests.consultation_helpers import opened, respond, time_passes
 from tests.discussion_helpers import add_version, make_proposal
 from tests.meeting_helpers import convened_meeting, new_meeting, run, running_meeting
+from tests.statements import statements_of
 
 FRESH = 0.2
 
@@ -310,19 +310,7 @@ def test_replies_to_my_comments_and_news_on_what_i_follow(as_, council, other_or
 
 def statements(web, path="/") -> int:
     """The statements this request runs (not those of the live room's threads meanwhile)."""
-    seen = []
-    request_thread = threading.get_ident()
-
-    def count(*_args):
-        if threading.get_ident() == request_thread:
-            seen.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        text(web.get(path))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
+    return len(statements_of(lambda: text(web.get(path))))
 
 
 def test_the_home_costs_the_same_few_queries_whatever_it_shows(as_, council, other_org):

@@ -7,16 +7,15 @@ from __future__ import annotations
 import html
 
 import pytest
-from sqlalchemy import event
 
 from council.domain import amendments, live_session, organisations, proposal_organisations
 from council.domain import proposals as proposal_ops
-from council.extensions import db
 from council.models.user import User
 from council.unit_of_work import unit_of_work
 from tests.consultation_helpers import opened, time_passes
 from tests.discussion_helpers import BODY, make_proposal
 from tests.meeting_helpers import convened_meeting, run, running_meeting
+from tests.statements import statements_of
 
 SETTLED = "Nessuna azione richiesta"
 
@@ -109,14 +108,7 @@ def test_an_amendment_withdrawn_asks_its_author_nothing_more(as_, council):
 
 def test_the_page_costs_the_same_whatever_the_number_settled(as_, council):
     def statements() -> int:
-        seen = []
-        listener = lambda *_a: seen.append(1)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            page(reader)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return len(seen)
+        return len(statements_of(lambda: page(reader)))
 
     reader = as_("member")
     first = opened(council.secretary, title="Prima")

@@ -8,14 +8,13 @@ import csv
 import io
 import json
 import re
-import threading
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
 import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
-from sqlalchemy import event, inspect
+from sqlalchemy import inspect
 
 from council.domain import comments, live_session, proposals
 from council.extensions import db
@@ -24,6 +23,7 @@ from council.web.open_data import OPENAPI
 from tests.discussion_helpers import make_proposal
 from tests.meeting_helpers import Council, detach, new_meeting, reread
 from tests.poll_helpers import Vote, group_council, hold, run, story, voting_meeting
+from tests.statements import statements_of
 
 DOC = json.loads(OPENAPI.read_text())
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -393,19 +393,7 @@ def test_a_script_on_another_site_may_ask_conditionally(app, client):
 def queries(client, path: str) -> int:
     """How many SQL queries answering this request takes (in this thread: the live room's own
     work after each commit runs in others)."""
-    count = 0
-    mine = threading.get_ident()
-
-    def counted(_connection, _cursor, statement, *_args):
-        nonlocal count
-        count += threading.get_ident() == mine and statement.startswith("SELECT")
-
-    event.listen(db.engine, "before_cursor_execute", counted)
-    try:
-        fetch(client, path)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", counted)
-    return count
+    return len(statements_of(lambda: fetch(client, path), selects=True))
 
 
 def loaded(council: Council) -> Council:
