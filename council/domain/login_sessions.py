@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -24,6 +25,8 @@ from council.domain import permissions, site_settings
 from council.errors import NotFound
 from council.models.base import utcnow
 from council.models.user import LoginSession, User
+
+log = logging.getLogger(__name__)
 
 ENDED = "login.ended"  # not recorded: the sockets of these sessions are disconnected
 IDLE = 30 * 24 * 3600  # seconds without use after which a session is over
@@ -93,16 +96,21 @@ def find(db: Session, login: str | None, now: datetime | None = None) -> LoginSe
     if parsed is None:
         return None
     row = db.get(LoginSession, parsed[0])
-    if (
-        row is None
-        or not hmac.compare_digest(row.token_hash, _digest(parsed[1]))
-        or (now or utcnow()) - row.last_seen_at > timedelta(seconds=IDLE)
-        or not row.user.is_active
-        or _lacks_second_step(db, row)
-    ):
-        return None
-    row.user.login = login
-    return row
+    if row is None:
+        reason = "no such session"
+    elif not hmac.compare_digest(row.token_hash, _digest(parsed[1])):
+        reason = "wrong secret"
+    elif (now or utcnow()) - row.last_seen_at > timedelta(seconds=IDLE):
+        reason = "idle too long"
+    elif not row.user.is_active:
+        reason = "account not active"
+    elif _lacks_second_step(db, row):
+        reason = "second step now required"
+    else:
+        row.user.login = login
+        return row
+    log.info("login session %s refused: %s", parsed[0], reason)
+    return None
 
 
 def _lacks_second_step(db: Session, row: LoginSession) -> bool:

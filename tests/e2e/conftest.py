@@ -12,7 +12,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 
 from tests.conftest import PASSWORD
 
@@ -135,10 +142,15 @@ def horizontal_overflow(page: Page) -> int:
     )
 
 
-def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
-    """Log in through the real form, as a person would."""
+def log_in(page: Page, email: str, password: str = PASSWORD, *, logged_in: bool = True) -> None:
+    """Log in through the real form, as a person would; unless told otherwise (a refused
+    password, a second step to come), the page then shows the account in the header."""
     page.goto("/login")
     page.fill("#email", email)
     page.fill("#password", password)
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
+    if logged_in:
+        expect(
+            page.locator("header .account-link").first, f"{email} is not logged in"
+        ).to_be_attached()

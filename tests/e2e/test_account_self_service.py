@@ -131,7 +131,7 @@ def test_two_step_sign_in_with_the_app_and_with_a_recovery_code(new_context, mem
     expect(page.get_by_role("heading", name="Accesso in due passaggi Attivo")).to_be_visible()
 
     other = new_context(viewport).new_page()
-    log_in(other, member.email)  # the password alone: the code is asked next
+    log_in(other, member.email, logged_in=False)  # the password alone: the code is asked next
     expect(other.get_by_role("heading", name="Accesso in due passaggi")).to_be_visible()
     expect(other.locator("header .account-link")).to_have_count(0)
     fits(other)
@@ -143,7 +143,7 @@ def test_two_step_sign_in_with_the_app_and_with_a_recovery_code(new_context, mem
     expect(other.locator("header .account-link")).to_have_text("Marco Rossi")
 
     third = new_context(viewport).new_page()
-    log_in(third, member.email)
+    log_in(third, member.email, logged_in=False)
     third.get_by_label("Codice", exact=True).fill(recovery[0])
     submit(third, "Accedi")
     expect(third.locator("header .account-link")).to_have_text("Marco Rossi")

@@ -211,7 +211,7 @@ def test_registration_then_approval_then_login(new_context, secretary, organisat
     expect(stakeholder.locator("h1")).to_have_text("Richiesta ricevuta")
 
     # not yet: the secretariat has to approve first
-    log_in(stakeholder, "marta.rossi@example.org", "una-password-lunga")
+    log_in(stakeholder, "marta.rossi@example.org", "una-password-lunga", logged_in=False)
     expect(stakeholder.locator("#form-errors")).to_be_visible()
     expect(stakeholder).to_have_url(re.compile(r"/login$"))
 
