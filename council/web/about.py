@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 
 from council.domain import feedback
 from council.errors import DomainError
-from council.unit_of_work import unit_of_work
 from council.web import clients
 from council.web.common import form_error
+from council.web.doors import act, retry_after
 from council.web.forms import AccessibilityFeedbackForm
 
 bp = Blueprint("about", __name__)
@@ -26,39 +26,37 @@ def accessibility():
     """The accessibility statement (dichiarazione di accessibilità, AgID's model) and the
     feedback form that reaches the secretariat."""
     form = AccessibilityFeedbackForm()
-    status = 200
-    headers: dict[str, str] = {}
+
+    def page(status: int, headers: dict[str, str] | None = None):
+        body = render_template("about/accessibility.html", form=form,
+                               statement_date=format_date(STATEMENT_DATE, "long"))  # fmt: skip
+        return body, status, headers or {}
+
+    def refused(error: DomainError):
+        form_error(form, error)
+        return page(error.status, retry_after(error))
+
+    def send(work):
+        feedback.send_feedback(
+            work,
+            name=form.name.data or "",
+            email=form.email.data or "",
+            page=form.page.data or "",
+            message=form.message.data or "",
+            network=clients.network(),
+            most=current_app.config["FEEDBACK_MAX_PER_ADDRESS"],
+        )
+
     if form.validate_on_submit():
-        try:
-            with unit_of_work() as session:
-                feedback.send_feedback(
-                    session,
-                    name=form.name.data or "",
-                    email=form.email.data or "",
-                    page=form.page.data or "",
-                    message=form.message.data or "",
-                    network=clients.network(),
-                    most=current_app.config["FEEDBACK_MAX_PER_ADDRESS"],
-                )
-        except DomainError as error:
-            form_error(form, error)
-            status = error.status
-            if getattr(error, "retry_after", 0):
-                headers["Retry-After"] = str(error.retry_after)
-        else:
-            flash(_("Thank you: your message was sent to the council's secretariat."), "success")
-            return redirect(url_for("about.accessibility"))
-    elif request.method == "POST":
-        status = 400 if form.csrf_token.errors else 422
-    return (
-        render_template(
-            "about/accessibility.html",
-            form=form,
-            statement_date=format_date(STATEMENT_DATE, "long"),
-        ),
-        status,
-        headers,
-    )
+        return act(
+            send,
+            done=_("Thank you: your message was sent to the council's secretariat."),
+            to=url_for("about.accessibility"),
+            refused=refused,
+        )
+    if request.method == "POST":
+        return page(400 if form.csrf_token.errors else 422)
+    return page(200)
 
 
 @bp.get("/privacy")

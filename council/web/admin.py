@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,12 +12,12 @@ from sqlalchemy import func, or_, select
 
 from council.domain import accounts, organisations, permissions, topics, two_step
 from council.errors import DomainError
-from council.extensions import db, login_manager
+from council.extensions import db
 from council.models.organisation import CommunityPoint, Organisation, Zone
 from council.models.proposal import Topic
 from council.models.user import AccountStatus, CouncilGroup, Role, User, UserRole
-from council.unit_of_work import unit_of_work
 from council.web.common import form_error
+from council.web.doors import act, door, flash_back, on_form
 from council.web.forms import (
     ActionForm,
     CommunityPointForm,
@@ -54,22 +53,6 @@ PAGE_SIZE = 50
 MAX_PAGE = 100_000  # keeps the OFFSET within what the databases accept
 
 
-def requires(action: str) -> Callable:
-    """Anonymous visitors are sent to log in; logged-in people without the right get 403."""
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            permissions.require(current_user, action)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
 @bp.context_processor
 def _labels():
     return {
@@ -80,7 +63,7 @@ def _labels():
 
 
 @bp.get("/")
-@requires("admin.enter")
+@door("admin.enter")
 def dashboard():
     return render_template(
         "admin/dashboard.html",
@@ -93,28 +76,28 @@ def dashboard():
 
 
 @bp.post("/two-step")
-@requires("settings.manage")
+@door("settings.manage")
 def two_step_requirement():
-    form = ActionForm()
-    if not form.validate_on_submit():
-        flash(_("The form has expired. Try again."), "error")
-        return redirect(url_for("admin.dashboard"))
     on = request.form.get("required") == "1"
-    with unit_of_work() as session:
-        two_step.set_required(session, session.merge(current_user._get_current_object()), on)
     if on:
-        flash(_("Two-step sign-in is now required for the chair, the secretary and the "
-                "administrators."), "success")  # fmt: skip
+        done = _("Two-step sign-in is now required for the chair, the secretary and the "
+                 "administrators.")  # fmt: skip
     else:
-        flash(_("Two-step sign-in is no longer required."), "success")
-    return redirect(url_for("admin.dashboard"))
+        done = _("Two-step sign-in is no longer required.")
+    return act(
+        lambda work: two_step.set_required(
+            work, work.merge(current_user._get_current_object()), on
+        ),
+        done=done,
+        to=url_for("admin.dashboard"),
+    )
 
 
 # --- accounts ------------------------------------------------------------------------------
 
 
 @bp.get("/users")
-@requires("account.list")
+@door("account.list")
 def users():
     query = select(User).order_by(User.name)
     words = (request.args.get("q") or "").strip()[:100]
@@ -163,38 +146,36 @@ def _chosen(form: UserForm):
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@requires("account.manage")
+@door("account.manage")
 def new_user():
     form = NewUserForm()
     _fill_user_choices(form)
-    status = 200
+
+    def page(status: int):
+        return render_template("admin/user_new.html", form=form), status
+
+    def create(work):
+        organisation, group, roles = _chosen(form)
+        return accounts.create_user(
+            work,
+            current_user,
+            email=form.email.data,
+            name=form.name.data,
+            password=form.password.data,
+            roles=roles,
+            organisation=organisation,
+            council_group=group,
+        )
+
     if form.validate_on_submit():
-        try:
-            with unit_of_work() as session:
-                organisation, group, roles = _chosen(form)
-                user = accounts.create_user(
-                    session,
-                    current_user,
-                    email=form.email.data,
-                    name=form.name.data,
-                    password=form.password.data,
-                    roles=roles,
-                    organisation=organisation,
-                    council_group=group,
-                )
-        except DomainError as error:
-            form_error(form, error)
-            status = error.status
-        else:
-            flash(_("Account created."), "success")
-            return redirect(url_for("admin.user", user_id=user.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("admin/user_new.html", form=form), status
+        return act(create, done=_("Account created."),
+                   to=lambda user: url_for("admin.user", user_id=user.id),
+                   refused=on_form(form, page))  # fmt: skip
+    return page(422 if request.method == "POST" else 200)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@requires("account.list")
+@door("account.list")
 def user(user_id: int, reject_form: RejectForm | None = None, status: int = 200):
     person = accounts.get_user(db.session, user_id)
     editing = request.method == "POST" and reject_form is None
@@ -204,122 +185,126 @@ def user(user_id: int, reject_form: RejectForm | None = None, status: int = 200)
         form.organisation.data = person.organisation_id
         form.council_group.data = str(person.council_group) if person.council_group else ""
         form.roles.data = sorted(str(r) for r in person.roles)
+
+    def page(status: int):
+        status_form = StatusForm(status=str(person.status))
+        status_form.status.choices = [(str(s), str(label)) for s, label in STATUS_LABELS.items()]
+        return render_template(
+            "admin/user.html",
+            person=person,
+            form=form,
+            status_form=status_form,
+            reset_form=PasswordResetForm(),
+            action_form=ActionForm(),
+            reject_form=reject_form or RejectForm(),
+            has_second_step=two_step.enabled(db.session, person),
+        ), status
+
     if editing:
         permissions.require(current_user, "account.manage")
-        if form.validate_on_submit():
-            try:
-                with unit_of_work() as session:
-                    organisation, group, roles = _chosen(form)
-                    accounts.update_account(
-                        session,
-                        current_user,
-                        person,
-                        name=form.name.data,
-                        email=form.email.data,
-                        organisation=organisation,
-                        council_group=group,
-                        roles=roles,
-                    )
-            except DomainError as error:
-                db.session.refresh(person)
-                form_error(form, error)
-                status = error.status
-            else:
-                flash(_("Changes saved."), "success")
-                return redirect(url_for("admin.user", user_id=person.id))
-        else:
-            status = 422
-    status_form = StatusForm(status=str(person.status))
-    status_form.status.choices = [(str(s), str(label)) for s, label in STATUS_LABELS.items()]
-    return render_template(
-        "admin/user.html",
-        person=person,
-        form=form,
-        status_form=status_form,
-        reset_form=PasswordResetForm(),
-        action_form=ActionForm(),
-        reject_form=reject_form or RejectForm(),
-        has_second_step=two_step.enabled(db.session, person),
-    ), status
+        if not form.validate_on_submit():
+            return page(422)
+
+        def update(work):
+            organisation, group, roles = _chosen(form)
+            accounts.update_account(
+                work,
+                current_user,
+                person,
+                name=form.name.data,
+                email=form.email.data,
+                organisation=organisation,
+                council_group=group,
+                roles=roles,
+            )
+
+        def refused(error: DomainError):
+            db.session.refresh(person)
+            return on_form(form, page)(error)
+
+        return act(update, done=_("Changes saved."),
+                   to=url_for("admin.user", user_id=person.id), refused=refused)  # fmt: skip
+    return page(status)
 
 
-def _user_action(user_id: int, operation: Callable, message: str):
-    form = ActionForm()
-    if not form.validate_on_submit():
-        flash(_("The form has expired. Try again."), "error")
-        return redirect(url_for("admin.user", user_id=user_id))
-    with unit_of_work() as session:
-        operation(session, current_user, accounts.get_user(session, user_id))
-    flash(message, "success")
+def _button(user_id: int, operation: Callable, message: str):
+    """A button on the account's page: back to it, or to the list of registrations."""
     if request.form.get("back") == "list":
-        return redirect(url_for("admin.users", status="pending"))
-    return redirect(url_for("admin.user", user_id=user_id))
+        back = url_for("admin.users", status="pending")
+    else:
+        back = url_for("admin.user", user_id=user_id)
+    return act(lambda work: operation(work, current_user, accounts.get_user(work, user_id)),
+               done=message, to=back)  # fmt: skip
 
 
 @bp.post("/users/<int:user_id>/approve")
-@requires("account.approve")
+@door("account.approve")
 def approve(user_id: int):
-    return _user_action(user_id, accounts.approve, _("Registration approved."))
+    return _button(user_id, accounts.approve, _("Registration approved."))
 
 
 @bp.post("/users/<int:user_id>/reject")
-@requires("account.approve")
+@door("account.approve")
 def reject(user_id: int):
     form = RejectForm()
-    if form.validate_on_submit():
-        try:
-            with unit_of_work() as session:
-                person = accounts.get_user(session, user_id)
-                accounts.reject(session, current_user, person, reason=form.reason.data)
-        except DomainError as error:
-            if error.field != "reason":
-                raise
-            form_error(form, error)
-            return user(user_id, reject_form=form, status=error.status)
-        flash(_("Registration refused. The applicant was told the reason by e-mail."), "success")
-        return redirect(url_for("admin.users", status="pending"))
-    return user(user_id, reject_form=form, status=422)
+    if not form.validate_on_submit():
+        return user(user_id, reject_form=form, status=422)
+
+    def refused(error: DomainError):
+        if error.field != "reason":
+            return None
+        form_error(form, error)
+        return user(user_id, reject_form=form, status=error.status)
+
+    return act(
+        lambda work: accounts.reject(work, current_user, accounts.get_user(work, user_id),
+                                     reason=form.reason.data),
+        done=_("Registration refused. The applicant was told the reason by e-mail."),
+        to=url_for("admin.users", status="pending"),
+        refused=refused,
+    )  # fmt: skip
 
 
 @bp.post("/users/<int:user_id>/two-step/reset")
-@requires("account.manage")
+@door("account.manage")
 def reset_two_step(user_id: int):
-    return _user_action(user_id, two_step.reset_for, _("Two-step sign-in is off for this account."))
+    return _button(user_id, two_step.reset_for, _("Two-step sign-in is off for this account."))
 
 
 @bp.post("/users/<int:user_id>/status")
-@requires("account.manage")
+@door("account.manage")
 def set_status(user_id: int):
     form = StatusForm()
     form.status.choices = [(str(s), str(label)) for s, label in STATUS_LABELS.items()]
-    if form.validate_on_submit():
-        with unit_of_work() as session:
-            person = accounts.get_user(session, user_id)
-            accounts.set_status(session, current_user, person, AccountStatus(form.status.data))
-        flash(_("Status changed."), "success")
-    else:
+    back = url_for("admin.user", user_id=user_id)
+    if not form.validate_on_submit():
         flash(_("Choose a valid status."), "error")
-    return redirect(url_for("admin.user", user_id=user_id))
+        return redirect(back)
+    return act(
+        lambda work: accounts.set_status(work, current_user, accounts.get_user(work, user_id),
+                                         AccountStatus(form.status.data)),
+        done=_("Status changed."),
+        to=back,
+    )  # fmt: skip
 
 
 @bp.post("/users/<int:user_id>/password")
-@requires("account.manage")
+@door("account.manage")
 def reset_password(user_id: int):
     form = PasswordResetForm()
-    if form.validate_on_submit():
-        try:
-            with unit_of_work() as session:
-                person = accounts.get_user(session, user_id)
-                accounts.reset_password(session, current_user, person, new=form.password.data)
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("Password reset. Tell the person the new password privately."), "success")
-    else:
+    back = url_for("admin.user", user_id=user_id)
+    if not form.validate_on_submit():
         for errors in form.errors.values():
             for message in errors:
                 flash(message, "error")
-    return redirect(url_for("admin.user", user_id=user_id))
+        return redirect(back)
+    return act(
+        lambda work: accounts.reset_password(work, current_user, accounts.get_user(work, user_id),
+                                             new=form.password.data),
+        done=_("Password reset. Tell the person the new password privately."),
+        to=back,
+        refused=lambda error: flash_back(error, back),
+    )  # fmt: skip
 
 
 # --- zones, Punti di comunità, organisations -----------------------------------------------
@@ -334,33 +319,31 @@ def _edit(kind: str, model, form_class, object_id: int | None, setup, save):
     obj = organisations.get(db.session, model, object_id) if object_id else None
     form = form_class(obj=obj if request.method == "GET" else None)
     setup(form, obj)
-    status = 200
+
+    def page(status: int):
+        return render_template("admin/edit.html", form=form, obj=obj, kind=kind), status
+
+    def refused(error: DomainError):
+        if obj is not None:
+            db.session.refresh(obj)
+        return on_form(form, page)(error)
+
     if form.validate_on_submit():
-        try:
-            with unit_of_work() as session:
-                saved = save(session, obj, form)
-        except DomainError as error:
-            if obj is not None:
-                db.session.refresh(obj)
-            form_error(form, error)
-            status = error.status
-        else:
-            flash(_("Saved."), "success")
-            return redirect(url_for(f"admin.{kind}_list", _anchor=f"{kind}-{saved.id}"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("admin/edit.html", form=form, obj=obj, kind=kind), status
+        return act(lambda work: save(work, obj, form), done=_("Saved."),
+                   to=lambda saved: url_for(f"admin.{kind}_list", _anchor=f"{kind}-{saved.id}"),
+                   refused=refused)  # fmt: skip
+    return page(422 if request.method == "POST" else 200)
 
 
 @bp.get("/zones")
-@requires("zone.manage")
+@door("zone.manage")
 def zone_list():
     return render_template("admin/zones.html", rows=organisations.zones(db.session))
 
 
 @bp.route("/zones/new", methods=["GET", "POST"], defaults={"zone_id": None})
 @bp.route("/zones/<int:zone_id>", methods=["GET", "POST"])
-@requires("zone.manage")
+@door("zone.manage")
 def zone(zone_id: int | None):
     def save(session, obj, form):
         return organisations.save_zone(
@@ -371,14 +354,14 @@ def zone(zone_id: int | None):
 
 
 @bp.get("/topics")
-@requires("topic.manage")
+@door("topic.manage")
 def topic_list():
     return render_template("admin/topics.html", rows=topics.topics(db.session))
 
 
 @bp.route("/topics/new", methods=["GET", "POST"], defaults={"topic_id": None})
 @bp.route("/topics/<int:topic_id>", methods=["GET", "POST"])
-@requires("topic.manage")
+@door("topic.manage")
 def topic(topic_id: int | None):
     def save(session, obj, form):
         return topics.save_topic(session, current_user, obj, name=form.name.data)
@@ -387,7 +370,7 @@ def topic(topic_id: int | None):
 
 
 @bp.get("/community-points")
-@requires("community_point.manage")
+@door("community_point.manage")
 def community_point_list():
     return render_template(
         "admin/community_points.html", rows=organisations.community_points(db.session)
@@ -396,7 +379,7 @@ def community_point_list():
 
 @bp.route("/community-points/new", methods=["GET", "POST"], defaults={"point_id": None})
 @bp.route("/community-points/<int:point_id>", methods=["GET", "POST"])
-@requires("community_point.manage")
+@door("community_point.manage")
 def community_point(point_id: int | None):
     def setup(form, obj):
         form.zone.choices = _zone_choices()
@@ -417,14 +400,14 @@ def community_point(point_id: int | None):
 
 
 @bp.get("/organisations")
-@requires("organisation.manage")
+@door("organisation.manage")
 def organisation_list():
     return render_template("admin/organisations.html", rows=organisations.organisations(db.session))
 
 
 @bp.route("/organisations/new", methods=["GET", "POST"], defaults={"organisation_id": None})
 @bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
-@requires("organisation.manage")
+@door("organisation.manage")
 def organisation(organisation_id: int | None):
     def setup(form, obj):
         form.zone.choices = _zone_choices()

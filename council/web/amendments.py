@@ -3,7 +3,7 @@ and the buttons that decide it (accept, send to the vote, withdraw)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,11 +12,11 @@ from wtforms import TextAreaField
 
 from council import markdown
 from council.domain import amendments, permissions, proposal_queries
-from council.errors import DomainError, NotAllowed
-from council.extensions import db, login_manager
+from council.errors import NotAllowed, NotFound
+from council.extensions import db
 from council.models.proposal import Amendment, AmendmentState, Proposal
-from council.unit_of_work import unit_of_work
-from council.web.common import form_error, render_error
+from council.web.common import render_error
+from council.web.doors import act, door, on_form
 from council.web.forms import ActionForm
 
 bp = Blueprint("amendments", __name__, url_prefix="/proposals/<int:proposal_id>/amendments")
@@ -73,10 +73,6 @@ def _proposal(proposal_id: int) -> Proposal:
     return proposal_queries.get_visible(db.session, current_user, proposal_id)
 
 
-def _login_needed():
-    return None if current_user.is_authenticated else login_manager.unauthorized()
-
-
 @bp.get("")
 def index(proposal_id: int):
     proposal = _proposal(proposal_id)
@@ -85,10 +81,8 @@ def index(proposal_id: int):
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@door()
 def new(proposal_id: int):
-    login = _login_needed()
-    if login is not None:
-        return login
     proposal = _proposal(proposal_id)
     permissions.require(current_user, "amendment.create", proposal)
     if request.method == "GET" and not amendments.open_for_amendments(proposal):
@@ -97,30 +91,26 @@ def new(proposal_id: int):
         )
     current = proposal_queries.current(db.session, proposal)
     form = AmendmentForm(data={"body": current.body})
-    status = 200
+
+    def page(status: int):
+        return render_template(
+            "amendments/new.html", proposal=proposal, version=current, form=form
+        ), status
+
     if form.validate_on_submit():
-        try:
-            with unit_of_work() as work:
-                amendment = amendments.propose(
-                    work, current_user, proposal, body=form.body.data, reason=form.reason.data
-                )
-        except NotAllowed:
-            raise
-        except DomainError as error:
-            if error.status == 404:
-                raise
-            form_error(form, error)
-            status = error.status
-        else:
-            flash(_("Your amendment no. %(n)d is proposed.", n=amendment.number), "success")
-            return redirect(
-                url_for("amendments.view", proposal_id=proposal.id, number=amendment.number)
-            )
-    elif form.is_submitted():
-        status = 400
-    return render_template(
-        "amendments/new.html", proposal=proposal, version=current, form=form
-    ), status
+        return act(
+            lambda work: amendments.propose(
+                work, current_user, proposal, body=form.body.data, reason=form.reason.data
+            ),
+            done=lambda _work, amendment: _(
+                "Your amendment no. %(n)d is proposed.", n=amendment.number
+            ),
+            to=lambda amendment: url_for(
+                "amendments.view", proposal_id=proposal.id, number=amendment.number
+            ),
+            refused=on_form(form, page, passes=(NotAllowed, NotFound)),
+        )
+    return page(400 if form.is_submitted() else 200)
 
 
 def _page(amendment: Amendment, *, status: int = 200, error: str | None = None):
@@ -149,42 +139,39 @@ def view(proposal_id: int, number: int):
     return _page(amendments.get(db.session, current_user, proposal_id, number))
 
 
-def _act(proposal_id: int, number: int, operation, message: str):
-    """A button on the amendment page: CSRF-checked, the operation, back to the page. A
-    refusal shows the page again with the reason and the error's status."""
-    login = _login_needed()
-    if login is not None:
-        return login
+def _button(proposal_id: int, number: int, operation, message: str):
+    """A button on the amendment page, back to the page. A refusal shows the page again with
+    the reason and the error's status."""
     amendment = amendments.get(db.session, current_user, proposal_id, number)
-    if not ActionForm().validate_on_submit():
-        return render_error(400, _("The form has expired. Reload the page and try again."))
-    try:
-        with unit_of_work() as work:
-            operation(work, current_user, amendment)
-    except DomainError as error:
-        if error.status == 404:
-            raise
-        return _page(amendment, status=error.status, error=error.message)
-    flash(message, "success")
-    return redirect(url_for("amendments.view", proposal_id=proposal_id, number=number))
+
+    def refused(error):
+        return None if error.status == 404 else _page(amendment, status=error.status,
+                                                      error=error.message)  # fmt: skip
+
+    return act(lambda work: operation(work, current_user, amendment), done=message,
+               to=url_for("amendments.view", proposal_id=proposal_id, number=number),
+               refused=refused)  # fmt: skip
 
 
 @bp.post("/<int:number>/accept")
+@door()
 def accept(proposal_id: int, number: int):
-    return _act(
+    return _button(
         proposal_id, number, amendments.accept,
         _("The amendment is accepted: its text is the new version of the proposal."),
     )  # fmt: skip
 
 
 @bp.post("/<int:number>/to-vote")
+@door()
 def to_vote(proposal_id: int, number: int):
-    return _act(
+    return _button(
         proposal_id, number, amendments.send_to_vote,
         _("The amendment will be put to the council's vote."),
     )  # fmt: skip
 
 
 @bp.post("/<int:number>/withdraw")
+@door()
 def withdraw(proposal_id: int, number: int):
-    return _act(proposal_id, number, amendments.withdraw, _("The amendment is withdrawn."))
+    return _button(proposal_id, number, amendments.withdraw, _("The amendment is withdrawn."))

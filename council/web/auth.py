@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from council.domain import (
     account_tokens,
@@ -24,6 +24,7 @@ from council.unit_of_work import unit_of_work
 from council.web import clients
 from council.web import two_step as two_step_web
 from council.web.common import form_error, safe_next
+from council.web.doors import door, retry_after
 from council.web.forms import (
     ActionForm,
     EmailChangeForm,
@@ -87,8 +88,7 @@ def login():
         form.form_errors.append(refused.message)
         form.password.data = ""
         status = refused.status
-        if refused.retry_after:
-            headers["Retry-After"] = str(refused.retry_after)
+        headers = retry_after(refused)
     elif request.method == "POST":
         status = 422
     return render_template("auth/login.html", form=form), status, headers
@@ -139,8 +139,7 @@ def register():
         except DomainError as error:
             form_error(form, error)
             status = error.status
-            if getattr(error, "retry_after", 0):
-                headers["Retry-After"] = str(error.retry_after)
+            headers = retry_after(error)
         else:  # the same answer whether the address was free or not
             return render_template("auth/registered.html"), 201
     elif request.method == "POST":
@@ -172,7 +171,7 @@ def account_page(status: int = 200, **forms):
 
 
 @bp.route("/account", methods=["GET", "POST"])
-@login_required
+@door()
 def account():
     form = PasswordChangeForm()
     if form.validate_on_submit():
@@ -200,7 +199,7 @@ def account():
 
 
 @bp.post("/account/sessions/<int:session_id>/end")
-@login_required
+@door()
 def end_session(session_id: int):
     """End one device's session (CSRF is checked for every POST by CSRFProtect)."""
     here = login_sessions.session_id(current_user.login)
@@ -215,7 +214,7 @@ def end_session(session_id: int):
 
 
 @bp.post("/account/sessions/end-all")
-@login_required
+@door()
 def end_all_sessions():
     with unit_of_work() as session:
         login_sessions.end_all(session, session.merge(current_user._get_current_object()))
@@ -245,8 +244,7 @@ def forgot_password():
         except DomainError as error:
             form.form_errors.append(error.message)
             status = error.status
-            if getattr(error, "retry_after", 0):
-                headers["Retry-After"] = str(error.retry_after)
+            headers = retry_after(error)
         else:  # the same answer whether the address has an account or not
             return render_template("auth/forgot_sent.html", message=password_reset.message_sent())
     elif request.method == "POST":

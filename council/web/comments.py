@@ -3,7 +3,7 @@ history, and the fragments the live page fetches after a `discussion.changed` me
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,7 +13,6 @@ from council.extensions import db
 from council.markdown import render
 from council.models.comment import Comment
 from council.models.proposal import Proposal
-from council.unit_of_work import unit_of_work
 from council.web import discussion_view as views
 from council.web.comment_forms import (
     STANCE_LABELS,
@@ -24,6 +23,7 @@ from council.web.comment_forms import (
     optional_int,
 )
 from council.web.common import form_error, safe_next
+from council.web.doors import act, on_form
 from council.web.forms import ActionForm
 
 bp = Blueprint("comments", __name__, url_prefix="/proposals/<int:proposal_id>/comments")
@@ -141,24 +141,27 @@ def create(proposal_id: int):
     if not form.validate_on_submit():
         form.form_errors.append(_("The form has expired. Try again."))
         return _new_form_page(proposal, form, 400)
-    try:
-        with unit_of_work() as session:
-            parent_id = optional_int(form.parent.data, "parent")
-            parent = _comment(proposal, parent_id) if parent_id is not None else None
-            comment = comments.post_comment(
-                session,
-                current_user,
-                proposal,
-                form.body.data,
-                stance=form.stance.data,
-                parent=parent,
-                paragraph=optional_int(form.paragraph.data, "paragraph"),
-            )
-    except DomainError as error:
+
+    def post(work) -> Comment:
+        parent_id = optional_int(form.parent.data, "parent")
+        parent = _comment(proposal, parent_id) if parent_id is not None else None
+        return comments.post_comment(
+            work,
+            current_user,
+            proposal,
+            form.body.data,
+            stance=form.stance.data,
+            parent=parent,
+            paragraph=optional_int(form.paragraph.data, "paragraph"),
+        )
+
+    def refused(error: DomainError):
         _error_on(form, error)
         return _new_form_page(proposal, form, error.status)
-    flash(_("Your comment is published."), "success")
-    return redirect(_back(comment, form.next.data, views.proposal_url(proposal)))
+
+    return act(post, done=_("Your comment is published."),
+               to=lambda comment: _back(comment, form.next.data, views.proposal_url(proposal)),
+               refused=refused)  # fmt: skip
 
 
 def _confirm_and_apply(
@@ -171,23 +174,23 @@ def _confirm_and_apply(
     if request.method == "GET":
         check(comment)
     form = make_form(comment)
-    status = 200
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            form.form_errors.append(_("The form has expired. Try again."))
-            status = 400
-        else:
-            try:
-                with unit_of_work() as session:
-                    apply(session, comment, form)
-            except DomainError as error:
-                db.session.refresh(comment)
-                form_error(form, error)
-                status = error.status
-            else:
-                flash(done, "success")
-                return redirect(comments.comment_url(comment))
-    return render_template(template, proposal=proposal, d=view, comment=comment, form=form), status
+
+    def page(status: int):
+        return render_template(
+            template, proposal=proposal, d=view, comment=comment, form=form
+        ), status
+
+    def refused(error: DomainError):
+        db.session.refresh(comment)
+        return on_form(form, page)(error)
+
+    if request.method == "GET":
+        return page(200)
+    if not form.validate_on_submit():
+        form.form_errors.append(_("The form has expired. Try again."))
+        return page(400)
+    return act(lambda work: apply(work, comment, form), done=done,
+               to=lambda _none: comments.comment_url(comment), refused=refused)  # fmt: skip
 
 
 @bp.route("/<int:comment_id>/edit", methods=["GET", "POST"])
@@ -240,12 +243,11 @@ def hide(proposal_id: int, comment_id: int):
 def unhide(proposal_id: int, comment_id: int):
     proposal = _proposal(proposal_id)
     comment = _comment(proposal, comment_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    with unit_of_work() as session:
-        comments.unhide_comment(session, current_user, comment)
-    flash(_("The comment is visible again."), "success")
-    return redirect(comments.comment_url(comment))
+    return act(
+        lambda work: comments.unhide_comment(work, current_user, comment),
+        done=_("The comment is visible again."),
+        to=lambda _none: comments.comment_url(comment),
+    )
 
 
 # --- fragments for the live page ----------------------------------------------------------------

@@ -4,6 +4,8 @@ the `consultations close-due` command for cron."""
 
 from __future__ import annotations
 
+import functools
+
 import click
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,11 +16,10 @@ from council import markdown, scheduler
 from council.domain import consultation_queries as queries
 from council.domain import consultations, permissions
 from council.errors import DomainError
-from council.extensions import db, login_manager
+from council.extensions import db
 from council.models.consultation import Consultation, ConsultationKind, ConsultationState
-from council.unit_of_work import unit_of_work
-from council.web.common import form_error
 from council.web.consultation_forms import AUDIENCE_LABELS, KIND_LABELS, ConsultationForm
+from council.web.doors import act, door, on_form
 from council.web.forms import ActionForm
 
 bp = Blueprint("consultations", __name__, url_prefix="/consultations")
@@ -45,14 +46,6 @@ def _helpers():
         "phase": queries.phase,
         "markdown": markdown.render,
     }
-
-
-def _office():
-    """Anonymous visitors are sent to log in; others without the right get 403."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    permissions.require(current_user, "consultation.manage")
-    return None
 
 
 def _load(consultation_id: int) -> Consultation:
@@ -111,100 +104,100 @@ def _sent() -> dict:
 
 
 @bp.post("/<int:consultation_id>/respond")
+@door()
 def respond(consultation_id: int):
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
     consultation = _load(consultation_id)
-    try:
+
+    def answer(work) -> bool:
         if consultation.kind == ConsultationKind.RANKING:
             chosen = consultations.ranking_from_places(consultation, _sent())
         else:
             chosen = request.form.getlist("option")
-        with unit_of_work() as work:
-            _response, changed = consultations.respond(work, current_user, consultation.id, chosen)
-    except DomainError as error:
-        db.session.rollback()
+        _response, changed = consultations.respond(work, current_user, consultation.id, chosen)
+        return changed
+
+    def done(_work, changed: bool) -> str:
+        if changed:
+            return _("Your response is changed. You can change it until the close.")
+        return _("Your response is recorded. You can change it until the close.")
+
+    def refused(error: DomainError):
         kept = {queries.as_id(key): queries.as_id(place) for key, place in _sent().items()}
         return _page(_load(consultation_id), sent=kept, error=error.message,
                      status=error.status)  # fmt: skip
-    if changed:
-        flash(_("Your response is changed. You can change it until the close."), "success")
-    else:
-        flash(_("Your response is recorded. You can change it until the close."), "success")
-    return redirect(url_for("consultations.view", consultation_id=consultation.id) + "#mine")
+
+    page = url_for("consultations.view", consultation_id=consultation.id) + "#mine"
+    return act(answer, done=done, to=page, refused=refused)
 
 
 # --- the secretariat and the chair ----------------------------------------------------------
 
 
-def _on_form(form: ConsultationForm, error: DomainError) -> None:
-    if error.field == "closes_at":
-        error.field = "day"
-    form_error(form, error)
+def _form_page(form: ConsultationForm, consultation: Consultation | None, status: int):
+    return render_template("consultations/form.html", form=form, consultation=consultation), status
+
+
+def _on_form(form: ConsultationForm, consultation: Consultation | None):
+    """A refusal: the form again (422), the error on its field (the domain's closes_at is the
+    form's day)."""
+    page = functools.partial(_form_page, form, consultation)
+    return on_form(form, page, status=422, renamed={"closes_at": "day"})
+
+
+def _view_url(consultation: Consultation) -> str:
+    return url_for("consultations.view", consultation_id=consultation.id)
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@door("consultation.manage")
 def new():
-    if (refused := _office()) is not None:
-        return refused
     form = ConsultationForm()
     if form.validate_on_submit():
-        try:
-            with unit_of_work() as work:
-                consultation = consultations.create(work, current_user, **form.values())
-            flash(_("Draft saved: check it, then open it."), "success")
-            return redirect(url_for("consultations.view", consultation_id=consultation.id))
-        except DomainError as error:
-            _on_form(form, error)
-    status = 422 if request.method == "POST" else 200
-    return render_template("consultations/form.html", form=form, consultation=None), status
+        return act(lambda work: consultations.create(work, current_user, **form.values()),
+                   done=_("Draft saved: check it, then open it."), to=_view_url,
+                   refused=_on_form(form, None))  # fmt: skip
+    return _form_page(form, None, 422 if request.method == "POST" else 200)
 
 
 @bp.route("/<int:consultation_id>/edit", methods=["GET", "POST"])
+@door("consultation.manage")
 def edit(consultation_id: int):
-    if (refused := _office()) is not None:
-        return refused
     consultation = _load(consultation_id)
     if consultation.state != ConsultationState.DRAFT:
         flash(_("Only a draft can be changed: this consultation is already open."), "error")
-        return redirect(url_for("consultations.view", consultation_id=consultation.id))
+        return redirect(_view_url(consultation))
     form = ConsultationForm()
     if request.method == "GET":
         form.fill(consultation)
     elif form.validate_on_submit():
-        version = queries.as_id(form.version.data)
-        try:
-            with unit_of_work() as work:
-                consultations.edit(
-                    work, current_user, consultation.id, version=version or 0, **form.values()
-                )
-            flash(_("The draft is saved."), "success")
-            return redirect(url_for("consultations.view", consultation_id=consultation.id))
-        except DomainError as error:
-            _on_form(form, error)
-    status = 422 if request.method == "POST" else 200
-    return render_template("consultations/form.html", form=form, consultation=consultation), status
+        version = queries.as_id(form.version.data) or 0
+        return act(
+            lambda work: consultations.edit(
+                work, current_user, consultation.id, version=version, **form.values()
+            ),
+            done=_("The draft is saved."),
+            to=_view_url(consultation),
+            refused=_on_form(form, consultation),
+        )
+    return _form_page(form, consultation, 422 if request.method == "POST" else 200)
 
 
-def _act(consultation_id: int, operation, done: str):
-    if (refused := _office()) is not None:
-        return refused
+def _button(consultation_id: int, operation, done: str):
+    """A button of the office on the consultation's page; a refusal shows the page again."""
     consultation = _load(consultation_id)
-    form = ActionForm()
-    if form.validate_on_submit():
-        try:
-            with unit_of_work() as work:
-                operation(work, current_user, consultation.id)
-        except DomainError as error:
-            db.session.rollback()
-            return _page(_load(consultation_id), error=error.message, status=error.status)
-        flash(done, "success")
-    return redirect(url_for("consultations.view", consultation_id=consultation.id))
+    return act(
+        lambda work: operation(work, current_user, consultation.id),
+        done=done,
+        to=_view_url(consultation),
+        refused=lambda error: _page(_load(consultation_id), error=error.message,
+                                    status=error.status),
+    )  # fmt: skip
 
 
 @bp.post("/<int:consultation_id>/open", endpoint="open")
+@door("consultation.manage")
 def open_(consultation_id: int):
-    return _act(
+    return _button(
         consultation_id,
         consultations.open_consultation,
         _("The consultation is open: its audience has been notified."),
@@ -212,8 +205,9 @@ def open_(consultation_id: int):
 
 
 @bp.post("/<int:consultation_id>/close")
+@door("consultation.manage")
 def close(consultation_id: int):
-    return _act(
+    return _button(
         consultation_id, consultations.close, _("The consultation is closed: results are final.")
     )
 

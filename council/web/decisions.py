@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -28,13 +28,13 @@ from council.domain import (
 from council.domain import organisations as organisations_domain
 from council.domain.archive import ArchiveFilters
 from council.domain.topics import topics
-from council.errors import DomainError
+from council.errors import DomainError, NotAllowed, NotFound
 from council.extensions import db
 from council.models.archive import ImplementationState
 from council.models.poll import Decision
-from council.unit_of_work import unit_of_work
 from council.web.comment_forms import STANCE_LABELS, STANCE_TONES
-from council.web.common import IdConverter, choice_arg, form_error, int_arg
+from council.web.common import IdConverter, choice_arg, int_arg
+from council.web.doors import act, on_form
 from council.web.meetings import KIND_LABELS as SPEAKER_KINDS
 
 bp = Blueprint("decisions", __name__, url_prefix="/decisions")
@@ -268,15 +268,19 @@ def post_update(year: int, seq: int):
     form = ImplementationForm()
     if not form.validate_on_submit():
         return _page(decision, form, 400 if form.csrf_token.errors else 422)
-    try:
-        with unit_of_work() as work:
-            implementation.post_update(work, current_user, decision.id, state=form.state.data,
-                                       progress=form.progress.data,
-                                       text=form.text.data)  # fmt: skip
-    except DomainError as error:
-        if error.status in (403, 404) or not implementation.can_have(decision):
-            raise
-        form_error(form, error)
-        return _page(decision, form, error.status)
-    flash(_("The implementation status is updated."), "success")
-    return redirect(url_for("decisions.view", year=year, seq=seq) + "#implementation")
+
+    def refused(error: DomainError):
+        if not implementation.can_have(decision):
+            return None
+        return on_form(form, lambda status: _page(decision, form, status),
+                       passes=(NotAllowed, NotFound))(error)  # fmt: skip
+
+    return act(
+        lambda work: implementation.post_update(work, current_user, decision.id,
+                                                state=form.state.data,
+                                                progress=form.progress.data,
+                                                text=form.text.data),
+        done=_("The implementation status is updated."),
+        to=url_for("decisions.view", year=year, seq=seq) + "#implementation",
+        refused=refused,
+    )  # fmt: skip

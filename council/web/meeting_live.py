@@ -24,14 +24,14 @@ from council.domain import (
     voting,
 )
 from council.errors import InvalidState, NotAllowed, ValidationError
-from council.extensions import db, login_manager
+from council.extensions import db
 from council.models.base import utcnow
 from council.models.meeting import LIVE_STATES, Meeting, MeetingState
 from council.models.poll import Choice, Poll
 from council.models.user import User
-from council.unit_of_work import unit_of_work
 from council.web import vote_labels
 from council.web.common import render_error, safe_next
+from council.web.doors import act, admit, door
 from council.web.forms import ActionForm
 from council.web.polls import CHOICE_LABELS
 
@@ -49,10 +49,6 @@ def new_client_id() -> str:
     """The id of one request to speak or one ballot, carried by its form: a form sent twice
     is one request, a ballot sent twice is counted once."""
     return "f-" + secrets.token_urlsafe(12)
-
-
-def bad_form():
-    return render_error(400)
 
 
 def _load(meeting_id: int) -> Meeting:
@@ -77,33 +73,29 @@ def _from_console(meeting_id: int) -> bool:
     return request.form.get("next") == url_for("meetings.console", meeting_id=meeting_id)
 
 
-def _act(
+def _button(
     meeting_id: int,
     operation: Callable,
     done: str | Callable[..., str],
     control: str | None = None,
 ):
-    """A live action from a form: log in first, CSRF, the operation, back where it came from.
+    """A live action from a form (behind the door: see register), back where it came from.
     Refusals (403/404/409/422) are error pages saying why; nothing is changed. From the
     console, a refusal of a state or a value (409/422) goes back to the console instead,
     with a message naming the `control` on the console's first screen. `done` is the
     message, or makes it from the operation's result (inside the transaction)."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not ActionForm().validate_on_submit():
-        return bad_form()
     back = safe_next(request.form.get("next"), url_for("meetings.view", meeting_id=meeting_id))
-    try:
-        with unit_of_work() as work:
-            result = operation(work, current_user._get_current_object())
-            message = done(work, result) if callable(done) else done
-    except (InvalidState, ValidationError) as refusal:
+
+    def refused(error):
+        if not isinstance(error, InvalidState | ValidationError):
+            return None
         if control is None or not _from_console(meeting_id):
-            raise
-        flash(_("%(control)s: %(reason)s", control=control, reason=refusal.message), "error")
+            return None
+        flash(_("%(control)s: %(reason)s", control=control, reason=error.message), "error")
         return redirect(back)
-    flash(message, "success")
-    return redirect(back)
+
+    actor = current_user._get_current_object()
+    return act(lambda work: operation(work, actor), done=done, to=back, refused=refused)
 
 
 def live(meeting_id: int):
@@ -174,8 +166,8 @@ def console_labels(meeting: Meeting) -> dict:
 
 def console(meeting_id: int):
     """The chair's console (the secretary uses it for the attendance)."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
+    if (refused := admit()) is not None:
+        return refused
     if not (
         permissions.can(current_user, "session.run")
         or permissions.can(current_user, "attendance.manage")
@@ -217,31 +209,31 @@ def session_action(meeting_id: int, action: str):
         "resume": _("Resume"),
         "close": _("Close the session"),
     }
-    return _act(meeting_id, lambda w, u: operation(w, u, meeting_id), labels[action],
-                controls[action])  # fmt: skip
+    return _button(meeting_id, lambda w, u: operation(w, u, meeting_id), labels[action],
+                   controls[action])  # fmt: skip
 
 
 def move_to(meeting_id: int):
-    return _act(meeting_id,
-                lambda w, u: live_session.move_to(w, u, meeting_id, _posted_int("item")),
-                _("The item is now under discussion."), _("Discuss now"))  # fmt: skip
+    return _button(meeting_id,
+                   lambda w, u: live_session.move_to(w, u, meeting_id, _posted_int("item")),
+                   _("The item is now under discussion."), _("Discuss now"))  # fmt: skip
 
 
 def check_in(meeting_id: int):
-    return _act(meeting_id,
-                lambda w, u: attendance.check_in(w, u, meeting_id, _posted_str("member")),
-                _("Marked present."), _("Mark present"))  # fmt: skip
+    return _button(meeting_id,
+                   lambda w, u: attendance.check_in(w, u, meeting_id, _posted_str("member")),
+                   _("Marked present."), _("Mark present"))  # fmt: skip
 
 
 def check_out(meeting_id: int):
-    return _act(meeting_id,
-                lambda w, u: attendance.check_out(w, u, meeting_id, _posted_str("member")),
-                _("Marked as gone."), _("Mark absent"))  # fmt: skip
+    return _button(meeting_id,
+                   lambda w, u: attendance.check_out(w, u, meeting_id, _posted_str("member")),
+                   _("Marked as gone."), _("Mark absent"))  # fmt: skip
 
 
 def ask(meeting_id: int):
     kind, client_id = request.form.get("kind", ""), request.form.get("client_id", "")
-    return _act(
+    return _button(
         meeting_id,
         lambda w, u: speakers.request(w, u, meeting_id, kind=kind, client_id=client_id),
         _("You are on the list of speakers."),
@@ -249,8 +241,8 @@ def ask(meeting_id: int):
 
 
 def withdraw(meeting_id: int, request_id: int):
-    return _act(meeting_id, lambda w, u: speakers.withdraw(w, u, meeting_id, request_id),
-                _("The request was withdrawn."), _("Remove from the list"))  # fmt: skip
+    return _button(meeting_id, lambda w, u: speakers.withdraw(w, u, meeting_id, request_id),
+                   _("The request was withdrawn."), _("Remove from the list"))  # fmt: skip
 
 
 def give_floor(meeting_id: int, request_id: int):
@@ -259,16 +251,16 @@ def give_floor(meeting_id: int, request_id: int):
         limit = minutes * 60 if minutes is not None else None
         return speakers.give_floor(work, user, meeting_id, request_id, limit_s=limit)
 
-    return _act(meeting_id, give, _("The floor is given."), _("Give the floor"))
+    return _button(meeting_id, give, _("The floor is given."), _("Give the floor"))
 
 
 def end_floor(meeting_id: int, request_id: int):
-    return _act(meeting_id, lambda w, u: speakers.end_floor(w, u, meeting_id, request_id),
-                _("The intervention ended."), _("End the intervention"))  # fmt: skip
+    return _button(meeting_id, lambda w, u: speakers.end_floor(w, u, meeting_id, request_id),
+                   _("The intervention ended."), _("End the intervention"))  # fmt: skip
 
 
 def reorder(meeting_id: int, request_id: int):
-    return _act(
+    return _button(
         meeting_id,
         lambda w, u: speakers.reorder(w, u, meeting_id, request_id, _posted_int("position")),
         _("The list of speakers was reordered."),
@@ -277,13 +269,13 @@ def reorder(meeting_id: int, request_id: int):
 
 
 def grant_proxy(meeting_id: int):
-    return _act(meeting_id, lambda w, u: proxies.grant(w, u, meeting_id, _posted_str("to")),
-                _("Your vote is delegated for this meeting."))  # fmt: skip
+    return _button(meeting_id, lambda w, u: proxies.grant(w, u, meeting_id, _posted_str("to")),
+                   _("Your vote is delegated for this meeting."))  # fmt: skip
 
 
 def revoke_proxy(meeting_id: int):
-    return _act(meeting_id, lambda w, u: proxies.revoke(w, u, meeting_id),
-                _("Your proxy is revoked."))  # fmt: skip
+    return _button(meeting_id, lambda w, u: proxies.revoke(w, u, meeting_id),
+                   _("Your proxy is revoked."))  # fmt: skip
 
 
 # --- votes -------------------------------------------------------------------------------------
@@ -304,20 +296,20 @@ def prepare_poll(meeting_id: int):
             allow_change=request.form.get("allow_change") == "1",
         )  # fmt: skip
 
-    return _act(meeting_id, prepare, _("The poll is prepared."), _("Prepare the poll"))
+    return _button(meeting_id, prepare, _("The poll is prepared."), _("Prepare the poll"))
 
 
 def open_poll(meeting_id: int, poll_id: int):
-    return _act(meeting_id,
-                lambda w, u: voting.open_poll(w, u, _on(w, meeting_id, poll_id)),
-                _("The poll is open: the members can vote."), _("Open the poll"))  # fmt: skip
+    return _button(meeting_id,
+                   lambda w, u: voting.open_poll(w, u, _on(w, meeting_id, poll_id)),
+                   _("The poll is open: the members can vote."), _("Open the poll"))  # fmt: skip
 
 
 def close_poll(meeting_id: int, poll_id: int):
-    return _act(meeting_id,
-                lambda w, u: voting.close_poll(w, u, _on(w, meeting_id, poll_id)),
-                _("The poll is closed: the result is shown to the room."),
-                _("Close the poll"))  # fmt: skip
+    return _button(meeting_id,
+                   lambda w, u: voting.close_poll(w, u, _on(w, meeting_id, poll_id)),
+                   _("The poll is closed: the result is shown to the room."),
+                   _("Close the poll"))  # fmt: skip
 
 
 def _ballot_done(work, result) -> str:
@@ -339,10 +331,6 @@ def _confirm_ballot(meeting_id: int, poll_id: int):  # -> a page, or None
     """Without JavaScript the first tap leads here: the choice said back, a named ballot's
     statement of vote, and the button that casts it (nothing is stored yet). None when the
     ballot would be refused anyway: the cast says why, as with a confirmed ballot."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not ActionForm().validate_on_submit():
-        return bad_form()
     meeting = _load(meeting_id)
     snap = live_session.state(db.session, meeting)
     poll = next((p for p in snap["polls"] if p["id"] == poll_id), None)
@@ -369,11 +357,11 @@ def cast_ballot(meeting_id: int, poll_id: int):
             reason=request.form.get("reason"),
         )  # fmt: skip
 
-    return _act(meeting_id, cast, _ballot_done)
+    return _button(meeting_id, cast, _ballot_done)
 
 
 def declare_conflict(meeting_id: int, poll_id: int):
-    return _act(
+    return _button(
         meeting_id,
         lambda w, u: voting.declare_conflict(w, u, _on(w, meeting_id, poll_id)),
         _("You declared a conflict of interest: you take no part in this poll."),
@@ -385,8 +373,6 @@ def declare_vote(meeting_id: int, poll_id: int):
     secretary: first a page that asks to confirm it, then (`confirm=1`) recorded."""
     member, choice = _posted_str("member"), request.form.get("choice", "")
     if request.form.get("confirm") != "1":
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
         permissions.require(current_user, "ballot.declare")
         meeting = _load(meeting_id)
         poll = db.session.get(Poll, _on(db.session, meeting_id, poll_id))
@@ -415,7 +401,7 @@ def declare_vote(meeting_id: int, poll_id: int):
                  name=polls.name_of(work, result.cast_for),
                  choice=str(CHOICE_LABELS[Choice(result.choice)]))  # fmt: skip
 
-    return _act(meeting_id, declare, done)
+    return _button(meeting_id, declare, done)
 
 
 def record_decision(meeting_id: int, poll_id: int):
@@ -428,10 +414,11 @@ def record_decision(meeting_id: int, poll_id: int):
             return _("The amendment's outcome is recorded.")
         return _("Decision no. %(number)s is recorded.", number=decision.number)
 
-    return _act(meeting_id, decide, done, _("Record the decision"))
+    return _button(meeting_id, decide, done, _("Record the decision"))
 
 
 def register(bp: Blueprint) -> None:
+    """The live doors on the meetings' blueprint; the forms (POST) only for those logged in."""
     bp.context_processor(lambda: {"vote_labels": vote_labels.labels})
     bp.context_processor(
         lambda: {"declared_waiting": declared_votes.waiting, "new_declare_id": new_client_id}
@@ -458,4 +445,5 @@ def register(bp: Blueprint) -> None:
         ("/<int:meeting_id>/polls/<int:poll_id>/declare", declare_vote, ["POST"]),
         ("/<int:meeting_id>/polls/<int:poll_id>/decision", record_decision, ["POST"]),
     ):
-        bp.add_url_rule(rule, view_func=view, methods=methods)
+        bp.add_url_rule(rule, view_func=door()(view) if "POST" in methods else view,
+                        methods=methods)  # fmt: skip

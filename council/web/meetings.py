@@ -3,7 +3,9 @@ documents, convocation). The live session's doors are in meeting_live.py, on thi
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+import functools
+
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,13 +20,11 @@ from council.domain import (
     speakers,
     unvoted,
 )
-from council.errors import DomainError
-from council.extensions import db, login_manager
+from council.extensions import db
 from council.meeting_mail import invitation
 from council.models.meeting import LIVE_STATES, Meeting, MeetingState, SpeakerKind
-from council.unit_of_work import unit_of_work
 from council.web import meeting_live
-from council.web.common import form_error
+from council.web.doors import act, door, on_form
 from council.web.forms import ActionForm
 from council.web.meeting_forms import DocumentForm, ItemEditForm, ItemForm, MeetingForm, rome
 
@@ -65,14 +65,6 @@ def _helpers():
 
 def _load(meeting_id: int) -> Meeting:
     return meetings.get(db.session, current_user, meeting_id)
-
-
-def _office(action: str):
-    """Anonymous visitors are sent to log in; others without the right get 403."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    permissions.require(current_user, action)
-    return None
 
 
 # --- public pages -------------------------------------------------------------------------------
@@ -139,35 +131,32 @@ def _details(form: MeetingForm) -> dict:
     }
 
 
+def _form_page(form: MeetingForm, meeting: Meeting | None, status: int):
+    return render_template("meetings/form.html", form=form, meeting=meeting), status
+
+
+def _on_form(form: MeetingForm, meeting: Meeting | None):
+    """A refusal: the form again (422), the error on its field (the domain names
+    starts_at/ends_at; the form has day, starts and ends)."""
+    page = functools.partial(_form_page, form, meeting)
+    return on_form(form, page, status=422, renamed={"starts_at": "starts", "ends_at": "ends"})
+
+
 @bp.route("/new", methods=["GET", "POST"])
+@door("meeting.prepare")
 def new():
-    if (refused := _office("meeting.prepare")) is not None:
-        return refused
     form = MeetingForm()
     if form.validate_on_submit():
-        try:
-            with unit_of_work() as work:
-                meeting = meetings.create(work, current_user, **_details(form))
-            flash(_("Meeting created: now prepare its agenda."), "success")
-            return redirect(url_for("meetings.prepare", meeting_id=meeting.id))
-        except DomainError as error:
-            form_error(form, _field_of(error))
-    status = 422 if request.method == "POST" else 200
-    return render_template("meetings/form.html", form=form, meeting=None), status
-
-
-def _field_of(error: DomainError) -> DomainError:
-    """The domain names starts_at/ends_at; the form has day, starts and ends."""
-    mapping = {"starts_at": "starts", "ends_at": "ends"}
-    if error.field in mapping:
-        error.field = mapping[error.field]
-    return error
+        return act(lambda work: meetings.create(work, current_user, **_details(form)),
+                   done=_("Meeting created: now prepare its agenda."),
+                   to=lambda meeting: url_for("meetings.prepare", meeting_id=meeting.id),
+                   refused=_on_form(form, None))  # fmt: skip
+    return _form_page(form, None, 422 if request.method == "POST" else 200)
 
 
 @bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
+@door("meeting.prepare")
 def edit(meeting_id: int):
-    if (refused := _office("meeting.prepare")) is not None:
-        return refused
     meeting = _load(meeting_id)
     meetings.require_editable(meeting)
     form = MeetingForm()
@@ -181,15 +170,11 @@ def edit(meeting_id: int):
         form.description.data = meeting.description
         form.day.data, form.starts.data, form.ends.data = start.date(), start.time(), end.time()
     elif form.validate_on_submit():
-        try:
-            with unit_of_work() as work:
-                meetings.update(work, current_user, meeting.id, **_details(form))
-            flash(_("The meeting was updated."), "success")
-            return redirect(url_for("meetings.prepare", meeting_id=meeting.id))
-        except DomainError as error:
-            form_error(form, _field_of(error))
-    status = 422 if request.method == "POST" else 200
-    return render_template("meetings/form.html", form=form, meeting=meeting), status
+        return act(lambda work: meetings.update(work, current_user, meeting.id, **_details(form)),
+                   done=_("The meeting was updated."),
+                   to=url_for("meetings.prepare", meeting_id=meeting.id),
+                   refused=_on_form(form, meeting))  # fmt: skip
+    return _form_page(form, meeting, 422 if request.method == "POST" else 200)
 
 
 def _item_choices(form, meeting: Meeting) -> None:
@@ -221,42 +206,44 @@ def _prepare_page(meeting: Meeting, item_form=None, document_form=None, status: 
 
 
 @bp.get("/<int:meeting_id>/prepare")
+@door("meeting.prepare")
 def prepare(meeting_id: int):
-    if (refused := _office("meeting.prepare")) is not None:
-        return refused
     return _prepare_page(_load(meeting_id))
 
 
 @bp.post("/<int:meeting_id>/items")
+@door("meeting.prepare")
 def add_item(meeting_id: int):
-    if (refused := _office("meeting.prepare")) is not None:
-        return refused
     meeting = _load(meeting_id)
     form = ItemForm(prefix="item")
     _item_choices(form, meeting)
     if form.validate_on_submit():
-        try:
-            with unit_of_work() as work:
-                agenda.add_item(work, current_user, meeting.id, title=form.title.data or "",
-                                description=form.description.data or "",
-                                proposal_id=form.proposal.data)  # fmt: skip
-            flash(_("Item added to the agenda."), "success")
-            return redirect(url_for("meetings.prepare", meeting_id=meeting.id) + "#agenda")
-        except DomainError as error:
-            form_error(form, error)
+        return act(
+            lambda work: agenda.add_item(work, current_user, meeting.id,
+                                         title=form.title.data or "",
+                                         description=form.description.data or "",
+                                         proposal_id=form.proposal.data),
+            done=_("Item added to the agenda."),
+            to=url_for("meetings.prepare", meeting_id=meeting.id) + "#agenda",
+            refused=on_form(form, lambda status: _prepare_page(meeting, item_form=form,
+                                                               status=status), status=422),
+        )  # fmt: skip
     return _prepare_page(meeting, item_form=form, status=422)
 
 
 @bp.route("/<int:meeting_id>/items/<int:item_id>", methods=["GET", "POST"])
+@door("meeting.prepare")
 def edit_item(meeting_id: int, item_id: int):
-    if (refused := _office("meeting.prepare")) is not None:
-        return refused
     meeting = _load(meeting_id)
     item = meetings.item_of(meeting, item_id)
     form = ItemEditForm()
     _item_choices(form, meeting)
     if item.proposal is not None and item.proposal_id not in {c[0] for c in form.proposal.choices}:
         form.proposal.choices.append((item.proposal_id, item.proposal.title))
+
+    def page(status: int):
+        return render_template("meetings/item.html", form=form, meeting=meeting, item=item), status
+
     if request.method == "GET":
         form.title.data, form.description.data = item.title, item.description
         form.proposal.data, form.outcome.data = item.proposal_id, item.outcome
@@ -265,16 +252,13 @@ def edit_item(meeting_id: int, item_id: int):
         if meeting.state != MeetingState.CLOSED:  # afterwards only the outcome changes
             fields |= {"title": form.title.data or "", "description": form.description.data or "",
                        "proposal_id": form.proposal.data}  # fmt: skip
-        try:
-            with unit_of_work() as work:
-                agenda.update_item(work, current_user, meeting.id, item.id, **fields)
-            flash(_("The item was updated."), "success")
-            return redirect(url_for("meetings.prepare", meeting_id=meeting.id) + "#agenda")
-        except DomainError as error:
-            form_error(form, error)
-    status = 422 if request.method == "POST" else 200
-    page = render_template("meetings/item.html", form=form, meeting=meeting, item=item)
-    return page, status
+        return act(
+            lambda work: agenda.update_item(work, current_user, meeting.id, item.id, **fields),
+            done=_("The item was updated."),
+            to=url_for("meetings.prepare", meeting_id=meeting.id) + "#agenda",
+            refused=on_form(form, page, status=422),
+        )
+    return page(422 if request.method == "POST" else 200)
 
 
 def _posted_int(name: str) -> int | None:
@@ -283,19 +267,13 @@ def _posted_int(name: str) -> int | None:
 
 
 def _button(meeting_id: int, operation, done: str, anchor: str = "agenda"):
-    """A POST button on the preparation page: CSRF, the operation, back to the page."""
-    if (refused := _office("meeting.prepare")) is not None:
-        return refused
-    form = ActionForm()
-    if not form.validate_on_submit():
-        return meeting_live.bad_form()
-    with unit_of_work() as work:
-        operation(work)
-    flash(done, "success")
-    return redirect(url_for("meetings.prepare", meeting_id=meeting_id) + f"#{anchor}")
+    """A button on the preparation page, back to the page."""
+    return act(operation, done=done,
+               to=url_for("meetings.prepare", meeting_id=meeting_id) + f"#{anchor}")  # fmt: skip
 
 
 @bp.post("/<int:meeting_id>/items/<int:item_id>/move")
+@door("meeting.prepare")
 def move_item(meeting_id: int, item_id: int):
     position = _posted_int("position")
     return _button(
@@ -306,6 +284,7 @@ def move_item(meeting_id: int, item_id: int):
 
 
 @bp.post("/<int:meeting_id>/items/<int:item_id>/remove")
+@door("meeting.prepare")
 def remove_item(meeting_id: int, item_id: int):
     return _button(
         meeting_id,
@@ -315,25 +294,26 @@ def remove_item(meeting_id: int, item_id: int):
 
 
 @bp.post("/<int:meeting_id>/documents")
+@door("meeting.prepare")
 def add_document(meeting_id: int):
-    if (refused := _office("meeting.prepare")) is not None:
-        return refused
     meeting = _load(meeting_id)
     form = DocumentForm(prefix="document")
     _document_choices(form, meeting)
     if form.validate_on_submit():
-        try:
-            with unit_of_work() as work:
-                agenda.add_document(work, current_user, meeting.id, title=form.title.data or "",
-                                    link=form.link.data or "", item_id=form.item.data)  # fmt: skip
-            flash(_("Document added."), "success")
-            return redirect(url_for("meetings.prepare", meeting_id=meeting.id) + "#documents")
-        except DomainError as error:
-            form_error(form, error)
+        return act(
+            lambda work: agenda.add_document(work, current_user, meeting.id,
+                                             title=form.title.data or "",
+                                             link=form.link.data or "", item_id=form.item.data),
+            done=_("Document added."),
+            to=url_for("meetings.prepare", meeting_id=meeting.id) + "#documents",
+            refused=on_form(form, lambda status: _prepare_page(meeting, document_form=form,
+                                                               status=status), status=422),
+        )  # fmt: skip
     return _prepare_page(meeting, document_form=form, status=422)
 
 
 @bp.post("/<int:meeting_id>/documents/<int:document_id>/remove")
+@door("meeting.prepare")
 def remove_document(meeting_id: int, document_id: int):
     return _button(
         meeting_id,
@@ -344,12 +324,8 @@ def remove_document(meeting_id: int, document_id: int):
 
 
 @bp.post("/<int:meeting_id>/convene")
+@door("meeting.convene")
 def convene(meeting_id: int):
-    if (refused := _office("meeting.convene")) is not None:
-        return refused
-    if not ActionForm().validate_on_submit():
-        return meeting_live.bad_form()
-    with unit_of_work() as work:
-        meetings.convene(work, current_user, meeting_id)
-    flash(_("The convocation was sent to every member."), "success")
-    return redirect(url_for("meetings.view", meeting_id=meeting_id))
+    return act(lambda work: meetings.convene(work, current_user, meeting_id),
+               done=_("The convocation was sent to every member."),
+               to=url_for("meetings.view", meeting_id=meeting_id))  # fmt: skip

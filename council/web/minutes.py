@@ -8,8 +8,6 @@ from flask import (
     Blueprint,
     Response,
     current_app,
-    flash,
-    redirect,
     render_template,
     request,
     url_for,
@@ -26,11 +24,11 @@ from council import markdown, minutes_pdf
 from council.domain import meetings as meeting_reads
 from council.domain import minutes, minutes_text, permissions
 from council.errors import DomainError, InvalidState, NotFound
-from council.extensions import db, login_manager
+from council.extensions import db
 from council.models.meeting import Meeting, MeetingState
 from council.models.minutes import Minutes
-from council.unit_of_work import unit_of_work
 from council.web.common import form_error, render_error
+from council.web.doors import act, door, on_form
 
 bp = Blueprint("minutes", __name__, url_prefix="/meetings")
 
@@ -50,14 +48,6 @@ class EditForm(FlaskForm):
 
 class AgendaForm(FlaskForm):
     target = SelectField(_l("Put to the vote at"), validators=[DataRequired()])
-
-
-def _office():
-    """Anonymous visitors are sent to log in; others without the right get 403."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    permissions.require(current_user, "minutes.manage")
-    return None
 
 
 def _official_day(meeting: Meeting) -> str:
@@ -135,22 +125,28 @@ def view(meeting_id: int):
 
 
 @bp.post("/<int:meeting_id>/minutes/draft")
+@door("minutes.manage")
 def draft(meeting_id: int):
-    if (refused := _office()) is not None:
-        return refused
     meeting = meeting_reads.get(db.session, current_user, meeting_id)
     form = DraftForm()
     if not form.validate_on_submit():
         return render_error(400)
-    try:
-        with unit_of_work() as work:
-            minutes.draft(work, current_user, meeting.id, replace_edits=bool(form.replace.data))
-    except InvalidState as error:
+
+    def refused(error: DomainError):
+        """A state that forbids it is said on the page; other refusals on the error page."""
+        if not isinstance(error, InvalidState):
+            return None
         form_error(form, error)
-        return _page(meeting, minutes.of_meeting(db.session, meeting.id), draft_form=form,
-                     status=error.status)  # fmt: skip
-    flash(_("The draft was written from the meeting's record: read it and correct it."), "success")
-    return redirect(url_for("minutes.view", meeting_id=meeting.id))
+        found = minutes.of_meeting(db.session, meeting.id)
+        return _page(meeting, found, draft_form=form, status=error.status)
+
+    return act(
+        lambda work: minutes.draft(work, current_user, meeting.id,
+                                   replace_edits=bool(form.replace.data)),
+        done=_("The draft was written from the meeting's record: read it and correct it."),
+        to=url_for("minutes.view", meeting_id=meeting.id),
+        refused=refused,
+    )  # fmt: skip
 
 
 def _drafted(meeting_id: int) -> tuple[Meeting, Minutes]:
@@ -167,14 +163,18 @@ def _revision(value: str | None) -> int | None:
 
 
 @bp.route("/<int:meeting_id>/minutes/edit", methods=["GET", "POST"])
+@door("minutes.manage")
 def edit(meeting_id: int):
-    if (refused := _office()) is not None:
-        return refused
     meeting, found = _drafted(meeting_id)
     if found.approved:
         raise InvalidState(_("These minutes are approved: they can no longer change."))
     form = EditForm()
-    preview, saved, status = None, None, 200
+    preview, status = None, 200
+
+    def page(status: int, saved: Minutes | None = None):
+        return render_template("minutes/edit.html", meeting=meeting, minutes=found, form=form,
+                               preview=preview, saved=saved), status  # fmt: skip
+
     if request.method == "GET":
         form.body.data, form.revision.data = found.body, str(found.revision)
     elif not form.validate_on_submit():
@@ -186,46 +186,47 @@ def edit(meeting_id: int):
             form_error(form, error)
             status = error.status
     else:
-        try:
-            with unit_of_work() as work:
-                changed = minutes.edit(work, current_user, meeting.id, body=form.body.data,
-                                       revision=_revision(form.revision.data))  # fmt: skip
-        except DomainError as error:
-            form_error(form, error)
-            status = error.status
+
+        def refused(error: DomainError):
             db.session.expire_all()
             saved = minutes.of_meeting(db.session, meeting.id)
             form.revision.data = str(saved.revision)  # the next save compares with this one
-        else:
-            flash(_("The minutes were saved.") if changed else _("Nothing was changed."), "success")
-            return redirect(url_for("minutes.view", meeting_id=meeting.id))
-    page = render_template("minutes/edit.html", meeting=meeting, minutes=found, form=form,
-                           preview=preview, saved=saved)  # fmt: skip
-    return page, status
+            return on_form(form, lambda status: page(status, saved))(error)
+
+        return act(
+            lambda work: minutes.edit(work, current_user, meeting.id, body=form.body.data,
+                                      revision=_revision(form.revision.data)),
+            done=lambda _work, changed: _("The minutes were saved.") if changed
+            else _("Nothing was changed."),
+            to=url_for("minutes.view", meeting_id=meeting.id),
+            refused=refused,
+        )  # fmt: skip
+    return page(status)
 
 
 @bp.post("/<int:meeting_id>/minutes/agenda")
+@door("minutes.manage")
 def agenda(meeting_id: int):
-    if (refused := _office()) is not None:
-        return refused
     meeting, found = _drafted(meeting_id)
     form = AgendaForm()
     form.target.choices = _target_choices(found)
     if not form.validate_on_submit():
         return _page(meeting, found, agenda_form=form, status=422)
     target, _sep, item = form.target.data.partition("-")
-    try:
-        with unit_of_work() as work:
-            minutes.put_on_agenda(work, current_user, meeting.id, target_meeting_id=int(target),
-                                  item_id=int(item) if item else None)  # fmt: skip
-    except DomainError as error:
-        form_error(form, error)
+
+    def page(status: int):
         db.session.expire_all()
         return _page(meeting, minutes.of_meeting(db.session, meeting.id), agenda_form=form,
-                     status=error.status)  # fmt: skip
-    flash(_("The minutes are on the agenda: the council's vote on that item approves them."),
-          "success")  # fmt: skip
-    return redirect(url_for("minutes.view", meeting_id=meeting.id))
+                     status=status)  # fmt: skip
+
+    return act(
+        lambda work: minutes.put_on_agenda(work, current_user, meeting.id,
+                                           target_meeting_id=int(target),
+                                           item_id=int(item) if item else None),
+        done=_("The minutes are on the agenda: the council's vote on that item approves them."),
+        to=url_for("minutes.view", meeting_id=meeting.id),
+        refused=on_form(form, page),
+    )  # fmt: skip
 
 
 def _text_url(meeting: Meeting) -> str:

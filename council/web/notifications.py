@@ -4,7 +4,7 @@ topics followed); and the `notifications send-digests` command."""
 from __future__ import annotations
 
 import click
-from flask import Blueprint, flash, has_request_context, redirect, render_template, request, url_for
+from flask import Blueprint, has_request_context, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,12 +20,10 @@ from council.domain.notification_messages import (
     message,
     settled,
 )
-from council.errors import DomainError
 from council.extensions import db
 from council.models.proposal import FollowTarget
-from council.unit_of_work import unit_of_work
-from council.web.admin import requires
-from council.web.common import form_error, safe_next
+from council.web.common import safe_next
+from council.web.doors import act, door, on_form
 from council.web.forms import MultiCheckboxField
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -71,7 +69,7 @@ def _back(default: str) -> str:
 
 
 @bp.get("")
-@requires("notifications.read")
+@door("notifications.read")
 def index():
     number = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
     rows, more = notifications.page(db.session, _me(), number)
@@ -88,34 +86,32 @@ def index():
 
 
 @bp.post("/<int:note_id>/open", endpoint="open")
-@requires("notifications.read")
+@door("notifications.read")
 def open_(note_id: int):
     """Mark read, then go where the notification points (a same-site path only)."""
-    with unit_of_work() as work:
-        note = notifications.mark_read(work, _me(), note_id)
-    return redirect(safe_next(note.url, url_for("notifications.index")))
+    return act(lambda work: notifications.mark_read(work, _me(), note_id), done=None,
+               to=lambda note: safe_next(note.url, url_for("notifications.index")))  # fmt: skip
 
 
 @bp.post("/<int:note_id>/read")
-@requires("notifications.read")
+@door("notifications.read")
 def mark_read(note_id: int):
-    with unit_of_work() as work:
-        notifications.mark_read(work, _me(), note_id)
-    return redirect(_back(url_for("notifications.index")))
+    return act(lambda work: notifications.mark_read(work, _me(), note_id), done=None,
+               to=_back(url_for("notifications.index")))  # fmt: skip
 
 
 @bp.post("/read-all")
-@requires("notifications.read")
+@door("notifications.read")
 def mark_all_read():
-    with unit_of_work() as work:
-        count = notifications.mark_all_read(work, _me())
-    if count:
-        flash(_("All notifications are marked as read."), "success")
-    return redirect(_back(url_for("notifications.index")))
+    return act(
+        lambda work: notifications.mark_all_read(work, _me()),
+        done=lambda _work, count: _("All notifications are marked as read.") if count else None,
+        to=_back(url_for("notifications.index")),
+    )
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-@requires("notifications.read")
+@door("notifications.read")
 def settings():
     user = _me()
     zones, topic_list = organisations.zones(db.session), topics.topics(db.session)
@@ -133,29 +129,21 @@ def settings():
         form = SettingsForm()
     form.zones.choices = [SelectChoice(z.id, z.name) for z in zones]
     form.topics.choices = [SelectChoice(t.id, t.name) for t in topic_list]
-    status = 200
+
+    def page(status: int):
+        return render_template("notifications/settings.html", form=form), status
+
+    def save(work):
+        flags = {name: getattr(form, name).data for name in notifications.FLAGS}
+        notifications.update_settings(work, user, email=form.email.data, **flags)
+        follows.set_followed(work, user, FollowTarget.ZONE, form.zones.data, field="zones")
+        follows.set_followed(work, user, FollowTarget.TOPIC, form.topics.data, field="topics")
+
     if form.validate_on_submit():
-        try:
-            with unit_of_work() as work:
-                notifications.update_settings(
-                    work,
-                    user,
-                    email=form.email.data,
-                    **{name: getattr(form, name).data for name in notifications.FLAGS},
-                )
-                follows.set_followed(work, user, FollowTarget.ZONE, form.zones.data, field="zones")
-                follows.set_followed(
-                    work, user, FollowTarget.TOPIC, form.topics.data, field="topics"
-                )
-        except DomainError as error:
-            form_error(form, error)
-            status = 422
-        else:
-            flash(_("Your preferences are saved."), "success")
-            return redirect(url_for("notifications.settings"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("notifications/settings.html", form=form), status
+        return act(save, done=_("Your preferences are saved."),
+                   to=url_for("notifications.settings"),
+                   refused=on_form(form, page, status=422))  # fmt: skip
+    return page(422 if request.method == "POST" else 200)
 
 
 @bp.cli.command("send-digests")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh as refresh_locale
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from council.domain import account_tokens, profile
 from council.errors import DomainError
@@ -14,13 +14,14 @@ from council.extensions import db
 from council.unit_of_work import unit_of_work
 from council.web.auth import account_page, link_refused
 from council.web.common import form_error
+from council.web.doors import act, door, retry_after
 from council.web.forms import ActionForm, EmailChangeForm, ProfileForm
 
 bp = Blueprint("profile", __name__)
 
 
 @bp.post("/account/profile")
-@login_required
+@door()
 def details():
     form = ProfileForm()
     if form.validate_on_submit():
@@ -41,27 +42,28 @@ def details():
 
 
 @bp.post("/account/email")
-@login_required
+@door()
 def change_email():
     form = EmailChangeForm()
     if form.validate_on_submit():
-        try:
-            with unit_of_work() as work:
-                profile.request_email_change(
-                    work, work.merge(current_user._get_current_object()),
-                    email=form.email.data, password=form.password.data,
-                )  # fmt: skip
-        except DomainError as error:
+
+        def refused(error: DomainError):
             form_error(form, error)
             form.password.data = ""
-            headers = {"Retry-After": str(error.retry_after)} if getattr(
-                error, "retry_after", 0) else {}  # fmt: skip
             page, status = account_page(error.status, email_form=form)
-            return page, status, headers
-        flash(_("We sent a link to %(address)s: open it within 24 hours to confirm the new "
-                "address. Until then your address stays the same.",
-                address=form.email.data.strip()), "success")  # fmt: skip
-        return redirect(url_for("auth.account", _anchor="email-title"))
+            return page, status, retry_after(error)
+
+        return act(
+            lambda work: profile.request_email_change(
+                work, work.merge(current_user._get_current_object()),
+                email=form.email.data, password=form.password.data,
+            ),
+            done=_("We sent a link to %(address)s: open it within 24 hours to confirm the new "
+                   "address. Until then your address stays the same.",
+                   address=form.email.data.strip()),
+            to=url_for("auth.account", _anchor="email-title"),
+            refused=refused,
+        )  # fmt: skip
     form.password.data = ""
     return account_page(422, email_form=form)
 
@@ -74,13 +76,13 @@ def confirm_email(token: str):
         found = account_tokens.check(db.session, token, account_tokens.EMAIL_CHANGE)
         form = ActionForm()
         if form.validate_on_submit():
-            with unit_of_work() as work:
-                profile.confirm_email_change(work, token)
-            flash(_("Your e-mail address is now %(address)s.", address=found.new_email),
-                  "success")  # fmt: skip
             if current_user.is_authenticated:
-                return redirect(url_for("auth.account", _anchor="email-title"))
-            return redirect(url_for("auth.login"))
+                back = url_for("auth.account", _anchor="email-title")
+            else:
+                back = url_for("auth.login")
+            return act(lambda work: profile.confirm_email_change(work, token), to=back,
+                       done=_("Your e-mail address is now %(address)s.",
+                              address=found.new_email))  # fmt: skip
     except account_tokens.LinkRefused as error:
         again = url_for("auth.account", _anchor="email-title")
         return link_refused(error, again=again, again_label=_("Go to your account"))

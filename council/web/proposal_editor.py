@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,13 +15,13 @@ from council.domain import organisations as organisations_domain
 from council.domain import permissions, proposal_organisations, proposal_queries
 from council.domain import proposals as ops
 from council.domain.topics import topics
-from council.errors import DomainError, InvalidState, ValidationError
-from council.extensions import db, login_manager
+from council.errors import InvalidState, NotFound, ValidationError
+from council.extensions import db
 from council.models.organisation import Organisation, Zone
 from council.models.proposal import Proposal, ProposalState, Topic
-from council.unit_of_work import unit_of_work
 from council.web import preview as preview_view
 from council.web.common import form_error
+from council.web.doors import act, door, on_form
 from council.web.proposal_forms import InviteForm, ProposalForm, ReasonForm, SubmitForm
 
 ROME = ZoneInfo("Europe/Rome")
@@ -31,8 +31,8 @@ def _load(proposal_id: int) -> Proposal:
     return proposal_queries.get_visible(db.session, current_user, proposal_id)
 
 
-def _to_view(proposal: Proposal, anchor: str | None = None):
-    return redirect(url_for("proposals.view", proposal_id=proposal.id, _anchor=anchor))
+def _view_url(proposal: Proposal, anchor: str | None = None) -> str:
+    return url_for("proposals.view", proposal_id=proposal.id, _anchor=anchor)
 
 
 def _posted(form) -> bool:
@@ -67,6 +67,13 @@ def _chosen(form: ProposalForm) -> tuple[Topic | None, list[Zone]]:
 def _editor(form: ProposalForm, proposal: Proposal | None, save):
     """Shared by new and edit: "Preview" re-renders with the text rendered, "Save" saves."""
     preview, status = None, 200
+
+    def page(status: int):
+        return render_template(
+            "proposals/editor.html", form=form, proposal=proposal, preview=preview,
+            public=proposal is not None and proposal_queries.is_public(proposal),
+        ), status  # fmt: skip
+
     if request.method == "POST":
         if not _posted(form):
             status = _status(form)
@@ -77,27 +84,13 @@ def _editor(form: ProposalForm, proposal: Proposal | None, save):
                 form_error(form, error)
                 status = error.status
         else:
-            try:
-                with unit_of_work() as session:
-                    saved = save(session)
-            except DomainError as error:
-                if error.status == 404:
-                    raise
-                form_error(form, error)
-                status = error.status
-            else:
-                flash(_("Saved."), "success")
-                return _to_view(saved)
-    return render_template(
-        "proposals/editor.html", form=form, proposal=proposal, preview=preview,
-        public=proposal is not None and proposal_queries.is_public(proposal),
-    ), status  # fmt: skip
+            return act(save, done=_("Saved."), to=_view_url,
+                       refused=on_form(form, page, passes=(NotFound,)))  # fmt: skip
+    return page(status)
 
 
+@door("proposal.create")
 def new():
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    permissions.require(current_user, "proposal.create")
     form = ProposalForm()
     _fill(form)
 
@@ -109,9 +102,8 @@ def new():
     return _editor(form, None, save)
 
 
+@door()
 def edit(proposal_id: int):
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
     proposal = _load(proposal_id)
     permissions.require(current_user, "proposal.edit", proposal)
     ops.require_editable(proposal)
@@ -140,68 +132,66 @@ def preview():
 # --- submission, withdrawal -------------------------------------------------------------------
 
 
+@door()
 def submit(proposal_id: int):
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
     proposal = _load(proposal_id)
     permissions.require(current_user, "proposal.submit", proposal)
     if proposal.state not in (ProposalState.DRAFT, ProposalState.REFERRED_BACK):
         raise InvalidState(_("Only a draft can be submitted for consultation."))
     form = SubmitForm()
     status = 200
+
+    def page(status: int):
+        return render_template("proposals/submit.html", form=form, proposal=proposal), status
+
     if request.method == "GET":
         suggested = datetime.now(ROME) + timedelta(days=30)
         form.deadline_date.data = suggested.date()
         form.deadline_time.data = suggested.replace(hour=18, minute=0).time()
     elif _posted(form):
         deadline = datetime.combine(form.deadline_date.data, form.deadline_time.data, tzinfo=ROME)
-        try:
-            with unit_of_work() as session:
-                ops.submit(session, current_user, proposal, deadline=deadline.astimezone(UTC))
-        except DomainError as error:
-            if error.field == "deadline":
-                error.field = "deadline_date"
-            form_error(form, error)
-            status = error.status
-        else:
-            flash(_("The proposal is open for consultation."), "success")
-            return _to_view(proposal)
+        return act(
+            lambda work: ops.submit(work, current_user, proposal,
+                                    deadline=deadline.astimezone(UTC)),
+            done=_("The proposal is open for consultation."),
+            to=_view_url(proposal),
+            refused=on_form(form, page, renamed={"deadline": "deadline_date"}),
+        )  # fmt: skip
     else:
         status = _status(form)
-    return render_template("proposals/submit.html", form=form, proposal=proposal), status
+    return page(status)
 
 
+@door()
 def withdraw(proposal_id: int):
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
     proposal = _load(proposal_id)
     permissions.require(current_user, "proposal.withdraw", proposal)
     form = ReasonForm()
-    status = 200
-    if request.method == "POST":
-        if _posted(form):
-            try:
-                with unit_of_work() as session:
-                    ops.withdraw(session, current_user, proposal, reason=form.reason.data or "")
-            except DomainError as error:
-                form_error(form, error)
-                status = error.status
-            else:
-                flash(_("The proposal is withdrawn."), "success")
-                return _to_view(proposal)
-        else:
-            status = _status(form)
-    elif proposal.state in ops.FINAL:
-        raise InvalidState(_("The proposal is decided or withdrawn: it can no longer be changed."))
-    return render_template("proposals/withdraw.html", form=form, proposal=proposal), status
+
+    def page(status: int):
+        return render_template("proposals/withdraw.html", form=form, proposal=proposal), status
+
+    if request.method == "GET":
+        if proposal.state in ops.FINAL:
+            raise InvalidState(
+                _("The proposal is decided or withdrawn: it can no longer be changed.")
+            )
+        return page(200)
+    if not _posted(form):
+        return page(_status(form))
+    return act(
+        lambda work: ops.withdraw(work, current_user, proposal, reason=form.reason.data or ""),
+        done=_("The proposal is withdrawn."),
+        to=_view_url(proposal),
+        refused=on_form(form, page),
+    )
 
 
 # --- co-signing organisations -------------------------------------------------------------------
 
 
+@door()
 def cosigners(proposal_id: int):
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
     proposal = _load(proposal_id)
     permissions.require(current_user, "proposal.invite_cosigner", proposal)
     if proposal.state not in proposal_organisations.INVITABLE:
@@ -217,26 +207,24 @@ def cosigners(proposal_id: int):
     ]
     form = InviteForm()
     form.organisations.choices = [(o.id, o.name) for o in candidates]
-    status = 200
-    if request.method == "POST":
-        if _posted(form):
-            try:
-                with unit_of_work() as session:
-                    chosen = [session.get(Organisation, i) for i in form.organisations.data]
-                    proposal_organisations.invite_cosigners(session, current_user, proposal,
-                                                            [o for o in chosen if o])  # fmt: skip
-            except DomainError as error:
-                form_error(form, error)
-                status = error.status
-            else:
-                flash(_("Invitations sent."), "success")
-                return _to_view(proposal, "cosigners")
-        else:
-            status = _status(form)
-    by_zone: dict[str, list[Organisation]] = {}
-    for organisation in candidates:
-        by_zone.setdefault(organisation.zone.name, []).append(organisation)
-    return render_template(
-        "proposals/cosigners.html", form=form, proposal=proposal, by_zone=by_zone,
-        chosen=set(form.organisations.data or []),
-    ), status  # fmt: skip
+
+    def page(status: int):
+        by_zone: dict[str, list[Organisation]] = {}
+        for organisation in candidates:
+            by_zone.setdefault(organisation.zone.name, []).append(organisation)
+        return render_template(
+            "proposals/cosigners.html", form=form, proposal=proposal, by_zone=by_zone,
+            chosen=set(form.organisations.data or []),
+        ), status  # fmt: skip
+
+    def invite(work):
+        chosen = [work.get(Organisation, i) for i in form.organisations.data]
+        proposal_organisations.invite_cosigners(work, current_user, proposal,
+                                                [o for o in chosen if o])  # fmt: skip
+
+    if request.method == "GET":
+        return page(200)
+    if not _posted(form):
+        return page(_status(form))
+    return act(invite, done=_("Invitations sent."), to=_view_url(proposal, "cosigners"),
+               refused=on_form(form, page))  # fmt: skip

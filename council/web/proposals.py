@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -18,13 +18,12 @@ from council.domain import proposals as ops
 from council.domain import unvoted as unvoted_ops
 from council.domain.proposal_queries import STATE_LABELS, Filters
 from council.domain.topics import topics
-from council.errors import DomainError
-from council.extensions import db, login_manager
+from council.extensions import db
 from council.models.proposal import CosignState, FollowTarget, Proposal, ProposalState
 from council.models.user import User
-from council.unit_of_work import unit_of_work
 from council.web import proposal_editor, unvoted
 from council.web.common import choice_arg, int_arg, render_error, safe_next
+from council.web.doors import act, door
 from council.web.forms import ActionForm
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
@@ -71,10 +70,6 @@ def deadline_note(deadline: datetime | None) -> str:
     if left < timedelta(days=1):
         return _("closes within a day")
     return ngettext("closes in %(num)d day", "closes in %(num)d days", left.days)
-
-
-def _login_needed():
-    return None if current_user.is_authenticated else login_manager.unauthorized()
 
 
 def _load(proposal_id: int) -> Proposal:
@@ -183,43 +178,43 @@ def view(proposal_id: int):
     return _page(_load(proposal_id))
 
 
-def _act(proposal_id: int, operation, message: str, anchor: str | None = None):
-    """A button on the proposal page: CSRF-checked, the operation, back to the page (or to
-    the page named by the form's `back`: the closed meeting's). A refusal shows the proposal
-    page again with the reason and the error's status."""
-    login = _login_needed()
-    if login is not None:
-        return login
+def _button(proposal_id: int, operation, message: str, anchor: str | None = None):
+    """A button on the proposal page, back to the page (or to the page named by the form's
+    `back`: the closed meeting's). A refusal shows the proposal page again with the reason
+    and the error's status."""
     proposal = _load(proposal_id)
-    if not ActionForm().validate_on_submit():
-        return render_error(400, _("The form has expired. Reload the page and try again."))
-    try:
-        with unit_of_work() as session:
-            operation(session, current_user, proposal)
-    except DomainError as error:
-        if error.status == 404:
-            raise
-        return _page(proposal, status=error.status, error=error.message)
-    flash(message, "success")
     page = url_for("proposals.view", proposal_id=proposal.id, _anchor=anchor)
-    return redirect(safe_next(request.form.get("back"), page))
+
+    def refused(error):
+        return None if error.status == 404 else _page(proposal, status=error.status,
+                                                      error=error.message)  # fmt: skip
+
+    return act(lambda work: operation(work, current_user, proposal), done=message,
+               to=safe_next(request.form.get("back"), page), refused=refused)  # fmt: skip
 
 
 @bp.post("/<int:proposal_id>/support")
+@door()
 def support(proposal_id: int):
-    return _act(proposal_id, proposal_organisations.support,
-                _("Your organisation now supports this proposal."), "supports")  # fmt: skip
+    return _button(proposal_id, proposal_organisations.support,
+                   _("Your organisation now supports this proposal."), "supports")  # fmt: skip
 
 
 @bp.post("/<int:proposal_id>/support/withdraw")
+@door()
 def withdraw_support(proposal_id: int):
-    return _act(proposal_id, proposal_organisations.withdraw_support,
-                _("Your organisation no longer supports this proposal."), "supports")  # fmt: skip
+    return _button(
+        proposal_id,
+        proposal_organisations.withdraw_support,
+        _("Your organisation no longer supports this proposal."),
+        "supports",
+    )
 
 
 @bp.post("/<int:proposal_id>/follow")
+@door()
 def follow(proposal_id: int):
-    return _act(
+    return _button(
         proposal_id,
         lambda s, actor, p: follows.follow(s, actor, FollowTarget.PROPOSAL, p.id),
         _("You follow this proposal: you will be notified of its changes."),
@@ -227,8 +222,9 @@ def follow(proposal_id: int):
 
 
 @bp.post("/<int:proposal_id>/unfollow")
+@door()
 def unfollow(proposal_id: int):
-    return _act(
+    return _button(
         proposal_id,
         lambda s, actor, p: follows.unfollow(s, actor, FollowTarget.PROPOSAL, p.id),
         _("You no longer follow this proposal."),
@@ -236,8 +232,9 @@ def unfollow(proposal_id: int):
 
 
 @bp.post("/<int:proposal_id>/cosign/accept")
+@door()
 def cosign_accept(proposal_id: int):
-    return _act(
+    return _button(
         proposal_id,
         lambda s, actor, p: proposal_organisations.answer_cosign(s, actor, p, accept=True),
         _("Your organisation co-signs this proposal."),
@@ -245,8 +242,9 @@ def cosign_accept(proposal_id: int):
 
 
 @bp.post("/<int:proposal_id>/cosign/decline")
+@door()
 def cosign_decline(proposal_id: int):
-    return _act(
+    return _button(
         proposal_id,
         lambda s, actor, p: proposal_organisations.answer_cosign(s, actor, p, accept=False),
         _("You declined the invitation to co-sign."),
@@ -254,15 +252,17 @@ def cosign_decline(proposal_id: int):
 
 
 @bp.post("/<int:proposal_id>/schedule")
+@door()
 def schedule(proposal_id: int):
-    return _act(proposal_id, ops.schedule, _("The proposal is on the agenda."))
+    return _button(proposal_id, ops.schedule, _("The proposal is on the agenda."))
 
 
 @bp.post("/<int:proposal_id>/unvoted/next-agenda")
+@door()
 def next_agenda(proposal_id: int):
     """A proposal left without a vote, onto the agenda of the next meeting."""
-    return _act(proposal_id, unvoted_ops.onto_next_agenda,
-                _("The proposal is on the agenda of the next meeting."), "unvoted")  # fmt: skip
+    return _button(proposal_id, unvoted_ops.onto_next_agenda,
+                   _("The proposal is on the agenda of the next meeting."), "unvoted")  # fmt: skip
 
 
 @bp.get("/<int:proposal_id>/versions/<int:number>")

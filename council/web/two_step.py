@@ -15,7 +15,7 @@ import time
 import segno
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_user
 
 from council.domain import login_sessions, two_step
 from council.errors import DomainError
@@ -23,6 +23,7 @@ from council.extensions import db
 from council.models.user import User
 from council.unit_of_work import unit_of_work
 from council.web.common import form_error
+from council.web.doors import act, door, flash_back, retry_after
 from council.web.forms import CodeForm, PasswordConfirmForm
 from council.web.login_state import start_session, welcome
 
@@ -108,8 +109,7 @@ def login_code():
         form_error(form, refused)
         form.code.data = ""
         status = refused.status
-        if getattr(refused, "retry_after", 0):
-            headers["Retry-After"] = str(refused.retry_after)
+        headers = retry_after(refused)
     elif request.method == "POST":
         status = 422
     return render_template("auth/two_step_code.html", form=form), status, headers
@@ -156,7 +156,7 @@ def login_set_up():
 
 
 @bp.route("/account/two-step", methods=["GET", "POST"])
-@login_required
+@door()
 def account():
     me = current_user._get_current_object()
     form = CodeForm()
@@ -188,7 +188,7 @@ def account():
 
 
 @bp.post("/account/two-step/codes")
-@login_required
+@door()
 def renew_codes():
     form = PasswordConfirmForm(prefix="renew")
     if form.validate_on_submit():
@@ -208,21 +208,17 @@ def renew_codes():
 
 
 @bp.post("/account/two-step/off")
-@login_required
+@door()
 def turn_off():
     form = PasswordConfirmForm(prefix="off")
-    if form.validate_on_submit():
-        try:
-            with unit_of_work() as work:
-                two_step.turn_off(
-                    work, work.merge(current_user._get_current_object()),
-                    password=form.password.data,
-                )  # fmt: skip
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("Two-step sign-in is off."), "success")
-            return redirect(url_for("auth.account"))
-    else:
+    back = url_for("two_step.account")
+    if not form.validate_on_submit():
         flash(_("Type your password."), "error")
-    return redirect(url_for("two_step.account"))
+        return redirect(back)
+    return act(
+        lambda work: two_step.turn_off(work, work.merge(current_user._get_current_object()),
+                                       password=form.password.data),
+        done=_("Two-step sign-in is off."),
+        to=url_for("auth.account"),
+        refused=lambda error: flash_back(error, back),
+    )  # fmt: skip

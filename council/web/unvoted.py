@@ -8,16 +8,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from council.domain import permissions, proposal_queries, unvoted
-from council.errors import DomainError
-from council.extensions import db, login_manager
+from council.extensions import db
 from council.models.proposal import Proposal
-from council.unit_of_work import unit_of_work
-from council.web.common import form_error, safe_next
+from council.web.common import safe_next
+from council.web.doors import act, door, on_form
 from council.web.proposal_forms import SubmitForm
 
 ROME = ZoneInfo("Europe/Rome")
@@ -31,40 +30,38 @@ def _back(proposal: Proposal) -> str:
     return safe_next(request.values.get("back"), url_for("proposals.view", proposal_id=proposal.id))
 
 
+@door()
 def consultation(proposal_id: int):
     """GET: the new deadline to choose; POST: send the proposal back to consultation."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
     proposal = _load(proposal_id)
     permissions.require(current_user, "proposal.refer_back", proposal)
     left = unvoted.left_by(db.session, proposal)
     form = SubmitForm()
     status = 200
+
+    def page(status: int):
+        return render_template(
+            "proposals/unvoted_consultation.html",
+            form=form,
+            proposal=proposal,
+            left=left,
+            back=_back(proposal),
+        ), status
+
     if request.method == "GET":
         suggested = datetime.now(ROME) + timedelta(days=30)
         form.deadline_date.data = suggested.date()
         form.deadline_time.data = suggested.replace(hour=18, minute=0).time()
     elif form.validate_on_submit():
         deadline = datetime.combine(form.deadline_date.data, form.deadline_time.data, tzinfo=ROME)
-        try:
-            with unit_of_work() as session:
-                unvoted.back_to_consultation(
-                    session, current_user, proposal, deadline=deadline.astimezone(UTC)
-                )
-        except DomainError as error:
-            if error.field == "deadline":
-                error.field = "deadline_date"
-            form_error(form, error)
-            status = error.status
-        else:
-            flash(_("The proposal is back in consultation."), "success")
-            return redirect(_back(proposal))
+        return act(
+            lambda work: unvoted.back_to_consultation(
+                work, current_user, proposal, deadline=deadline.astimezone(UTC)
+            ),
+            done=_("The proposal is back in consultation."),
+            to=_back(proposal),
+            refused=on_form(form, page, renamed={"deadline": "deadline_date"}),
+        )
     else:
         status = 400 if form.csrf_token.errors else 422
-    return render_template(
-        "proposals/unvoted_consultation.html",
-        form=form,
-        proposal=proposal,
-        left=left,
-        back=_back(proposal),
-    ), status
+    return page(status)
