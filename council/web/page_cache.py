@@ -82,6 +82,7 @@ class PageCache:
         self._lock = threading.Lock()
         self.hits = 0  # for tests and benches
         self.misses = 0
+        self.clock = time.monotonic  # tests move their own
 
     def init_app(self, app: Flask) -> None:
         app.extensions["consiglio_page_cache"] = self
@@ -114,7 +115,7 @@ class PageCache:
             return None
         config = current_app.config
         fresh, longest = float(config["PAGE_CACHE_FRESH_SECONDS"]), config["PAGE_CACHE_SECONDS"]
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             page = self._pages.get(key)
         if page is not None and now - page.rendered < longest:
@@ -183,7 +184,7 @@ class PageCache:
         if token:
             body = body.replace(token.encode(), TOKEN_MARK)
         headers = tuple((h, response.headers[h]) for h in KEPT_HEADERS if h in response.headers)
-        now = time.monotonic()
+        now = self.clock()
         page = Page(body, headers, g.page_cache_head, now, now)
         with self._lock:
             self._pages[key] = page

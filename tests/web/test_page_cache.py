@@ -17,12 +17,26 @@ from tests.meeting_helpers import run
 FRESH = 0.2  # seconds a kept page is served without looking at the record
 
 
+class Clock:
+    """The cache's clock, moved by the test: a loaded machine's pauses change nothing."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @pytest.fixture
 def cache(app, monkeypatch):
     monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 10.0)
     monkeypatch.setitem(app.config, "PAGE_CACHE_FRESH_SECONDS", FRESH)
     kept = app.extensions["consiglio_page_cache"]
     kept.clear()
+    monkeypatch.setattr(kept, "clock", Clock())
     yield kept
     kept.clear()
 
@@ -83,11 +97,11 @@ def test_the_public_reads_a_kept_page_until_a_recorded_change(cache, client, pro
     comment(member, proposal, "Servono più operatori la sera.")
     assert "Servono più operatori" not in client.get(path).get_data(as_text=True)  # still kept
     assert counts(cache) == (2, 1)
-    time.sleep(FRESH + 0.05)
+    cache.clock.advance(FRESH + 0.05)
     fresh = client.get(path)
     assert counts(cache) == (2, 2)
     assert "Servono più operatori la sera." in fresh.get_data(as_text=True)
-    time.sleep(FRESH + 0.05)  # the record has not moved since: the page is still good
+    cache.clock.advance(FRESH + 0.05)  # the record has not moved since: the page is still good
     assert without_token(client.get(path)) == without_token(fresh)
     assert counts(cache) == (3, 2)
     assert "Proposal" in client.get(f"{path}?lang=en").get_data(as_text=True)  # its own entry
@@ -129,7 +143,7 @@ def test_only_a_whole_public_page_is_kept_and_only_for_its_seconds(cache, app, c
     assert counts(cache) == (0, 2)
     monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 0.2)
     client.get(f"/proposals/{proposal.id}")
-    time.sleep(0.3)
+    cache.clock.advance(0.3)
     client.get(f"/proposals/{proposal.id}")
     assert counts(cache) == (0, 4)
     monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 0.0)  # turned off
@@ -143,7 +157,7 @@ def test_one_reader_renders_a_moved_page_while_the_others_read_the_kept_one(
     path = f"/proposals/{proposal.id}"
     kept = without_token(client.get(path))
     comment(member, proposal, "Un nuovo commento durante la lettura.")
-    time.sleep(FRESH + 0.05)
+    cache.clock.advance(FRESH + 0.05)
     held = HeldRendering(monkeypatch)
     renderer, rendered = reader(app, path)
     assert held.entered.wait(30)
@@ -162,7 +176,7 @@ def test_one_reader_looks_at_the_record_for_a_page_no_longer_fresh_the_others_re
 ):
     path = f"/proposals/{proposal.id}"
     kept = without_token(client.get(path))
-    time.sleep(FRESH + 0.05)
+    cache.clock.advance(FRESH + 0.05)
     looked, entered, released = [], threading.Event(), threading.Event()
     record_head = page_cache.record_head
 
