@@ -4,6 +4,8 @@ the `consultations close-due` command for cron."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -117,7 +119,7 @@ def respond(consultation_id: int):
     consultation = _load(consultation_id)
     try:
         if consultation.kind == ConsultationKind.RANKING:
-            chosen = consultations.ranking_from_places(consultation, _sent())
+            chosen: list[Any] = consultations.ranking_from_places(consultation, _sent())
         else:
             chosen = request.form.getlist("option")
         with unit_of_work() as work:

@@ -195,6 +195,7 @@ def edit(meeting_id: int):
             status = error.status
             db.session.expire_all()
             saved = minutes.of_meeting(db.session, meeting.id)
+            assert saved is not None  # it was just being edited
             form.revision.data = str(saved.revision)  # the next save compares with this one
         else:
             flash(_("The minutes were saved.") if changed else _("Nothing was changed."), "success")
