@@ -64,7 +64,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     scheduler.init_app(app)  # its jobs; the server starts it below, the CLI never does
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:  # outermost, so that sockets see the forwarded address too
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's way to wrap it
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     return app
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from email.message import EmailMessage
 
 from flask import Flask, render_template
 from flask_babel import force_locale
@@ -44,6 +45,7 @@ def _letter(user: User, to: str, subject: str, before: list, link: str = "", lin
             after: list | None = None):  # fmt: skip
     """One of the account's plain letters (auth/email_account.*): called inside the
     recipient's language."""
+    language = mail.language_of(user)
     context = {
         "title": subject,
         "name": user.name,
@@ -51,12 +53,12 @@ def _letter(user: User, to: str, subject: str, before: list, link: str = "", lin
         "link": link,
         "link_label": link_label,
         "after": after or [],
-        "language": mail.language_of(user),
+        "language": language,
         "home_url": mail.absolute("/"),
     }
     text = render_template("auth/email_account.txt", **context)
     html = render_template("auth/email_account.html", **context)
-    return mail.build(to, subject, text, html, context["language"])
+    return mail.build(to, subject, text, html, language)
 
 
 def compose_decision(user: User, *, approved: bool, reason: str = ""):
@@ -109,7 +111,7 @@ def compose_changed(user: User, old: str):
         )  # fmt: skip
 
 
-def _send(user_id: int, build: Callable[[User], object], what: str) -> bool:
+def _send(user_id: int, build: Callable[[User], EmailMessage], what: str) -> bool:
     with mail.reading() as session:
         user = session.get(User, user_id)
         if user is None:

@@ -115,6 +115,7 @@ def register_cli(app: Flask) -> None:
     @texts_group.command("render")
     def texts_render() -> None:
         """Render every stored text not rendered by this version (council/rendered_texts.py)."""
+        assert db.engine is not None  # init_app made it
         with db.engine.begin() as connection:
             stored = rendered_texts.render_all(connection)
         click.echo(f"{stored} texts rendered")

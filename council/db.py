@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Flask
 from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql.elements import ClauseElement
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -18,7 +18,7 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-S = TypeVar("S", bound=Executable)
+S = TypeVar("S", bound=ClauseElement)
 
 # Execution option a unit of work sets so that SQLite starts a *write* transaction at once.
 BEGIN_IMMEDIATE = "consiglio_begin_immediate"
@@ -36,6 +36,12 @@ def shared(statement: S) -> S:
     ballots shown as 518 after a restart, issue 18; tests/domain/test_shared_statements.py)."""
     statement.compile()
     return statement
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched. Session.execute is typed as returning a Result;
+    for those statements it is a CursorResult, which has the count."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def transaction_memo(session: Session) -> dict[str, Any]:
@@ -91,16 +97,22 @@ class Database:
 
     def __init__(self) -> None:
         self.engine: Engine | None = None
-        self.session: scoped_session[Session] = scoped_session(sessionmaker())
+        self.scoped: scoped_session[Session] = scoped_session(sessionmaker())
+        # The proxy hands every call to this thread's Session: the domain takes it as one.
+        self.session = cast(Session, self.scoped)
 
     def init_app(self, app: Flask) -> None:
         self.engine = make_engine(app.config["DATABASE_URL"])
-        self.session.configure(bind=self.engine, expire_on_commit=False, autoflush=True)
+        self.scoped.configure(bind=self.engine, expire_on_commit=False, autoflush=True)
         app.extensions["consiglio_db"] = self
 
         @app.teardown_appcontext
         def _remove_session(_exc: BaseException | None) -> None:
-            self.session.remove()
+            self.remove_session()
+
+    def remove_session(self) -> None:
+        """Closes this thread's session and forgets it: its connection goes back to the pool."""
+        self.scoped.remove()
 
     @property
     def dialect(self) -> str:

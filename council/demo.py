@@ -124,7 +124,7 @@ def _person(index: int) -> str:
 def reset(database: Database) -> None:
     """Empty every table (the record too): the demo starts over."""
     assert database.engine is not None
-    database.session.remove()
+    database.remove_session()
     with database.engine.begin() as connection:
         # Break the cycles first (a version names its amendment, an amendment its version).
         for table in Base.metadata.sorted_tables:
@@ -166,7 +166,7 @@ def _load() -> bool:
                     address=f"Via {hood} 1, Brescia",
                 )  # fmt: skip
         orgs: list[Organisation] = []
-        for name, kind, zone_name, hood in ORGANISATIONS:
+        for name, kind, zone_name, point_hood in ORGANISATIONS:
             orgs.append(
                 organisations.save_organisation(
                     db,
@@ -175,7 +175,7 @@ def _load() -> bool:
                     name=name,
                     kind=kind,
                     zone=zones[zone_name],
-                    community_point=points.get(hood) if hood else None,
+                    community_point=points.get(point_hood) if point_hood else None,
                 )
             )
         third_sector = orgs[:-1]

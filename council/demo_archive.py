@@ -70,5 +70,5 @@ def _when(decision: Decision, days: int) -> datetime:
 def _date(db: Session, update: ImplementationUpdate, decision: Decision, days: int) -> None:
     at = _when(decision, days)
     update.created_at = at
-    db.get(Implementation, decision.id).updated_at = at
+    db.get_one(Implementation, decision.id).updated_at = at
     db.flush()

@@ -38,7 +38,7 @@ DATES = ["Sabato 13 marzo 2027", "Sabato 20 marzo 2027", "Sabato 27 marzo 2027"]
 
 
 def _first(db: Session, role: Role) -> User:
-    return db.scalars(select(User).join(UserRole).where(UserRole.role == role)).first()
+    return db.scalars(select(User).join(UserRole).where(UserRole.role == role).limit(1)).one()
 
 
 def load_consultations(db: Session) -> None:

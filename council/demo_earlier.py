@@ -76,6 +76,7 @@ def hold(
             db, secretary, poll.id,
             f"Il Consiglio di indirizzo del welfare {verb} la proposta **«{proposal.title}»**.",
         )  # fmt: skip
+        assert decision is not None  # an item's poll ends in a decision
         outcome = "Proposta approvata" if approved else "Proposta respinta"
         agenda.update_item(db, secretary, meeting.id, item.id,
                            outcome=f"{outcome} (deliberazione n. {decision.number}).")  # fmt: skip

@@ -40,7 +40,7 @@ TODAY_EARLY = [f"consigliere{n}@example.org" for n in range(2, 13)]
 
 
 def _with_role(db: Session, role: Role) -> User:
-    return db.scalars(select(User).join(UserRole).where(UserRole.role == role)).first()
+    return db.scalars(select(User).join(UserRole).where(UserRole.role == role).limit(1)).one()
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -229,14 +229,14 @@ def _move_back(db: Session, meeting: Meeting, start: datetime, *, left_early: se
         .where(SpeakerRequest.meeting_id == meeting.id)
         .order_by(SpeakerRequest.id)
     )
-    starts = {item.id: item.started_at for item in items}
+    starts = {item.id: item.started_at for item in items if item.started_at is not None}
     for k, talk in enumerate(talks):
         begin = starts[talk.item_id] + timedelta(minutes=1)
         talk.requested_at = begin - timedelta(minutes=1)
         talk.started_at = begin
         talk.seconds = lengths[k % len(lengths)]
-        talk.ended_at = begin + timedelta(seconds=talk.seconds)
-        starts[talk.item_id] = talk.ended_at + timedelta(seconds=30)
+        talk.ended_at = ended = begin + timedelta(seconds=talk.seconds)
+        starts[talk.item_id] = ended + timedelta(seconds=30)
     for proxy in db.scalars(select(Proxy).where(Proxy.meeting_id == meeting.id)):
         proxy.granted_at = meeting.opened_at + timedelta(minutes=40)
     db.flush()

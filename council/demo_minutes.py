@@ -27,7 +27,7 @@ ABSTENTION = "Mi astengo: ho lasciato la seduta prima della sua conclusione."
 
 
 def _with_role(db: Session, role: Role) -> User:
-    return db.scalars(select(User).join(UserRole).where(UserRole.role == role)).first()
+    return db.scalars(select(User).join(UserRole).where(UserRole.role == role).limit(1)).one()
 
 
 def _meeting_where(db: Session, *where) -> Meeting | None:
@@ -40,11 +40,13 @@ def load_minutes(db: Session) -> None:
     upcoming = _meeting_where(db, Meeting.state == MeetingState.CONVENED)
     if past is None:
         return
+    assert past.closed_at is not None
     secretary, chair = _with_role(db, Role.SECRETARY), _with_role(db, Role.CHAIR)
     clock.set_story(past.closed_at + timedelta(hours=20))
     done = minutes.draft(db, secretary, past.id)
     done.generated_at = past.closed_at + timedelta(hours=20)
     session = _approving_session(db, secretary, chair, past)
+    assert session.closed_at is not None
     clock.set_story(session.closed_at + timedelta(hours=3))
     draft = minutes.draft(db, secretary, session.id)
     draft.generated_at = session.closed_at + timedelta(hours=3)
@@ -59,6 +61,7 @@ def load_minutes(db: Session) -> None:
 def _approving_session(db: Session, secretary: User, chair: User, past: Meeting) -> Meeting:
     """A short extraordinary session, DAYS_AGO days ago, whose named vote approves the past
     meeting's minutes; then closed and dated on that afternoon."""
+    assert past.closed_at is not None
     day = (datetime.now(ROME) - timedelta(days=DAYS_AGO)).date()
     start = datetime.combine(day, time(18, 0), tzinfo=ROME).astimezone(UTC)
     clock.set_story(past.closed_at + timedelta(hours=22))
@@ -100,8 +103,9 @@ def _approving_session(db: Session, secretary: User, chair: User, past: Meeting)
         f"Il Consiglio di indirizzo del welfare approva il verbale della seduta del "
         f"{day_of_past:%d/%m/%Y} nel testo depositato dalla segreteria.",
     )  # fmt: skip
+    assert decision is not None  # an item's poll ends in a decision
     decision.recorded_at = closed_at + timedelta(minutes=1)
-    approved = db.scalar(select(Minutes).where(Minutes.meeting_id == past.id))
+    approved = db.scalars(select(Minutes).where(Minutes.meeting_id == past.id)).one()
     approved.approved_at = decision.recorded_at
     clock.set_story(start + timedelta(minutes=17))
     live_session.move_to(db, chair, session.id, calendar.id)

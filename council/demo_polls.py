@@ -69,7 +69,7 @@ class Decided:
 
 
 def _person(db: Session, local: str) -> User:
-    return db.scalar(select(User).where(User.email == f"{local}@example.org"))
+    return db.scalars(select(User).where(User.email == f"{local}@example.org")).one()
 
 
 def prepare(db: Session, start: datetime) -> ToVote | None:
@@ -83,12 +83,13 @@ def prepare(db: Session, start: datetime) -> ToVote | None:
     ).first()
     if transport is None:
         return None
-    current = db.scalar(
+    current = db.scalars(
         select(ProposalVersion).where(
             ProposalVersion.proposal_id == transport.id,
             ProposalVersion.number == transport.current_version,
         )
-    )
+    ).one()
+    assert transport.consultation_deadline is not None
     proposed_at = transport.consultation_deadline - timedelta(days=7)
     clock.set_story(proposed_at)
     amendment = amendments.propose(
@@ -159,6 +160,13 @@ def _close(db: Session, room: Room, poll: Poll, closed_at: datetime,
     decision = voting.record_decision(db, room.secretary, poll.id, text)
     if decision is not None:
         decision.recorded_at = closed_at + timedelta(minutes=1)
+    return decision
+
+
+def _decide(db: Session, room: Room, poll: Poll, closed_at: datetime, text: str) -> Decision:
+    """_close for an item's poll, which always ends in a numbered decision."""
+    decision = _close(db, room, poll, closed_at, text)
+    assert decision is not None
     return decision
 
 
@@ -233,7 +241,7 @@ def _transport(db: Session, room: Room, item, to_vote: ToVote) -> Decision:
         "alti va definito prima di partire.",
     }
     _cast(db, poll, choices, reasons, proxy="in_favour", room=room)
-    return _close(db, room, poll, room.at(56), text=(
+    return _decide(db, room, poll, room.at(56), (
         f"Il Consiglio di indirizzo del welfare approva la proposta **«{transport.title}»** nel "
         f"testo che comprende l'emendamento n. {amendment.number}, e chiede al Settore Servizi "
         "sociali di presentare entro sei mesi un resoconto delle corse effettuate."
@@ -256,7 +264,7 @@ def _registry(db: Session, room: Room, item, registry: Proposal) -> Decision:
         "reti di zona senza un nuovo obbligo.",
     }
     _cast(db, poll, choices, reasons, proxy="against", room=room)
-    return _close(db, room, poll, room.at(70), text=(
+    return _decide(db, room, poll, room.at(70), (
         f"Il Consiglio di indirizzo del welfare respinge la proposta **«{registry.title}»** e "
         "invita i tavoli di zona a proporre un censimento volontario delle persone che operano "
         "nei servizi."
@@ -270,7 +278,7 @@ def _designation(db: Session, room: Room, item) -> Decision:
     choices = [(p, "in_favour") for p in present[:11]]
     choices += [(p, "against") for p in present[11:13]] + [(p, "abstain") for p in present[13:]]
     _cast(db, poll, choices, proxy="in_favour", room=room)
-    return _close(db, room, poll, room.at(85), text=(
+    return _decide(db, room, poll, room.at(85), (
         f"Il Consiglio designa {nominee.name} a rappresentarlo al Tavolo di sistema del Piano di "
         f"Zona {PLAN}, per la durata del Piano."
     ))  # fmt: skip

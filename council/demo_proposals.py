@@ -47,7 +47,7 @@ def _person_of(db: Session, organisation: str) -> User | None:
 
 
 def _with_role(db: Session, role: Role) -> User:
-    return db.scalars(select(User).join(UserRole).where(UserRole.role == role)).first()
+    return db.scalars(select(User).join(UserRole).where(UserRole.role == role).limit(1)).one()
 
 
 def _backdate(proposal: Proposal, submitted: datetime | None, created: datetime) -> None:
@@ -139,7 +139,7 @@ def load_proposals(db: Session, discuss: Callable[[Session, Proposal], None] | N
         _backdate(proposal, submitted, created)
         clock.set_story(None)
     if decided:  # a week after the last of their consultations closed
-        last = max(p.consultation_deadline for p, _approved in decided)
+        last = max(p.consultation_deadline for p, _approved in decided if p.consultation_deadline)
         day = (last + timedelta(days=7)).astimezone(demo_earlier.ROME).date()
         demo_earlier.hold(db, secretary, chair, decided, day)
         clock.set_story(None)

@@ -16,7 +16,7 @@ def select_locale() -> str:
     if not has_request_context():  # CLI, background tasks: the council's language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("locale")
-    if chosen in languages:
+    if isinstance(chosen, str) and chosen in languages:
         return chosen
     user = current_user if current_user and current_user.is_authenticated else None
     if user is not None and getattr(user, "locale", None) in languages:

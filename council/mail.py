@@ -98,7 +98,9 @@ def absolute(path: str, fallback: str = "/notifications") -> str:
 
 def language_of(user: User) -> str:
     languages = current_app.config["LANGUAGES"]
-    return user.locale if user.locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    if user.locale is not None and user.locale in languages:
+        return user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 @contextmanager
@@ -234,7 +236,7 @@ def send_digests(now: datetime | None = None) -> dict[str, int]:
 def after_response(task, *args, **kwargs) -> None:
     """Run a sending task off the request that committed the change, so that a slow SMTP
     server never slows the person who acted. MAIL_IN_BACKGROUND=False runs it at once."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # typed as the app, not its proxy
     if not app.config.get("MAIL_IN_BACKGROUND", True):
         task(*args, **kwargs)
         return
@@ -246,7 +248,7 @@ def after_response(task, *args, **kwargs) -> None:
             except Exception:  # logged; what was not sent is retried by send-digests
                 log.exception("background e-mail task %s failed", task.__name__)
             finally:
-                db.session.remove()
+                db.remove_session()
 
     socketio.start_background_task(run)
 

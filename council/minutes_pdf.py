@@ -200,6 +200,7 @@ def _attestation(sheet: _Sheet, minutes: Minutes, text_url: str) -> None:
         _mono(sheet, minutes.body_sha256)
         return
     decision, poll = minutes.approval_decision, minutes.approval_poll
+    assert decision is not None and poll is not None  # set with the approval
     _line(sheet, _("Approval"), "B")
     _line(sheet, _("Approved by the council at its meeting of %(date)s (decision no. "
                    "%(number)s), on %(day)s.",

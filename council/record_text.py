@@ -231,6 +231,11 @@ def _outcome(data: dict[str, Any]) -> str:
     return _("approved") if data.get("approved") else _("rejected")
 
 
+def _state_label(data: dict[str, Any], key: str) -> str:
+    state: Any = data.get(key)  # a plain string (ProposalState is a StrEnum), or missing
+    return str(STATE_LABELS.get(state, data.get(key, "—")))
+
+
 def describe(event: RecordEvent, names: dict[str, str]) -> str:
     """One sentence saying what the event records; its kind when there is no sentence yet."""
     template = SENTENCES.get(event.kind)
@@ -246,12 +251,12 @@ def describe(event: RecordEvent, names: dict[str, str]) -> str:
         if event.kind == "ballot.cast" and "for" in data:
             template = PROXY_BALLOT
     if event.kind == "proposal.state_changed":
-        values["from_state"] = str(STATE_LABELS.get(data.get("from"), data.get("from", "—")))
-        values["to_state"] = str(STATE_LABELS.get(data.get("to"), data.get("to", "—")))
+        values["from_state"] = _state_label(data, "from")
+        values["to_state"] = _state_label(data, "to")
     if event.kind == "poll.closed":
         values["outcome"] = _outcome(data)
     if event.kind == "implementation.updated":
-        values["state"] = str(IMPLEMENTATION_STATES.get(data.get("state"), "—"))
+        values["state"] = str(IMPLEMENTATION_STATES.get(data.get("state", ""), "—"))
     for field in ("meeting", "agenda_meeting"):  # a meeting by its day, as the pages name it
         if isinstance(data.get(field), int):
             values[field] = names.get(f"meeting:{data[field]}", "—")

@@ -12,14 +12,15 @@ session's minutes are long, only the secretary writes them, and they are rendere
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import Table, event, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from council import markdown
+from council.db import Base
 from council.markdown_guard import BUDGET, TooComplex
 from council.models.archive import ImplementationUpdate
 from council.models.base import utcnow
@@ -51,7 +52,7 @@ def _minutes_rest(text: str) -> list[str]:
 
 
 # model: {field: (budget, derived texts kept with it)}
-FIELDS: dict[type, dict[str, tuple[int, Callable[[str], list[str]] | None]]] = {
+FIELDS: dict[type[Base], dict[str, tuple[int, Callable[[str], list[str]] | None]]] = {
     ProposalVersion: {"body": (BUDGET, _paragraphs)},
     Amendment: {"body": (BUDGET, None), "reason": (BUDGET, None)},
     Comment: {"body": (BUDGET, None)},
@@ -109,7 +110,7 @@ def keep(connection: Connection, texts: Iterable[tuple[str, int, str | None]]) -
     wanted = {markdown.digest(text): (text, budget, field) for text, budget, field in texts}
     if not wanted:
         return 0
-    table = RenderedText.__table__
+    table = cast(Table, RenderedText.__table__)
     present = set(
         connection.scalars(
             select(table.c.digest).where(

@@ -86,7 +86,7 @@ class Scheduler:
                 except Exception:
                     log.exception("scheduled job %s failed", job.name)
                 finally:
-                    db.session.remove()
+                    db.remove_session()
             ran.append(job.name)
         return ran
 

@@ -55,10 +55,10 @@ class Template(jinja2.Template):
             if time.perf_counter() >= due:
                 give_way()
                 due = time.perf_counter() + SLICE
-        return self.environment.concat(parts)  # type: ignore[attr-defined]
+        return self.environment.concat(parts)
 
 
 def install(app: Flask) -> None:
     """Both, on an app served by gevent (before its first page is rendered)."""
     app.jinja_env.template_class = Template
-    app.wsgi_app = requests(app.wsgi_app)
+    app.wsgi_app = requests(app.wsgi_app)  # type: ignore[method-assign]  # Flask's way to wrap it

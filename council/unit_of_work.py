@@ -20,7 +20,7 @@ def unit_of_work() -> Iterator[Session]:
     the session does not expire on commit), so that on SQLite the write transaction starts
     with BEGIN IMMEDIATE and holds the write lock throughout.
     """
-    session = db.session()
+    session = db.scoped()
     if session.in_transaction():
         session.commit()
     session.info["pending_events"] = []

@@ -185,7 +185,7 @@ class Guard:
             return unexpected()
         finally:
             if database:
-                db.session.remove()  # its connection back to the pool before the next turn
+                db.remove_session()  # its connection back to the pool before the next turn
                 self.turns.release()
 
 

@@ -117,6 +117,7 @@ class Live:
             state = self._keep(name, generation, self.snapshot(meeting))
             presence = state["presence"]
         else:
+            assert kept is not None
             state, presence = kept[1], self.presence.summary(meeting.id)
         with self._lock:  # a broadcast built meanwhile is newer
             latest = self._kept[name][1]
@@ -242,7 +243,7 @@ def _cast_batch(work, poll_id: Any, batch: list[Waiting]) -> list:
         placed.append(n)
     cast = ballots.cast_ballots(work, poll_id, requests)
     if placed:  # each ballot's own version: of two changes of one vote, the later is higher
-        last = live_session.version(work, batch[placed[0]].args["meeting"])
+        last = live_session.version(work, batch[placed[0]].args["meeting"]) or 0
         steps = max((o.step or 0 for o in cast if isinstance(o, ballots.BallotResult)), default=0)
     for n, outcome in zip(placed, cast, strict=True):
         if isinstance(outcome, DomainError):
@@ -371,7 +372,7 @@ def _check_in(db_, actor, a):
     attendance.check_in(db_, actor, a["meeting"], a.get("member"))
 
 
-_check_in.unchanged = lambda db_, actor, a: attendance.already_present(
+_check_in.unchanged = lambda db_, actor, a: attendance.already_present(  # type: ignore[attr-defined]  # read by _alone
     db_, actor, a["meeting"], a.get("member")
 )
 

@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
+from typing import cast
 
 from realtime.peers import redis_client
 
@@ -109,7 +110,8 @@ class Presence:
         now = int(time.time())
         key = self._key(meeting_id)
         entries, stale = [], []
-        for sid, value in self._redis.hgetall(key).items():
+        # The client does not decode (peers.redis_client): the hash holds bytes.
+        for sid, value in cast(dict[bytes, bytes], self._redis.hgetall(key)).items():
             member, _sep, expires = value.decode().rpartition("|")
             if not expires.isdigit() or int(expires) < now:
                 stale.append(sid)

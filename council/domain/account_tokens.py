@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from council.db import rowcount
 from council.errors import DomainError
 from council.models.account_security import AccountToken
 from council.models.base import utcnow
@@ -107,12 +108,14 @@ def use(db: Session, secret: str, purpose: str) -> AccountToken:
     """Check the link and close it, once: of two requests racing with the same link, one
     gets it and the other is told it was used. Raises LinkRefused."""
     row = check(db, secret, purpose)
-    closed = db.execute(
-        update(AccountToken)
-        .where(AccountToken.id == row.id, AccountToken.closed_at.is_(None))
-        .values(closed_at=utcnow(), closed_by="used")
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    closed = rowcount(
+        db.execute(
+            update(AccountToken)
+            .where(AccountToken.id == row.id, AccountToken.closed_at.is_(None))
+            .values(closed_at=utcnow(), closed_by="used")
+            .execution_options(synchronize_session=False)
+        )
+    )
     if closed != 1:
         raise LinkRefused(
             _("This link has already been used. Each link works only once."), reason="used"

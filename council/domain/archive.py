@@ -15,11 +15,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
+    ColumnClause,
     ColumnElement,
     Select,
+    Table,
     and_,
     bindparam,
     column,
@@ -241,7 +243,7 @@ def index_decision(db: Session, decision: Decision) -> None:
 
 def reindex(db: Session) -> int:
     """Rebuild every decision's document (after a bulk load); returns how many."""
-    db.execute(DecisionDocument.__table__.delete())
+    db.execute(cast(Table, DecisionDocument.__table__).delete())
     db.execute(
         insert(DecisionDocument).from_select(
             ["decision_id", "title", "text", "body"], _document_of(select(Decision.id))
@@ -292,7 +294,7 @@ def _matches(db: Session, query: Query) -> tuple[Any, ColumnElement] | None:
         tsquery = func.to_tsquery(
             literal_column("'simple'::regconfig"), bindparam("words", expression)
         )
-        document = literal_column("decision_documents.document")
+        document: ColumnClause[Any] = literal_column("decision_documents.document")
         found = (
             select(DecisionDocument.decision_id.label("id"),
                    func.ts_rank(document, tsquery).label("rank"))
@@ -393,7 +395,7 @@ def search(db: Session, actor: Any, filters: ArchiveFilters) -> ArchivePage:
     order: list[Any] = []
     relevance = rank is not None and (filters.sort or "relevance") == "relevance"
     unranked = relevance and total > RANKED_AT_MOST
-    if relevance and not unranked:
+    if rank is not None and relevance and not unranked:
         order.append(rank.desc())
     if filters.sort == "updated":
         order.append(Implementation.updated_at.desc().nulls_last())

@@ -8,6 +8,7 @@ close (and is counted) or finds the poll closed (and is refused with the reason)
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -139,7 +140,7 @@ def cast_ballots(
                     except DomainError as refusal:
                         outcomes[n] = refusal
         batch.write()
-    return outcomes  # type: ignore[return-value]
+    return outcomes  # type: ignore[return-value]  # the loops above filled every slot
 
 
 class _Batch:
@@ -156,7 +157,9 @@ class _Batch:
             for _n, user, *_rest, for_member in parsed
             if isinstance(for_member, str) and for_member not in ("", user.public_id)
         }
-        represented = db.scalars(select(User).where(User.public_id.in_(names))) if names else []
+        represented: Iterable[User] = (
+            db.scalars(select(User).where(User.public_id.in_(names))) if names else []
+        )
         self.members = {member.public_id: member for member in represented}
         everyone = voters | {member.id for member in self.members.values()}
         present = select(Attendance.user_id).where(
@@ -195,7 +198,7 @@ class _Batch:
             return
         cast = select(Ballot).where(Ballot.poll_id == poll.id, Ballot.cast_for_id.in_(everyone))
         self.ballots: dict[int, Ballot | dict] = {b.cast_for_id: b for b in db.scalars(cast)}
-        rows = db.execute(
+        earlier = db.execute(
             select(
                 BallotSubmission.voter_id,
                 BallotSubmission.client_ballot_id,
@@ -214,7 +217,7 @@ class _Batch:
             (row.voter_id, row.client_ballot_id): BallotResult(
                 poll.id, row.public_id, row.choice.value, True, row.changed
             )
-            for row in rows
+            for row in earlier
         }
 
     def proxies(self, *, revoked: bool = False) -> set[tuple[int, int]]:

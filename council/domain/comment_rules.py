@@ -81,10 +81,13 @@ def check_rate(db: Session, user: User) -> None:
     db.execute(select(User.id).where(User.id == user.id).with_for_update())
     now = _now()
     for window, most in RATE_LIMITS:
-        count = db.scalar(
-            select(func.count())
-            .select_from(Comment)
-            .where(Comment.author_id == user.id, Comment.created_at > now - window)
+        count = (
+            db.scalar(
+                select(func.count())
+                .select_from(Comment)
+                .where(Comment.author_id == user.id, Comment.created_at > now - window)
+            )
+            or 0
         )
         if count >= most:
             raise RateLimited(

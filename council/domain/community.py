@@ -141,7 +141,7 @@ def zones(db: Session) -> list[ZoneRow]:
     rows = list(db.scalars(select(Zone).order_by(Zone.name)))
     points = _counts(db, CommunityPoint.zone_id)
     members = _counts(db, Organisation.zone_id, Organisation.active.is_(True))
-    proposals = dict(
+    proposals: dict[int, int] = dict(
         db.execute(
             select(proposal_zones.c.zone_id, func.count())
             .join(Proposal, Proposal.id == proposal_zones.c.proposal_id)

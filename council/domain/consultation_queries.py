@@ -71,7 +71,7 @@ def tally(db: Session, consultation_id: int) -> tuple[int, dict[int, tuple[int, 
         .where(ConsultationAnswer.consultation_id == consultation_id)
         .group_by(ConsultationAnswer.option_id)
     )
-    return respondents or 0, {row[0]: (int(row[1]), int(row[2])) for row in rows}
+    return respondents or 0, {row[0]: (int(row[1]), int(row[2] or 0)) for row in rows}
 
 
 def borda(options: int, count: int, rank_sum: int) -> int:

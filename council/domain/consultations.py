@@ -17,6 +17,7 @@ from flask_babel import ngettext
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from council.db import rowcount
 from council.domain import consultation_queries as queries
 from council.domain import meetings, notifications, permissions, proposals, record
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
@@ -285,7 +286,7 @@ def _clean_choices(consultation: Consultation, choices: Any) -> list[int]:
             _("Put every option in order: give each one a place, from 1 to %(n)d.",
               n=len(known)), field="options",
         )  # fmt: skip
-    return chosen  # type: ignore[return-value]
+    return chosen  # type: ignore[return-value]  # a None is not known: refused above
 
 
 def respond(
@@ -346,7 +347,7 @@ def _claim(db: Session, consultation_id: int, now: datetime, *, due_only: bool) 
         .values(state=ConsultationState.CLOSED, version=Consultation.version + 1)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def _finish(db: Session, consultation_id: int, actor: User | None, now: datetime) -> Consultation:

@@ -69,7 +69,7 @@ def read(db: Session, actor: Any, decision: Decision) -> Trail:
         implementation=implementation.of_decision(db, decision),
         updates=implementation.updates(db, decision),
     )
-    if decision.proposal is not None:
+    if decision.proposal_id is not None:
         trail.versions = versions(db, decision.proposal_id)
         trail.stances = stances(db, decision.proposal_id)
     found = minutes.of_meeting(db, poll.meeting_id)

@@ -104,6 +104,7 @@ def amendment_polls(db: Session, proposal: Proposal) -> dict[int, list[Poll]]:
         .order_by(Poll.id)
     )
     for poll in rows:
+        assert poll.amendment_id is not None  # joined on it
         found[poll.amendment_id].append(poll)
     return dict(found)
 

@@ -71,7 +71,7 @@ def _voter(db: Session, poll, member: User) -> User:
             _("%(name)s is not present: only a member present can declare a vote aloud.",
               name=member.name)
         )  # fmt: skip
-    return db.get(User, holder_id)
+    return db.get_one(User, holder_id)
 
 
 def declare_vote(

@@ -185,7 +185,7 @@ def paragraph_comments(db: Session, version_id: int) -> dict[int, list[Comment]]
     )
     anchored: dict[int, list[Comment]] = defaultdict(list)
     for comment in rows:
-        anchored[comment.paragraph].append(comment)  # type: ignore[index]
+        anchored[comment.paragraph].append(comment)  # type: ignore[index]  # not null: selected so
     return dict(anchored)
 
 

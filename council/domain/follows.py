@@ -12,13 +12,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from council.db import rowcount
 from council.domain import permissions
 from council.errors import NotFound, ValidationError
 from council.models.organisation import Zone
 from council.models.proposal import Follow, FollowTarget, Proposal, Topic
 from council.models.user import User
 
-TARGET_MODELS = {
+TARGET_MODELS: dict[FollowTarget, type[Proposal] | type[Zone] | type[Topic]] = {
     FollowTarget.PROPOSAL: Proposal,
     FollowTarget.ZONE: Zone,
     FollowTarget.TOPIC: Topic,
@@ -39,7 +40,7 @@ def _check_exists(db: Session, user: User, target: FollowTarget, target_id: int)
     # A draft is visible only to those who may read it: others cannot even learn it exists.
     # (A proposal is public once submitted: the rule of proposal_queries.visible.)
     if (
-        target == FollowTarget.PROPOSAL
+        isinstance(obj, Proposal)
         and obj.submitted_at is None
         and not permissions.can(user, "proposal.read_draft", obj)
     ):
@@ -49,12 +50,13 @@ def _check_exists(db: Session, user: User, target: FollowTarget, target_id: int)
 def is_following(
     db: Session, user: User | None, target: FollowTarget | str, target_id: int
 ) -> bool:
-    if permissions.as_user(user) is None:
+    person = permissions.as_user(user)
+    if person is None:
         return False
     return (
         db.scalar(
             select(Follow.id).where(
-                Follow.user_id == user.id,  # type: ignore[union-attr]
+                Follow.user_id == person.id,
                 Follow.target == _target(target),
                 Follow.target_id == target_id,
             )
@@ -103,7 +105,7 @@ def unfollow(db: Session, actor: User, target: FollowTarget | str, target_id: in
             Follow.target_id == target_id,
         )
     )
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 def followed_ids(db: Session, user: User, target: FollowTarget | str) -> set[int]:

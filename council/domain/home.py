@@ -9,6 +9,7 @@ renders it for the public, whose page is the one kept in memory (council/web/pag
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -57,7 +58,7 @@ class Public:
     live: list[Meeting] = field(default_factory=list)  # sessions in progress (or suspended)
     next_meeting: Meeting | None = None  # the first convened meeting still to come
     next_is_near: bool = False  # it starts within LIVE_LINK_HOURS: its live view is open
-    decisions: list[Any] = field(default_factory=list)  # rows: Decision, title, Poll
+    decisions: Sequence[Any] = field(default_factory=list)  # rows: Decision, title, Poll
     consultations: list[Consultation] = field(default_factory=list)
 
 
@@ -304,7 +305,7 @@ def changes(db: Session, user: User, now: datetime) -> list[Change]:
         if at < max(follows[proposal_id], since):
             return
         if proposal_id not in latest or at > latest[proposal_id].at:
-            latest[proposal_id] = Change(None, at, **what)  # type: ignore[arg-type]
+            latest[proposal_id] = Change(None, at, **what)  # type: ignore[arg-type]  # proposal set below
 
     versions = db.execute(
         select(
@@ -324,9 +325,9 @@ def changes(db: Session, user: User, now: datetime) -> list[Change]:
             RecordEvent.at >= since.strftime(RECORD_TIME),
         )
     )
-    for subject, at, data in events:
+    for subject, stamp, data in events:
         state = _state_of(data)
-        moment = datetime.strptime(at, RECORD_TIME).replace(tzinfo=UTC)
+        moment = datetime.strptime(stamp, RECORD_TIME).replace(tzinfo=UTC)
         keep(int(subject.partition(":")[2]), moment, state=state)
     if not latest:
         return []

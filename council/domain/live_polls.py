@@ -66,7 +66,8 @@ def focus(polls: list[Poll], current_item_id: int | None) -> Poll | None:
 def _summary(
     poll: Poll, decisions: dict[int, str], amendments: dict[int, tuple[int, AmendmentState]]
 ) -> dict[str, Any]:
-    number, amendment_state = amendments.get(poll.amendment_id, (None, None))
+    amendment = amendments.get(poll.amendment_id) if poll.amendment_id else None
+    number, amendment_state = amendment or (None, None)
     return {
         "id": poll.id,
         "item": poll.item_id,
@@ -215,7 +216,7 @@ def _people(db: Session, table, column, poll: Poll) -> list[dict[str, str]]:
 def _participants(db: Session, poll: Poll) -> list[dict[str, str]]:
     """Who took part in a closed secret poll, checked against its totals (stored at the
     close from the counters, which move with each participation): as _named."""
-    counted = poll.yes + poll.no + poll.abstain
+    counted = (poll.yes or 0) + (poll.no or 0) + (poll.abstain or 0)  # stored at the close
     for attempt in (1, 2):
         people = _people(db, Participation, Participation.cast_for_id, poll)
         if len(people) == counted == len({person["id"] for person in people}):
@@ -325,17 +326,24 @@ def section(
             voted = len(ballots)
         elif shown.state == PollState.CLOSED:
             participants = _participants(db, shown)
-            tally = {"in_favour": shown.yes, "against": shown.no, "abstain": shown.abstain}
+            tally = {
+                "in_favour": shown.yes or 0,
+                "against": shown.no or 0,
+                "abstain": shown.abstain or 0,
+            }
             voted = len(participants)
         else:
-            voted = db.scalar(
-                select(func.count(Participation.id)).where(Participation.poll_id == shown.id)
+            voted = (
+                db.scalar(
+                    select(func.count(Participation.id)).where(Participation.poll_id == shown.id)
+                )
+                or 0
             )
         poll |= {
             "voted": voted,
             # who can still vote, as things stand: present, represented, not in conflict
             "expected": max(
-                shown.present + shown.represented - shown.conflict
+                (shown.present or 0) + (shown.represented or 0) - (shown.conflict or 0)
                 if shown.state == PollState.CLOSED
                 else present + represented - len(conflicts),
                 voted,

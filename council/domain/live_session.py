@@ -280,8 +280,12 @@ version = live_polls.version
 
 
 def count_interventions(db: Session, meeting: Meeting) -> int:
-    return db.scalar(
-        select(func.count(SpeakerRequest.id)).where(
-            SpeakerRequest.meeting_id == meeting.id, SpeakerRequest.started_at.is_not(None)
+    return (
+        db.scalar(
+            select(func.count(SpeakerRequest.id)).where(
+                SpeakerRequest.meeting_id == meeting.id, SpeakerRequest.started_at.is_not(None)
+            )
         )
+        or 0
+        or 0
     )

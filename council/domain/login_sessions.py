@@ -21,6 +21,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from council import events
+from council.db import rowcount
 from council.domain import permissions, site_settings
 from council.errors import NotFound
 from council.models.base import utcnow
@@ -123,10 +124,10 @@ def _lacks_second_step(db: Session, row: LoginSession) -> bool:
     )
 
 
-def logged_in(db: Session, logins: Iterable[str | None]) -> dict[str, User]:
+def logged_in(db: Session, logins: Iterable[str | None]) -> dict[str | None, User]:
     """The people these logins name, in one query: many at once for a burst of ballots. A
     login names nobody once its session ended or its account is no longer active."""
-    wanted: dict[int, list[tuple[str, str]]] = {}
+    wanted: dict[int, list[tuple[str | None, str]]] = {}
     for login in logins:
         parsed = _parse(login)
         if parsed is not None:
@@ -134,7 +135,7 @@ def logged_in(db: Session, logins: Iterable[str | None]) -> dict[str, User]:
     if not wanted:
         return {}
     cutoff = utcnow() - timedelta(seconds=IDLE)
-    found = {}
+    found: dict[str | None, User] = {}
     for row in db.scalars(select(LoginSession).where(LoginSession.id.in_(wanted))):
         for login, digest in wanted[row.id]:
             if (
@@ -178,9 +179,11 @@ def active(db: Session, user: User) -> list[LoginSession]:
 def _end(db: Session, user: User, ids: list[int]) -> int:
     if not ids:
         return 0
-    ended = db.execute(
-        delete(LoginSession).where(LoginSession.id.in_(ids), LoginSession.user_id == user.id)
-    ).rowcount
+    ended = rowcount(
+        db.execute(
+            delete(LoginSession).where(LoginSession.id.in_(ids), LoginSession.user_id == user.id)
+        )
+    )
     events.queue(db, events.Event(ENDED, f"user:{user.public_id}", {"sessions": sorted(ids)}))
     return ended or 0
 
@@ -223,4 +226,4 @@ def forget_idle(db: Session, now: datetime | None = None) -> int:
     """Delete the sessions unused for IDLE seconds (the scheduler, `flask accounts
     forget-expired`)."""
     cutoff = (now or utcnow()) - timedelta(seconds=IDLE)
-    return db.execute(delete(LoginSession).where(LoginSession.last_seen_at < cutoff)).rowcount or 0
+    return rowcount(db.execute(delete(LoginSession).where(LoginSession.last_seen_at < cutoff))) or 0

@@ -82,7 +82,7 @@ def authenticate(
     user = accounts.find_by_email(db, email)
     checked = _limits(email, user, client, limits)
     wait, which = throttle.seconds_to_wait(db, checked)
-    if wait:
+    if wait and which is not None:
         raise _too_many(which.kind, wait)
     if user is None:
         with contextlib.suppress(VerificationError):  # as long as a real check

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from council import markdown
@@ -65,7 +65,7 @@ def get(db: Session, actor: Any, meeting_id: int) -> Meeting:
 def listing(db: Session, actor: Any, *, now: datetime | None = None) -> dict[str, list[Meeting]]:
     """Meetings to come (and running), and past ones, newest first; drafts only for office."""
     now = now or utcnow()
-    visible = Meeting.state.in_(PUBLIC_STATES)
+    visible: ColumnElement[bool] = Meeting.state.in_(PUBLIC_STATES)
     if permissions.can(actor, "meeting.read_draft"):
         visible = or_(visible, Meeting.state == MeetingState.SCHEDULED)
     query = select(Meeting).where(visible).options(selectinload(Meeting.items))
@@ -94,10 +94,13 @@ def members(db: Session) -> list[User]:
 
 
 def member_count(db: Session) -> int:
-    return db.scalar(
-        select(func.count(User.id))
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.MEMBER, User.status == AccountStatus.ACTIVE)
+    return (
+        db.scalar(
+            select(func.count(User.id))
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.MEMBER, User.status == AccountStatus.ACTIVE)
+        )
+        or 0
     )
 
 
@@ -239,7 +242,7 @@ def update(db: Session, actor: User, meeting_id: int, **fields: Any) -> Meeting:
     require_editable(meeting)
     if meeting.state in LIVE_STATES and {"starts_at", "ends_at"} & set(fields):
         raise InvalidState(_("The session has started: its times can no longer change."))
-    values = {
+    values: dict[str, Any] = {
         "title": clean_line(fields.get("title", meeting.title), "title", minimum=3, maximum=200),
         "place": clean_line(fields.get("place", meeting.place), "place", minimum=0, maximum=200),
         "link": clean_url(fields.get("link", meeting.link), "link"),

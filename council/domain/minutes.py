@@ -47,7 +47,7 @@ def of_meeting(db: Session, meeting_id: Any) -> Minutes | None:
 
 
 def _lock(db: Session, minutes: Minutes) -> Minutes:
-    return db.get(Minutes, minutes.id, with_for_update=True, populate_existing=True)
+    return db.get_one(Minutes, minutes.id, with_for_update=True, populate_existing=True)
 
 
 def _locked_of(db: Session, meeting_id: Any) -> Minutes:
@@ -115,7 +115,7 @@ def on_agenda(db: Session, meeting: Meeting) -> dict[int, Minutes]:
         .join(AgendaItem, AgendaItem.id == Minutes.approval_item_id)
         .where(AgendaItem.meeting_id == meeting.id)
     )
-    return {row.approval_item_id: row for row in rows}
+    return {row.approval_item_id: row for row in rows if row.approval_item_id is not None}
 
 
 def agenda_targets(db: Session, minutes: Minutes) -> list[tuple[Meeting, list[AgendaItem]]]:

@@ -105,7 +105,7 @@ def settled(db: Session, user: User, notes: Iterable[Notification]) -> dict[int,
         found |= {note: "over" for note, key in asked.items() if key in over}
     asked = _ids(notes, frozenset({"cosign_invited"}), "proposal")
     if asked:
-        rows = db.execute(
+        answers = db.execute(
             select(Proposal.id, Proposal.state, ProposalCosigner.state)
             .outerjoin(
                 ProposalCosigner,
@@ -115,7 +115,7 @@ def settled(db: Session, user: User, notes: Iterable[Notification]) -> dict[int,
             .where(Proposal.id.in_(set(asked.values())))
         )
         why = {}
-        for proposal_id, state, answer in rows:
+        for proposal_id, state, answer in answers:
             if answer in (CosignState.ACCEPTED, CosignState.DECLINED):
                 why[proposal_id] = str(answer)
             elif answer is None or state not in INVITABLE:
@@ -123,12 +123,12 @@ def settled(db: Session, user: User, notes: Iterable[Notification]) -> dict[int,
         found |= {note: why[key] for note, key in asked.items() if key in why}
     asked = _ids(notes, frozenset({"amendment_proposed"}), "amendment")
     if asked:
-        rows = db.execute(
+        amendment_states = db.execute(
             select(Amendment.id, Amendment.state).where(Amendment.id.in_(set(asked.values())))
         )
         why = {
             key: "withdrawn" if state == AmendmentState.WITHDRAWN else "decided"
-            for key, state in rows
+            for key, state in amendment_states
             if state != AmendmentState.PROPOSED
         }
         found |= {note: why[key] for note, key in asked.items() if key in why}
@@ -145,7 +145,7 @@ def message(note: Notification, names: dict[int, str], settled: str | None = Non
     p = params_of(note)
     if settled is not None:
         return _settled_message(p, settled)
-    actor = names.get(p.get("actor_id")) or _("Someone")  # type: ignore[arg-type]
+    actor = names.get(p.get("actor_id")) or _("Someone")  # type: ignore[arg-type]  # None: no one
     title = _text(p.get("title")) or _("a proposal")
     number = p.get("number")
     number = str(number) if isinstance(number, int) and not isinstance(number, bool) else "?"
@@ -210,10 +210,9 @@ def message(note: Notification, names: dict[int, str], settled: str | None = Non
                 title=title,
             ),
         }
-        return texts.get(
-            outcome,  # type: ignore[arg-type]
-            _("There is news on your amendment no. %(number)s.", number=number),
-        )
+        if outcome in texts:
+            return texts[outcome]
+        return _("There is news on your amendment no. %(number)s.", number=number)
     if kind == "convocation":
         return _("You are convened to the meeting “%(title)s”.", title=_text(p.get("title")))
     if kind == "meeting_changed":

@@ -17,14 +17,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from council import events
+from council.db import rowcount
 from council.domain import permissions
 from council.errors import NotFound, ValidationError
 from council.models.base import utcnow
@@ -104,7 +105,7 @@ def _wanting(db: Session, user_ids: list[int], setting: str | None) -> set[int]:
         return set(user_ids)
     flag = getattr(NotificationSettings, setting)
     default = NotificationSettings.__table__.c[setting].default.arg
-    stored = dict(
+    stored: dict[int, bool] = dict(
         db.execute(
             select(NotificationSettings.user_id, flag).where(
                 NotificationSettings.user_id.in_(user_ids)
@@ -256,9 +257,9 @@ def mark_all_read(db: Session, actor: Any) -> int:
         .values(read_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount:
+    if rowcount(result):
         _queue_read(db, user)
-    return result.rowcount
+    return rowcount(result)
 
 
 # --- preferences ----------------------------------------------------------------------------
@@ -361,7 +362,7 @@ def claim_digest(
     settings = settings_for(db, user_id)
     previous = settings.last_digest_at
     cutoff = now - DIGEST_PERIOD[frequency]
-    settings_table = NotificationSettings.__table__
+    settings_table = cast(Table, NotificationSettings.__table__)
     result = db.execute(
         update(settings_table)
         .where(
@@ -372,14 +373,14 @@ def claim_digest(
         )
         .values(last_digest_at=now)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         return False, None
     db.expire(settings)
     return True, previous
 
 
 def release_digest(db: Session, user_id: int, previous: datetime | None, claimed_at: datetime):
-    table = NotificationSettings.__table__
+    table = cast(Table, NotificationSettings.__table__)
     db.execute(
         update(table)
         .where(table.c.user_id == user_id, table.c.last_digest_at == claimed_at)

@@ -162,7 +162,7 @@ def group_results(ballots: list[BallotFact]) -> list[GroupResult]:
     return [
         GroupResult(group, c[Choice.IN_FAVOUR], c[Choice.AGAINST], c[Choice.ABSTAIN])
         for group, c in found.items()
-        if group is not None or sum(c.values())
+        if group is not None or any(c.values())
     ]
 
 
@@ -221,8 +221,8 @@ def poll_facts(db: Session, polls: list[Poll]) -> dict[int, PollFacts]:
         for poll_id in named
     }
     named_polls = [poll for poll in closed if poll.kind == PollKind.NAMED]
-    for poll_id, found in open_data_presence.missing(db, named_polls, voted).items():
-        facts[poll_id].missing = found
+    for poll_id, missing in open_data_presence.missing(db, named_polls, voted).items():
+        facts[poll_id].missing = missing
     return facts
 
 
@@ -396,4 +396,4 @@ def decisions_of_proposals(db: Session, proposal_ids: list[int]) -> dict[int, De
     rows = db.scalars(
         select(Decision).where(Decision.proposal_id.in_(proposal_ids)).order_by(Decision.id)
     )
-    return {row.proposal_id: row for row in rows}
+    return {row.proposal_id: row for row in rows if row.proposal_id is not None}

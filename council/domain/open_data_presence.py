@@ -54,6 +54,7 @@ def missing(db: Session, polls: Iterable[Poll], voted: dict[int, set[int]]) -> d
     found = {}
     for poll in polls:
         closed = poll.closed_at
+        assert closed is not None  # the others were left out above
         in_room = {
             user_id
             for meeting_id, user_id, came, left in spans

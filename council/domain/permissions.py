@@ -185,4 +185,4 @@ def require(actor: Any, action: str, obj: Any = None) -> User:
         if as_user(actor) is None:
             raise NotAllowed(_("Log in to do this."))
         raise NotAllowed(_("You are not allowed to do this."))
-    return as_user(actor)  # type: ignore[return-value]
+    return as_user(actor)  # type: ignore[return-value]  # what require() guards needs a user

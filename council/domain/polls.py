@@ -159,19 +159,25 @@ def tally(db: Session, poll: Poll) -> dict[Choice, int]:
 
 def represented(db: Session, meeting: Meeting, present: set[int]) -> int:
     """Absent members whose proxy is held by a member present."""
-    return db.scalar(
-        select(func.count(Proxy.id)).where(
-            Proxy.meeting_id == meeting.id,
-            Proxy.revoked_at.is_(None),
-            Proxy.to_user_id.in_(present or {0}),
-            Proxy.from_user_id.not_in(present or {0}),
+    return (
+        db.scalar(
+            select(func.count(Proxy.id)).where(
+                Proxy.meeting_id == meeting.id,
+                Proxy.revoked_at.is_(None),
+                Proxy.to_user_id.in_(present or {0}),
+                Proxy.from_user_id.not_in(present or {0}),
+            )
         )
+        or 0
     )
 
 
 def conflicts(db: Session, poll: Poll) -> int:
-    return db.scalar(
-        select(func.count(ConflictDeclaration.id)).where(ConflictDeclaration.poll_id == poll.id)
+    return (
+        db.scalar(
+            select(func.count(ConflictDeclaration.id)).where(ConflictDeclaration.poll_id == poll.id)
+        )
+        or 0
     )
 
 
@@ -294,7 +300,7 @@ def group_results(db: Session, poll: Poll) -> list[GroupResult]:
     return [
         GroupResult(group, c[Choice.IN_FAVOUR], c[Choice.AGAINST], c[Choice.ABSTAIN])
         for group, c in found.items()
-        if group is not None or sum(c.values())
+        if group is not None or any(c.values())
     ]
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from council.db import rowcount
 from council.models.base import utcnow
 from council.models.user import Throttle
 
@@ -119,9 +120,9 @@ def forget_expired(
     returns how many were dropped."""
     now = now or utcnow()
     cutoff = now - timedelta(seconds=longest_window)
-    dropped = db.execute(delete(Throttle).where(Throttle.last_at < cutoff)).rowcount or 0
+    dropped = rowcount(db.execute(delete(Throttle).where(Throttle.last_at < cutoff))) or 0
     extra = (db.scalar(select(func.count()).select_from(Throttle)) or 0) - most_rows
     if extra > 0:
         oldest = select(Throttle.key).order_by(Throttle.last_at).limit(extra).scalar_subquery()
-        dropped += db.execute(delete(Throttle).where(Throttle.key.in_(oldest))).rowcount or 0
+        dropped += rowcount(db.execute(delete(Throttle).where(Throttle.key.in_(oldest)))) or 0
     return dropped

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from council.db import rowcount
 from council.domain import accounts, login_sessions, permissions, record, site_settings, throttle
 from council.errors import InvalidState, RateLimited, ValidationError
 from council.models.account_security import RecoveryCode, SecondFactor
@@ -111,12 +112,14 @@ def _matching_step(row: SecondFactor, code: str, now: float) -> int | None:
 
 def _take_step(db: Session, row: SecondFactor, step: int) -> bool:
     """Mark this step used, once: two requests with the same code, one of them wins."""
-    taken = db.execute(
-        update(SecondFactor)
-        .where(SecondFactor.user_id == row.user_id, SecondFactor.last_step < step)
-        .values(last_step=step)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    taken = rowcount(
+        db.execute(
+            update(SecondFactor)
+            .where(SecondFactor.user_id == row.user_id, SecondFactor.last_step < step)
+            .values(last_step=step)
+            .execution_options(synchronize_session=False)
+        )
+    )
     return taken == 1
 
 
@@ -179,16 +182,18 @@ def verify(db: Session, user: User, code: str, *, now: float | None = None) -> s
         throttle.clear(db, [_limit(user)])
         return "app"
     if len(cleaned) == 10:
-        used = db.execute(
-            update(RecoveryCode)
-            .where(
-                RecoveryCode.user_id == user.id,
-                RecoveryCode.code_hash == _hash(cleaned),
-                RecoveryCode.used_at.is_(None),
+        used = rowcount(
+            db.execute(
+                update(RecoveryCode)
+                .where(
+                    RecoveryCode.user_id == user.id,
+                    RecoveryCode.code_hash == _hash(cleaned),
+                    RecoveryCode.used_at.is_(None),
+                )
+                .values(used_at=utcnow())
+                .execution_options(synchronize_session=False)
             )
-            .values(used_at=utcnow())
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        )
         if used == 1:
             throttle.clear(db, [_limit(user)])
             return "recovery"

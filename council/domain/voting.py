@@ -122,10 +122,14 @@ def _amendments_waiting(db: Session, poll: Poll) -> int:
     proposal_id = poll.item.proposal_id
     if proposal_id is None:
         return 0
-    return db.scalar(
-        select(func.count(Amendment.id)).where(
-            Amendment.proposal_id == proposal_id, Amendment.state == AmendmentState.TO_VOTE
+    return (
+        db.scalar(
+            select(func.count(Amendment.id)).where(
+                Amendment.proposal_id == proposal_id, Amendment.state == AmendmentState.TO_VOTE
+            )
         )
+        or 0
+        or 0
     )
 
 
@@ -150,7 +154,7 @@ def open_poll(db: Session, actor: User, poll_id: int) -> bool:
         other_open=other is not None,
         amendment=poll.amendment_id is not None,
         amendments_waiting=_amendments_waiting(db, poll) if poll.amendment_id is None else 0,
-        amendment_to_vote=poll.amendment_id is not None
+        amendment_to_vote=poll.amendment is not None
         and poll.amendment.state == AmendmentState.TO_VOTE,
         proposal_on_agenda=proposal is None or proposal.state == ProposalState.ON_AGENDA,
         quorum=attendance.has_quorum(present, members),
@@ -229,6 +233,7 @@ def record_decision(db: Session, actor: User, poll_id: int, text: Any = None) ->
     polls.live_changed(db, meeting.id)
     if poll.amendment_id is not None:
         amendment = poll.amendment
+        assert amendment is not None
         if amendment.state != AmendmentState.TO_VOTE:
             raise InvalidState(_("The outcome of this amendment is already recorded."))
         amendments.record_amendment_outcome(db, None, amendment, bool(poll.approved))
@@ -243,6 +248,7 @@ def record_decision(db: Session, actor: User, poll_id: int, text: Any = None) ->
     proposal = poll.item.proposal
     if proposal is not None:  # raises InvalidState when no longer on the agenda
         proposals.record_outcome(db, None, proposal, poll=poll)
+    assert poll.closed_at is not None  # closed, checked above
     decided_on: date = poll.closed_at.astimezone(ROME).date()
     # Two decisions of the same year recorded at once: the unique (year, seq) lets one win;
     # the other takes the next number.

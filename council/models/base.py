@@ -20,14 +20,14 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, _dialect):  # type: ignore[override]
+    def process_bind_param(self, value: datetime | None, _dialect):
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
         return value.astimezone(UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value: datetime | None, _dialect):  # type: ignore[override]
+    def process_result_value(self, value: datetime | None, _dialect):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)

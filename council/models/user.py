@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 import secrets
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -87,7 +88,8 @@ class User(Base):
     # The login this object was loaded or logged in with ("<session id>:<token>", see
     # council/domain/login_sessions.py): what Flask-Login keeps in the session and in the
     # remember cookie. Not a column: one account has a login per device.
-    login = None
+    # (No annotation: the ORM would take it for a column. The cast gives mypy the type.)
+    login = cast("str | None", None)
 
     def get_id(self) -> str:
         if self.login is None:

@@ -29,6 +29,7 @@ from council.web.forms import (
     TopicForm,
     UserForm,
     ZoneForm,
+    options,
 )
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -125,13 +126,11 @@ def users():
 
 
 def _fill_user_choices(form: UserForm) -> None:
-    form.organisation.choices = [(None, _("— none —"))] + [
-        (o.id, o.name) for o in organisations.organisations(db.session)
-    ]
-    form.council_group.choices = [("", _("— none —"))] + [
-        (str(g), str(label)) for g, label in GROUP_LABELS.items()
-    ]
-    form.roles.choices = [(str(r), str(label)) for r, label in ROLE_LABELS.items()]
+    form.organisation.choices = options(
+        ((o.id, o.name) for o in organisations.organisations(db.session)), empty=_("— none —")
+    )
+    form.council_group.choices = options(GROUP_LABELS.items(), empty=_("— none —"))
+    form.roles.choices = options(ROLE_LABELS.items())
 
 
 def _chosen(form: UserForm):
@@ -188,7 +187,7 @@ def user(user_id: int, reject_form: RejectForm | None = None, status: int = 200)
 
     def page(status: int):
         status_form = StatusForm(status=str(person.status))
-        status_form.status.choices = [(str(s), str(label)) for s, label in STATUS_LABELS.items()]
+        status_form.status.choices = options(STATUS_LABELS.items())
         return render_template(
             "admin/user.html",
             person=person,
@@ -275,7 +274,7 @@ def reset_two_step(user_id: int):
 @door("account.manage")
 def set_status(user_id: int):
     form = StatusForm()
-    form.status.choices = [(str(s), str(label)) for s, label in STATUS_LABELS.items()]
+    form.status.choices = options(STATUS_LABELS.items())
     back = url_for("admin.user", user_id=user_id)
     if not form.validate_on_submit():
         flash(_("Choose a valid status."), "error")
@@ -311,7 +310,7 @@ def reset_password(user_id: int):
 
 
 def _zone_choices() -> list:
-    return [(None, _("— choose —"))] + [(z.id, z.name) for z in organisations.zones(db.session)]
+    return options(((z.id, z.name) for z in organisations.zones(db.session)), empty=_("— choose —"))
 
 
 def _edit(kind: str, model, form_class, object_id: int | None, setup, save):
@@ -411,9 +410,10 @@ def organisation_list():
 def organisation(organisation_id: int | None):
     def setup(form, obj):
         form.zone.choices = _zone_choices()
-        form.community_point.choices = [(None, _("— none —"))] + [
-            (p.id, p.name) for p in organisations.community_points(db.session)
-        ]
+        form.community_point.choices = options(
+            ((p.id, p.name) for p in organisations.community_points(db.session)),
+            empty=_("— none —"),
+        )
         if obj is not None and request.method == "GET":
             form.zone.data = obj.zone_id
             form.community_point.data = obj.community_point_id

@@ -34,6 +34,7 @@ from council.web.forms import (
     PasswordChangeForm,
     ProfileForm,
     RegistrationForm,
+    options,
 )
 from council.web.login_state import start_session, welcome
 
@@ -111,10 +112,13 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegistrationForm()
-    form.organisation.choices = [(None, _("— choose —"))] + [
-        (o.id, f"{o.name} ({o.zone.name})")
-        for o in organisations.organisations(db.session, only_active=True)
-    ]
+    form.organisation.choices = options(
+        (
+            (o.id, f"{o.name} ({o.zone.name})")
+            for o in organisations.organisations(db.session, only_active=True)
+        ),
+        empty=_("— choose —"),
+    )
     status = 200
     headers: dict[str, str] = {}
     if form.validate_on_submit():

@@ -13,10 +13,11 @@ import ipaddress
 import secrets
 from functools import lru_cache
 
-from flask import Response, current_app, request
+from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from ua_parser import BasicResolver, Parser
 from ua_parser.loaders import load_lazy_builtins
+from werkzeug.wrappers import Response
 
 from council.domain.logins import Client
 from council.models.user import User

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms import HiddenField, SelectChoice, SelectField, TextAreaField
 
 from council.domain.comment_rules import MAX_BODY, REASON_MAX
 from council.errors import ValidationError
 from council.models.comment import Stance
+from council.web.forms import options
 
 STANCE_LABELS = {
     Stance.IN_FAVOUR: _l("In favour"),
@@ -19,8 +20,8 @@ STANCE_LABELS = {
 STANCE_TONES = {Stance.IN_FAVOUR: "success", Stance.AGAINST: "danger", Stance.NEUTRAL: "neutral"}
 
 
-def stance_choices() -> list[tuple[str, str]]:
-    return [("", _("No position"))] + [(str(s), str(label)) for s, label in STANCE_LABELS.items()]
+def stance_choices() -> list[SelectChoice]:
+    return options(STANCE_LABELS.items(), empty=_("No position"))
 
 
 def optional_int(value: str | None, field: str) -> int | None:

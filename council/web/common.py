@@ -74,8 +74,9 @@ def render_error(status: int, message: str | None = None):
 
 def form_error(form, error: DomainError) -> None:
     """Attach a domain error to the form field it names, or to the form as a whole."""
-    field = getattr(form, error.field, None) if isinstance(error, ValidationError) else None
-    if field is not None and error.field:
+    name = error.field if isinstance(error, ValidationError) else None
+    field = getattr(form, name, None) if name else None
+    if field is not None:
         field.errors = [*list(field.errors), error.message]
     else:
         form.form_errors.append(error.message)

@@ -5,6 +5,7 @@ the `consultations close-due` command for cron."""
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import click
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -110,7 +111,7 @@ def respond(consultation_id: int):
 
     def answer(work) -> bool:
         if consultation.kind == ConsultationKind.RANKING:
-            chosen = consultations.ranking_from_places(consultation, _sent())
+            chosen: list[Any] = consultations.ranking_from_places(consultation, _sent())
         else:
             chosen = request.form.getlist("option")
         _response, changed = consultations.respond(work, current_user, consultation.id, chosen)

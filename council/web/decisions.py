@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import lru_cache
+from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
@@ -106,7 +107,7 @@ def _helpers():
 
 def _filters(**fixed) -> ArchiveFilters:
     status = choice_arg("status", {s.value for s in ImplementationState})
-    values = dict(
+    values: dict[str, Any] = dict(
         words=archive.clean(request.args.get("q", "")),
         year=int_arg("year"),
         zone_id=int_arg("zone"),
@@ -164,7 +165,7 @@ def _active(args: dict[str, str], endpoint: str, choices: dict[str, list]) -> li
             label, shown = _("Implementation"), IMPLEMENTATION_LABELS[ImplementationState(value)]
         else:
             continue
-        rest = {k: v for k, v in args.items() if k != arg}
+        rest: dict[str, Any] = {k: v for k, v in args.items() if k != arg}
         found.append((label, shown, url_for(endpoint, **rest)))
     return found
 
@@ -174,7 +175,7 @@ def _listing(template: str, endpoint: str, filters: ArchiveFilters, *fixed: str,
     searched = replace(filters, sort=filters.sort or default_sort)
     results = archive.search(db.session, current_user, searched)
     args = _args(filters, *fixed)
-    choices = {
+    choices: dict[str, Any] = {
         "zones": organisations_domain.zones(db.session),
         "topics": topics(db.session),
         "organisations": organisations_domain.organisations(db.session),

@@ -5,6 +5,7 @@ here through the template global `discussion(proposal, version)`."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import g, request
@@ -82,7 +83,9 @@ class Discussion:
 
     def url(self, **changes) -> str:
         """This page with the discussion's parameters changed, back at the discussion."""
-        args = {k: v for k, v in request.args.items() if k not in (ORDER_ARG, STANCE_ARG, PAGE_ARG)}
+        args: dict[str, Any] = {
+            k: v for k, v in request.args.items() if k not in (ORDER_ARG, STANCE_ARG, PAGE_ARG)
+        }
         current = {ORDER_ARG: self.order, STANCE_ARG: self.stance or "", PAGE_ARG: 1}
         if self.page is not None:
             current[PAGE_ARG] = self.page.number

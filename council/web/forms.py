@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -25,6 +27,15 @@ def coerce_optional_int(value):
     if value in (None, "", "None"):
         return None
     return int(value)
+
+
+def options(
+    pairs: Iterable[tuple[object, object]], *, empty: str | None = None
+) -> list[SelectChoice]:
+    """A select's choices from (value, label) pairs, first an empty one labelled `empty` if
+    given: WTForms takes SelectChoice objects (tuples are deprecated since 3.3)."""
+    head = [SelectChoice("", empty)] if empty is not None else []
+    return head + [SelectChoice(str(value), str(label)) for value, label in pairs]
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -25,7 +25,7 @@ from council.meeting_mail import invitation
 from council.models.meeting import LIVE_STATES, Meeting, MeetingState, SpeakerKind
 from council.web import meeting_live
 from council.web.doors import act, door, on_form
-from council.web.forms import ActionForm
+from council.web.forms import ActionForm, options
 from council.web.meeting_forms import DocumentForm, ItemEditForm, ItemForm, MeetingForm, rome
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
@@ -178,15 +178,16 @@ def edit(meeting_id: int):
 
 
 def _item_choices(form, meeting: Meeting) -> None:
-    form.proposal.choices = [(None, _("None"))] + [
-        (p.id, p.title) for p in meetings.schedulable_proposals(db.session)
-    ]
+    form.proposal.choices = options(
+        ((p.id, p.title) for p in meetings.schedulable_proposals(db.session)), empty=_("None")
+    )
 
 
 def _document_choices(form: DocumentForm, meeting: Meeting) -> None:
-    form.item.choices = [(None, _("The whole meeting"))] + [
-        (item.id, f"{n}. {item.title}") for n, item in enumerate(meeting.items, start=1)
-    ]
+    form.item.choices = options(
+        ((item.id, f"{n}. {item.title}") for n, item in enumerate(meeting.items, start=1)),
+        empty=_("The whole meeting"),
+    )
 
 
 def _prepare_page(meeting: Meeting, item_form=None, document_form=None, status: int = 200):
@@ -238,8 +239,10 @@ def edit_item(meeting_id: int, item_id: int):
     item = meetings.item_of(meeting, item_id)
     form = ItemEditForm()
     _item_choices(form, meeting)
-    if item.proposal is not None and item.proposal_id not in {c[0] for c in form.proposal.choices}:
-        form.proposal.choices.append((item.proposal_id, item.proposal.title))
+    if item.proposal is not None and str(item.proposal_id) not in {
+        c.value for c in form.proposal.choices
+    }:
+        form.proposal.choices += options([(item.proposal_id, item.proposal.title)])
 
     def page(status: int):
         return render_template("meetings/item.html", form=form, meeting=meeting, item=item), status

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired
 
 from council import markdown, minutes_pdf
@@ -54,17 +54,17 @@ def _official_day(meeting: Meeting) -> str:
     return format_date(meeting.starts_at, "d MMMM y")
 
 
-def _target_choices(found: Minutes) -> dict[str, list[tuple[str, str]]]:
+def _target_choices(found: Minutes) -> list[SelectChoice]:
     """Optgroups by meeting: a new item, or one of its items that could take the minutes."""
-    groups: dict[str, list[tuple[str, str]]] = {}
+    choices: list[SelectChoice] = []
     for target, items in minutes.agenda_targets(db.session, found):
-        label = f"{target.title} ({_official_day(target)})"
-        options = [(str(target.id), _("A new item at the end of the agenda"))]
+        group = f"{target.title} ({_official_day(target)})"
+        new_item = _("A new item at the end of the agenda")
+        choices.append(SelectChoice(str(target.id), new_item, optgroup=group))
         for item in items:
             label_item = _("Item %(n)d: %(title)s", n=item.position + 1, title=item.title)
-            options.append((f"{target.id}-{item.id}", label_item))
-        groups[label] = options
-    return groups
+            choices.append(SelectChoice(f"{target.id}-{item.id}", label_item, optgroup=group))
+    return choices
 
 
 @bp.context_processor
@@ -190,6 +190,7 @@ def edit(meeting_id: int):
         def refused(error: DomainError):
             db.session.expire_all()
             saved = minutes.of_meeting(db.session, meeting.id)
+            assert saved is not None  # it was just being edited
             form.revision.data = str(saved.revision)  # the next save compares with this one
             return on_form(form, lambda status: page(status, saved))(error)
 

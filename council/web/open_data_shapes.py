@@ -192,7 +192,7 @@ def decision_title(decision: Decision) -> str:
 def decision(row: Decision, facts: PollFacts | None) -> JSON:
     proposal = row.proposal
     voted = proposal_ref(proposal)
-    if voted is not None:
+    if voted is not None and proposal is not None:
         # the version put to the vote is the current one: a decided proposal gets no other
         voted["version"] = proposal.current_version
     return {

@@ -22,6 +22,7 @@ from council.models.proposal import Proposal, ProposalState, Topic
 from council.web import preview as preview_view
 from council.web.common import form_error
 from council.web.doors import act, door, on_form
+from council.web.forms import options
 from council.web.proposal_forms import InviteForm, ProposalForm, ReasonForm, SubmitForm
 
 ROME = ZoneInfo("Europe/Rome")
@@ -54,8 +55,8 @@ def _status(form) -> int:
 
 
 def _fill(form: ProposalForm) -> None:
-    form.topic.choices = [(None, _("— none —"))] + [(t.id, t.name) for t in topics(db.session)]
-    form.zones.choices = [(z.id, z.name) for z in organisations_domain.zones(db.session)]
+    form.topic.choices = options(((t.id, t.name) for t in topics(db.session)), empty=_("— none —"))
+    form.zones.choices = options((z.id, z.name) for z in organisations_domain.zones(db.session))
 
 
 def _chosen(form: ProposalForm) -> tuple[Topic | None, list[Zone]]:
@@ -206,7 +207,7 @@ def cosigners(proposal_id: int):
         if o.id != proposal.organisation_id and o.id not in invited
     ]
     form = InviteForm()
-    form.organisations.choices = [(o.id, o.name) for o in candidates]
+    form.organisations.choices = options((o.id, o.name) for o in candidates)
 
     def page(status: int):
         by_zone: dict[str, list[Organisation]] = {}

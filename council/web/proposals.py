@@ -28,7 +28,7 @@ from council.web.forms import ActionForm
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
 # The writing side lives in proposal_editor.py, on this same blueprint.
-for rule, view, methods in (
+for rule, editor_view, methods in (
     ("/new", proposal_editor.new, ["GET", "POST"]),
     ("/preview", proposal_editor.preview, ["POST"]),
     ("/<int:proposal_id>/edit", proposal_editor.edit, ["GET", "POST"]),
@@ -37,7 +37,7 @@ for rule, view, methods in (
     ("/<int:proposal_id>/cosigners", proposal_editor.cosigners, ["GET", "POST"]),
     ("/<int:proposal_id>/unvoted/consultation", unvoted.consultation, ["GET", "POST"]),
 ):
-    bp.add_url_rule(rule, view_func=view, methods=methods)
+    bp.add_url_rule(rule, view_func=editor_view, methods=methods)
 
 STATE_TONES = {
     ProposalState.DRAFT: "neutral",
