@@ -4,13 +4,13 @@ withdrawal and invitations to co-sign. Registered on the "proposals" blueprint."
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from council import markdown
+from council.clock import ROME
 from council.domain import organisations as organisations_domain
 from council.domain import permissions, proposal_organisations, proposal_queries
 from council.domain import proposals as ops
@@ -23,8 +23,6 @@ from council.unit_of_work import unit_of_work
 from council.web import preview as preview_view
 from council.web.common import form_error
 from council.web.proposal_forms import InviteForm, ProposalForm, ReasonForm, SubmitForm
-
-ROME = ZoneInfo("Europe/Rome")
 
 
 def _load(proposal_id: int) -> Proposal:

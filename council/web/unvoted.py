@@ -6,12 +6,12 @@ agenda, is a button of the proposal page (council/web/proposals.py)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from council.clock import ROME
 from council.domain import permissions, proposal_queries, unvoted
 from council.errors import DomainError
 from council.extensions import db, login_manager
@@ -19,8 +19,6 @@ from council.models.proposal import Proposal
 from council.unit_of_work import unit_of_work
 from council.web.common import form_error, safe_next
 from council.web.proposal_forms import SubmitForm
-
-ROME = ZoneInfo("Europe/Rome")
 
 
 def _load(proposal_id: int) -> Proposal:
