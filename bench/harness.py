@@ -30,6 +30,7 @@ import socketio  # noqa: E402
 from app import create_app  # noqa: E402
 from council.cli import upgrade_database  # noqa: E402
 from council.domain import accounts, agenda, live_session, meetings  # noqa: E402
+from council.domain.permissions import SYSTEM  # noqa: E402
 from council.models.base import utcnow  # noqa: E402
 from council.models.user import Role  # noqa: E402
 from council.unit_of_work import unit_of_work  # noqa: E402
@@ -168,7 +169,7 @@ def session_in_progress(members: int, *, check_in: bool = False):
     with unit_of_work() as work:
 
         def person(email, roles):
-            return accounts.create_user(work, None, email=email, name=email.split("@")[0],
+            return accounts.create_user(work, SYSTEM, email=email, name=email.split("@")[0],
                                         password=PASSWORD, roles=roles)  # fmt: skip
 
         chair = person("chair@bench.example", {Role.CHAIR, Role.MEMBER})

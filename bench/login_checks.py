@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import Instance
 
 from council.domain import accounts, login_sessions, logins, throttle
+from council.domain.permissions import SYSTEM
 from council.extensions import db
 from council.models.user import Role, User
 from council.unit_of_work import unit_of_work
@@ -49,7 +50,7 @@ def main() -> None:
     try:
         with instance.app.app_context():
             with unit_of_work() as work:
-                user = accounts.create_user(work, None, email="bench@example.org",
+                user = accounts.create_user(work, SYSTEM, email="bench@example.org",
                                             name="Bench Persona", password="x" * 12,
                                             roles={Role.MEMBER})  # fmt: skip
                 login = login_sessions.start(work, user, address="192.0.2.1", device="Bench",

@@ -30,6 +30,7 @@ from council import markdown  # noqa: E402
 from council.cli import upgrade_database  # noqa: E402
 from council.domain import accounts, comments, organisations  # noqa: E402
 from council.domain import proposals as ops  # noqa: E402
+from council.domain.permissions import SYSTEM  # noqa: E402
 from council.extensions import db  # noqa: E402
 from council.models.user import CouncilGroup, Role  # noqa: E402
 from council.unit_of_work import unit_of_work  # noqa: E402
@@ -45,14 +46,14 @@ STANCES = ["in_favour", "against", "neutral", None]
 
 def build(count: int) -> int:
     with unit_of_work() as work:
-        zone = organisations.save_zone(work, None, None, name="Zona Est")
+        zone = organisations.save_zone(work, SYSTEM, None, name="Zona Est")
         org = organisations.save_organisation(
-            work, None, None, name="Cooperativa Il Ponte", kind="Cooperativa", zone=zone
+            work, SYSTEM, None, name="Cooperativa Il Ponte", kind="Cooperativa", zone=zone
         )
         people = [
             accounts.create_user(
                 work,
-                None,
+                SYSTEM,
                 email=f"p{n}@example.org",
                 name=f"Persona {n}",
                 password="password-del-bench",

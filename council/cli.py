@@ -14,6 +14,7 @@ from flask import Flask, current_app
 from council import demo, rendered_texts
 from council.config import ROOT
 from council.domain import accounts, record
+from council.domain.permissions import SYSTEM
 from council.errors import DomainError
 from council.extensions import db
 from council.models.user import Role
@@ -135,7 +136,7 @@ def register_cli(app: Flask) -> None:
             with unit_of_work() as session:
                 user = accounts.create_user(
                     session,
-                    None,
+                    SYSTEM,
                     email=email,
                     name=name,
                     password=password,

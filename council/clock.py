@@ -7,6 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+# The council's local time: what pages show, what forms mean, the day a decision is dated.
+# The database and the record keep UTC.
+ROME = ZoneInfo("Europe/Rome")
 
 # Set only by `story()`, in the thread (context) that tells the story: a server's requests
 # and sockets never see it.

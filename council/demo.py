@@ -19,6 +19,7 @@ from council.demo_meetings import load_meetings
 from council.demo_minutes import load_minutes
 from council.demo_proposals import load_proposals
 from council.domain import accounts, organisations
+from council.domain.permissions import SYSTEM
 from council.models.organisation import Organisation
 from council.models.user import AccountStatus, CouncilGroup, Role, User
 from council.unit_of_work import unit_of_work
@@ -156,13 +157,13 @@ def _load() -> bool:
         points = {}
         for zone_name, neighbourhoods in ZONES.items():
             zone = organisations.save_zone(
-                db, None, None, name=zone_name,
+                db, SYSTEM, None, name=zone_name,
                 description=f"Quartieri: {', '.join(neighbourhoods)}.",
             )  # fmt: skip
             zones[zone_name] = zone
             for hood in neighbourhoods[:2] if zone_name != "Zona Est" else neighbourhoods:
                 points[hood] = organisations.save_community_point(
-                    db, None, None, name=f"Punto di comunità {hood}", zone=zone,
+                    db, SYSTEM, None, name=f"Punto di comunità {hood}", zone=zone,
                     address=f"Via {hood} 1, Brescia",
                 )  # fmt: skip
         orgs: list[Organisation] = []
@@ -170,7 +171,7 @@ def _load() -> bool:
             orgs.append(
                 organisations.save_organisation(
                     db,
-                    None,
+                    SYSTEM,
                     None,
                     name=name,
                     kind=kind,
@@ -182,23 +183,23 @@ def _load() -> bool:
         city = orgs[-1]
 
         accounts.create_user(
-            db, None, email="admin@example.org", name="Amministrazione piattaforma",
+            db, SYSTEM, email="admin@example.org", name="Amministrazione piattaforma",
             password=PASSWORD, roles={Role.ADMIN},
         )  # fmt: skip
         accounts.create_user(
-            db, None, email="presidente@example.org", name="Teresa Gnutti",
+            db, SYSTEM, email="presidente@example.org", name="Teresa Gnutti",
             password=PASSWORD, roles={Role.CHAIR, Role.MEMBER},
             council_group=CouncilGroup.ADMINISTRATION, organisation=city,
         )  # fmt: skip
         accounts.create_user(
-            db, None, email="segretario@example.org", name="Pietro Archetti",
+            db, SYSTEM, email="segretario@example.org", name="Pietro Archetti",
             password=PASSWORD, roles={Role.SECRETARY, Role.MEMBER},
             council_group=CouncilGroup.ADMINISTRATION, organisation=city,
         )  # fmt: skip
         for n in range(1, 24):
             administration = n <= 6
             accounts.create_user(
-                db, None, email=f"consigliere{n}@example.org", name=_person(n),
+                db, SYSTEM, email=f"consigliere{n}@example.org", name=_person(n),
                 password=PASSWORD, roles={Role.MEMBER},
                 council_group=(CouncilGroup.ADMINISTRATION if administration
                                else CouncilGroup.THIRD_SECTOR),
@@ -206,7 +207,7 @@ def _load() -> bool:
             )  # fmt: skip
         for n in range(1, 11):
             accounts.create_user(
-                db, None, email=f"portatore{n}@example.org", name=_person(n + 23),
+                db, SYSTEM, email=f"portatore{n}@example.org", name=_person(n + 23),
                 password=PASSWORD, roles={Role.STAKEHOLDER},
                 organisation=third_sector[(n * 5 + 1) % len(third_sector)],
             )  # fmt: skip

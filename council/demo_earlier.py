@@ -7,17 +7,16 @@ rows and record events carry the dates of that afternoon."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from council import clock
+from council.clock import ROME
 from council.domain import agenda, attendance, live_session, meetings, voting
 from council.models.meeting import Meeting
 from council.models.proposal import Proposal
 from council.models.user import User
 
-ROME = ZoneInfo("Europe/Rome")
 PLACE = "Sala dei Giudici, Palazzo della Loggia, piazza della Loggia 1, Brescia"
 TITLE = "Seduta ordinaria d'autunno del Consiglio di indirizzo"
 

@@ -8,12 +8,12 @@ the rows' times are then set to the minute on that afternoon, with realistic len
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from council import clock, demo_polls
+from council.clock import ROME
 from council.domain import agenda, attendance, live_session, meetings, proxies, speakers
 from council.models.base import utcnow
 from council.models.meeting import (
@@ -28,7 +28,6 @@ from council.models.meeting import (
 from council.models.proposal import Proposal, ProposalState
 from council.models.user import Role, User, UserRole
 
-ROME = ZoneInfo("Europe/Rome")
 PLACE = "Sala dei Giudici, Palazzo della Loggia, piazza della Loggia 1, Brescia"
 PAST_DAYS = 5  # after the consultation that it votes on closed (demo_polls.prepare)
 OPENED_AFTER = timedelta(minutes=5)

@@ -8,19 +8,18 @@ on that afternoon, before each draft is written, so that the text tells those ti
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from council import clock
+from council.clock import ROME
 from council.demo_polls import _backdate as backdate_poll
 from council.domain import agenda, attendance, live_session, meetings, minutes, voting
 from council.models.meeting import AgendaItem, Attendance, AttendanceInterval, Meeting, MeetingState
 from council.models.minutes import Minutes
 from council.models.user import Role, User, UserRole
 
-ROME = ZoneInfo("Europe/Rome")
 PLACE = "Sala dei Giudici, Palazzo della Loggia, piazza della Loggia 1, Brescia"
 DAYS_AGO = 2
 ABSTENTION = "Mi astengo: ho lasciato la seduta prima della sua conclusione."

@@ -14,9 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from council import clock, demo_earlier
+from council.clock import ROME
 from council.demo_proposal_texts import PROPOSALS
 from council.domain import proposal_organisations, proposal_queries
 from council.domain import proposals as ops
+from council.domain.permissions import SYSTEM
 from council.domain.topics import save_topic
 from council.models.organisation import Organisation, Zone
 from council.models.proposal import Proposal
@@ -69,7 +71,7 @@ def load_proposals(db: Session, discuss: Callable[[Session, Proposal], None] | N
     `discuss(db, proposal)` runs while each submitted proposal is in consultation, before its
     later transitions, so that the record tells the story in its true order.
     """
-    topics = {name: save_topic(db, None, None, name=name) for name in TOPICS}
+    topics = {name: save_topic(db, SYSTEM, None, name=name) for name in TOPICS}
     zones = {z.name: z for z in db.scalars(select(Zone))}
     organisations = {o.name: o for o in db.scalars(select(Organisation))}
     secretary = _with_role(db, Role.SECRETARY)
@@ -140,7 +142,7 @@ def load_proposals(db: Session, discuss: Callable[[Session, Proposal], None] | N
         clock.set_story(None)
     if decided:  # a week after the last of their consultations closed
         last = max(p.consultation_deadline for p, _approved in decided if p.consultation_deadline)
-        day = (last + timedelta(days=7)).astimezone(demo_earlier.ROME).date()
+        day = (last + timedelta(days=7)).astimezone(ROME).date()
         demo_earlier.hold(db, secretary, chair, decided, day)
         clock.set_story(None)
     db.flush()

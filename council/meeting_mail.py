@@ -10,7 +10,7 @@ from flask import Flask, render_template
 from flask_babel import force_locale, format_datetime, to_user_timezone
 from flask_babel import gettext as _
 
-from council import events, ics, mail
+from council import events, ics, mail, public_paths
 from council.domain import meetings
 from council.extensions import db
 from council.markdown import plain
@@ -40,7 +40,7 @@ def invitation(meeting: Meeting) -> bytes:
         end=meeting.ends_at,
         summary=meeting.title,
         location=meeting.place or meeting.link,
-        url=mail.absolute(meetings.url(meeting)),
+        url=mail.absolute(public_paths.meeting(meeting)),
         description=agenda,
         sequence=meeting.ics_sequence,
     )
@@ -61,7 +61,7 @@ def compose(meeting: Meeting, user, *, update: bool):
             "subject": subject,
             "when": format_datetime(meeting.starts_at, WHEN),
             "until": format_datetime(meeting.ends_at, until_pattern(meeting)),
-            "url": mail.absolute(meetings.url(meeting)),
+            "url": mail.absolute(public_paths.meeting(meeting)),
             "description": plain(meeting.description, 600),
         }
         text = render_template("meetings/email_convocation.txt", **context)

@@ -19,9 +19,9 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.fonts import TextStyle
 
-from council import markdown
+from council import markdown, plain_text
 from council.domain.minutes_text import official_locale
-from council.minutes_print import printable, printable_text
+from council.minutes_print import printable
 from council.models.minutes import Minutes
 from council.rendered_texts import minutes_title
 
@@ -156,14 +156,14 @@ def _body(sheet: _Sheet, body: str) -> None:
     title, rest = minutes_title(body)
     if title is not None:
         sheet.set_font("serif", "B", 15)
-        sheet.multi_cell(0, 7, printable_text(title.replace("\\", "")), align="C",
+        sheet.multi_cell(0, 7, plain_text.clean(title.replace("\\", "")), align="C",
                          new_x="LMARGIN", new_y="NEXT")  # fmt: skip
         sheet.ln(3)
     sheet.set_font("serif", "", 10.5)
     sheet.set_text_color(*INK)
     html = str(markdown.render(rest))
     if html.count("<") > MAX_PRINTED_TAGS:
-        sheet.multi_cell(0, 5, printable_text(markdown.plain(rest, len(rest) + 1)),
+        sheet.multi_cell(0, 5, plain_text.clean(markdown.plain(rest, len(rest) + 1)),
                          new_x="LMARGIN", new_y="NEXT")  # fmt: skip
         return
     sheet.write_html(printable(html), font_family="serif", tag_styles=STYLES,

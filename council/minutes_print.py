@@ -18,6 +18,8 @@ import re
 from html import escape
 from html.parser import HTMLParser
 
+from council import plain_text
+
 MAX_DEPTH = 6
 MAX_COLUMNS = 8
 _TABLE = re.compile(r"<table>.*?</table>", re.S)
@@ -28,11 +30,6 @@ _ROW_BREAKS = [
     (re.compile(r"</?(table|thead|tbody|th|td)[^>]*>"), ""),
 ]
 NESTING = {"ul", "ol", "blockquote"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def printable_text(text: str) -> str:
-    return _CONTROL.sub("", text)
 
 
 class _Printable(HTMLParser):
@@ -87,7 +84,7 @@ class _Printable(HTMLParser):
         self.out.append(f"</{tag}>")
 
     def handle_data(self, data: str) -> None:
-        self.out.append(escape(printable_text(data), quote=False))
+        self.out.append(escape(plain_text.clean(data), quote=False))
 
 
 def _as_lines(table: re.Match[str]) -> str:

@@ -14,10 +14,10 @@ from council.config import require_secret
 def start(app: Flask) -> None:
     """Start the scheduled work, then leave everything loaded so far out of garbage collection.
 
-    The modules, the app and its caches live as long as the process: with them frozen, a full
-    collection goes over the connections' objects only. A collection that ran into a burst of
-    ballots held the live room for 130-260 ms (bench/README.md, "Garbage collection").
-    Raises ConfigError without a SECRET_KEY (outside development): nothing is served unsigned.
+    What is loaded at start lives as long as the process: frozen, a full collection (which
+    can fall inside a burst of ballots) goes over the connections' objects only
+    (bench/README.md, "Garbage collection"). Raises ConfigError without a SECRET_KEY (outside
+    development): nothing is served unsigned.
     """
     require_secret(app.config)
     scheduler.start(app)  # closes consultations on time, sends digests

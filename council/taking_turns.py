@@ -1,17 +1,9 @@
-"""Under gevent, every connection of a process takes turns on one thread: a greenlet runs
-until it would wait, and nothing takes the thread from it (the threading mode's interpreter
-switches every 5 ms). Two ways a request kept the others waiting, measured at 50 clients on
-loopback (bench/README.md, "Connections taking turns"):
-
-- **Keep-alive**: when a client sends its next request as soon as it has the answer, that
-  request is often there before the greenlet looks, so it served its connection again and
-  again while the others waited: a static file's median answer took 1.4 ms, the slowest
-  percent over a second. `requests` gives way before each request.
-- **A long rendering**: the proposal page with 2,000 comments is ~300 ms of template work,
-  every other connection (live sockets included) waiting for all of it. `Template` renders in
-  slices of at most `SLICE` seconds and gives way between them.
-
-Only the gevent server (council/wsgi.py) uses them; the threading mode needs neither.
+"""Under gevent a greenlet keeps the process's one thread until it would wait, so one
+connection can hold all the others: `requests` gives way before each request (a keep-alive
+client's next request would otherwise be served first, again and again), `Template` renders
+in slices of at most `SLICE` seconds (a long page would otherwise hold every socket for all of
+its rendering). Only the gevent server (council/wsgi.py) uses them; the threading mode's
+interpreter switches on its own. Measured: bench/README.md, "Connections taking turns".
 """
 
 from __future__ import annotations
@@ -29,10 +21,9 @@ TURN = 1e-6  # a sleep this long waits for the loop's next turn (see give_way)
 
 
 def give_way() -> None:
-    """Let the greenlets ready to run go first, those whose socket has data included. A sleep
-    of zero may come back before the loop looks at the sockets (gevent's documentation; here
-    one connection's queued requests went on for ~50 ms); a positive one waits for the loop's
-    next turn, after it has looked."""
+    """Let the greenlets ready to run go first, those whose socket has data included: a
+    positive sleep waits for the loop's next turn, after it has looked at the sockets; a zero
+    one may come back before (gevent's documentation)."""
     gevent.sleep(TURN)
 
 

@@ -12,8 +12,8 @@ find one) or answers `busy` after `SOCKET_DATABASE_WAIT` seconds; any exception 
 `error`; each event is logged once, with the public id the socket connected as (no database
 read for the log); a run of refusals of one socket is logged by its first.
 
-Issue 18 measured, before: 1,000 joins sent by one socket without waiting made a member's
-check-in wait 13-19 s; 2,500 emptied the pool. bench/README.md has the figures after.
+Why: one socket sending without waiting could hold a member's check-in for many seconds and
+empty the pool (bench/README.md, "One socket flooding its process").
 
 `install` wraps python-socketio's Server._handle_event (private; python-socketio < 6 is
 pinned): tests/realtime/test_flood.py fails if a release changes it.

@@ -2,17 +2,15 @@
 
 Two kinds of message travel here, each once per committed transaction:
 
-- "changed": the live rooms a transaction changed. With several processes, a meeting's
-  snapshot used to travel through the Socket.IO queue: the process where a ballot was committed
-  built it and every process sent it to its sockets. Two processes changing a room in the same
-  window then cost every socket two snapshots, and each process the fan-out of the other's.
-  Instead each process tells the others which rooms changed (a few bytes), and every process
-  builds a room's snapshot once per window from the database and sends it to its own sockets
-  only (coalesce.py, `local`).
+- "changed": the live rooms a transaction changed (a few bytes); every process builds a
+  room's snapshot once per window from the database and sends it to its own sockets only
+  (coalesce.py, `local`), so that no socket gets one snapshot per process that changed it.
 - "emit": the Socket.IO messages of a transaction (record.appended, discussion.changed,
-  notifications.count; broadcast.py), which every process sends to its own sockets. Through
-  the Socket.IO queue they were one Redis message each: a batch of 59 ballots cost its writer
-  59 publications before it could answer them (14 to 16 ms, bench/README.md, 3 December).
+  notifications.count; broadcast.py), which every process sends to its own sockets: one
+  Redis message per transaction, where Socket.IO's queue takes one per message.
+
+Why not Socket.IO's own queue, measured: bench/README.md, "Ballots committed in groups, one
+snapshot per process" and "One Redis message per transaction, measured".
 
 Payloads are JSON: nothing read from Redis is unpickled.
 """

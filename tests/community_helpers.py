@@ -6,6 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from council.domain import organisations
+from council.domain.permissions import SYSTEM
 from council.models.proposal import CosignState, ProposalCosigner, ProposalState, proposal_zones
 from council.models.user import AccountStatus
 from council.unit_of_work import unit_of_work
@@ -16,7 +17,7 @@ from tests.discussion_helpers import make_proposal
 def save_org(name: str, zone, point=None, **kw):
     with unit_of_work() as session:
         return organisations.save_organisation(
-            session, None, None, name=name, kind=kw.pop("kind", "Associazione"),
+            session, SYSTEM, None, name=name, kind=kw.pop("kind", "Associazione"),
             zone=session.merge(zone), community_point=point and session.merge(point), **kw,
         )  # fmt: skip
 
@@ -36,9 +37,9 @@ def make_town(make_user, zone, organisation) -> SimpleNamespace:
     """Zona Est with the Punto Est; Il Faro works at the Punto, Il Ponte (the default
     organisation) does not; their people, proposals, co-signings and a decision."""
     with unit_of_work() as session:
-        west = organisations.save_zone(session, None, None, name="Zona Ovest")
+        west = organisations.save_zone(session, SYSTEM, None, name="Zona Ovest")
         point = organisations.save_community_point(
-            session, None, None, name="Punto Est", zone=session.merge(zone),
+            session, SYSTEM, None, name="Punto Est", zone=session.merge(zone),
             address="Via Milano 12, Brescia",
         )  # fmt: skip
     faro = save_org("Associazione Il Faro", zone, point)

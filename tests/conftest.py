@@ -24,6 +24,7 @@ from app import create_app
 from council.cli import upgrade_database
 from council.db import Base
 from council.domain import accounts, organisations
+from council.domain.permissions import SYSTEM
 from council.extensions import db, socketio
 from council.models.proposal import Proposal
 from council.models.user import AccountStatus, CouncilGroup, Role, User
@@ -197,14 +198,19 @@ def make_web(app):
 @pytest.fixture
 def zone(app):
     with unit_of_work() as session:
-        return organisations.save_zone(session, None, None, name="Zona Est")
+        return organisations.save_zone(session, SYSTEM, None, name="Zona Est")
 
 
 @pytest.fixture
 def organisation(app, zone):
     with unit_of_work() as session:
         return organisations.save_organisation(
-            session, None, None, name="Cooperativa Il Ponte", kind="Cooperativa sociale", zone=zone
+            session,
+            SYSTEM,
+            None,
+            name="Cooperativa Il Ponte",
+            kind="Cooperativa sociale",
+            zone=zone,
         )
 
 
@@ -219,7 +225,7 @@ def make_user(app, organisation):
         with unit_of_work() as session:
             return accounts.create_user(
                 session,
-                None,
+                SYSTEM,
                 email=email or f"person{n}-{'-'.join(roles) or 'none'}@example.org",
                 name=kw.pop("name", f"Persona {n}"),
                 password=kw.pop("password", PASSWORD),

@@ -13,7 +13,7 @@ from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from council import events
+from council import events, public_paths
 from council.domain import (
     login_sessions,
     notifications,
@@ -22,6 +22,7 @@ from council.domain import (
     site_settings,
     throttle,
 )
+from council.domain.permissions import SYSTEM, System
 from council.errors import InvalidState, NotFound, RateLimited, ValidationError
 from council.models.organisation import Organisation
 from council.models.record import RecordEvent
@@ -96,7 +97,7 @@ def _ensure_unique_email(db: Session, email: str, except_id: int | None = None) 
 
 def create_user(
     db: Session,
-    actor: User | None,
+    actor: User | System | None,
     *,
     email: str,
     name: str,
@@ -107,10 +108,10 @@ def create_user(
     status: AccountStatus = AccountStatus.ACTIVE,
     recorded: bool = True,
 ) -> User:
-    """Create an account (admin, CLI or demo data). Raises NotAllowed, ValidationError.
+    """Create an account (an administrator, or SYSTEM: the CLI, the demo data, a
+    registration). Raises NotAllowed, ValidationError.
     `recorded=False`: a registration, recorded when approved (`_record_created`)."""
-    if actor is not None:
-        permissions.require(actor, "account.manage")
+    actor = permissions.require_unless_system(actor, "account.manage")
     email = _check_email(email)
     name = _check_name(name)
     check_password_strength(password)
@@ -135,7 +136,7 @@ def create_user(
     return user
 
 
-def _record_created(db: Session, actor: User | None, user: User) -> None:
+def _record_created(db: Session, actor: User | System, user: User) -> None:
     record.append(
         db,
         kind="account.created",
@@ -214,7 +215,7 @@ def register_stakeholder(
     if existing is None:
         user = create_user(
             db,
-            None,
+            SYSTEM,
             email=email,
             name=name,
             password=password,
@@ -251,9 +252,10 @@ def _tell_the_secretariat(db: Session, user: User) -> None:
         list(office),
         kind="registration_requested",
         subject=f"user:{user.public_id}",
-        url=f"/admin/users/{user.id}",
+        url=public_paths.account(user),
         params={"name": user.name, "organisation": user.organisation.name if user.organisation
                 else ""},
+        actor=SYSTEM,
     )  # fmt: skip
 
 
@@ -262,7 +264,7 @@ def approve(db: Session, actor: User, user: User) -> User:
     if user.status != AccountStatus.PENDING:
         raise InvalidState(_("This account is not waiting for approval."))
     if not _is_recorded(db, user):
-        _record_created(db, None, user)  # a registration enters the record when approved
+        _record_created(db, SYSTEM, user)  # a registration enters the record when approved
     user.status = AccountStatus.ACTIVE
     record.append(
         db, kind="account.approved", actor=actor, subject=f"user:{user.public_id}", data={}

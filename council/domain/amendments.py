@@ -9,16 +9,17 @@ subject `amendment:<id>`).
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from council import clock, markdown
+from council import markdown, plain_text, public_paths
 from council.domain import follows, notifications, permissions, proposal_queries, proposals, record
+from council.domain.permissions import System
 from council.errors import InvalidState, NotFound, ValidationError
+from council.models.base import utcnow
 from council.models.proposal import (
     Amendment,
     AmendmentState,
@@ -37,19 +38,10 @@ ACCEPTABLE = frozenset({ProposalState.CONSULTATION, ProposalState.REFERRED_BACK}
 VOTABLE = frozenset(
     {ProposalState.CONSULTATION, ProposalState.REFERRED_BACK, ProposalState.ON_AGENDA}
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def utcnow() -> datetime:
-    return clock.now()
 
 
 def subject(amendment: Amendment) -> str:
     return f"amendment:{amendment.id}"
-
-
-def url(amendment: Amendment) -> str:
-    return f"/proposals/{amendment.proposal_id}/amendments/{amendment.number}"
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -90,7 +82,7 @@ def is_stale(amendment: Amendment) -> bool:
 
 
 def clean_reason(reason: str) -> str:
-    reason = _CONTROL.sub("", (reason or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
+    reason = plain_text.clean(reason).strip()
     if not MIN_REASON <= len(reason) <= MAX_REASON:
         raise ValidationError(
             _(
@@ -123,14 +115,15 @@ def _params(amendment: Amendment, **extra) -> dict:
     return proposals.params(amendment.proposal, number=amendment.number, **extra)
 
 
-def _tell_author(db: Session, actor: User | None, amendment: Amendment, outcome: str) -> None:
+def _tell_author(db: Session, actor: User | System, amendment: Amendment, outcome: str) -> None:
     notifications.notify(
         db, [amendment.author], kind="amendment_decided", subject=subject(amendment),
-        url=url(amendment), params=_params(amendment, outcome=outcome), actor=actor,
+        url=public_paths.amendment(amendment), params=_params(amendment, outcome=outcome),
+        actor=actor,
     )  # fmt: skip
 
 
-def _event(db: Session, kind: str, actor: User | None, amendment: Amendment, **data) -> None:
+def _event(db: Session, kind: str, actor: User | System, amendment: Amendment, **data) -> None:
     record.append(
         db, kind=kind, actor=actor, subject=subject(amendment),
         data={"proposal": amendment.proposal_id, "number": amendment.number, **data},
@@ -173,11 +166,11 @@ def propose(
     db.flush()
     _event(
         db, "amendment.proposed", user, amendment,
-        base_version=base.number, body_sha256=proposals.sha256(body),
+        base_version=base.number, body_sha256=plain_text.sha256(body),
     )  # fmt: skip
     notifications.notify(
         db, [proposal.author], kind="amendment_proposed", subject=subject(amendment),
-        url=url(amendment), params=_params(amendment), actor=user,
+        url=public_paths.amendment(amendment), params=_params(amendment), actor=user,
     )  # fmt: skip
     follows.add(db, user, FollowTarget.PROPOSAL, proposal.id)
     return amendment
@@ -188,7 +181,7 @@ def _require_proposed(amendment: Amendment) -> None:
         raise InvalidState(_("This amendment has already been decided or withdrawn."))
 
 
-def _apply(db: Session, actor: User | None, amendment: Amendment, to: AmendmentState) -> None:
+def _apply(db: Session, actor: User | System, amendment: Amendment, to: AmendmentState) -> None:
     """The amendment's text becomes the proposal's next version."""
     proposal = amendment.proposal
     if is_stale(amendment):
@@ -216,7 +209,7 @@ def _apply(db: Session, actor: User | None, amendment: Amendment, to: AmendmentS
     followers = notifications.followers(db, FollowTarget.PROPOSAL, proposal.id)
     notifications.notify(
         db, [u for u in followers if u.id != amendment.author_id], kind="new_version",
-        subject=proposals.subject(proposal), url=proposals.url(proposal),
+        subject=proposals.subject(proposal), url=public_paths.proposal(proposal),
         params=proposals.params(proposal, number=number), actor=actor,
     )  # fmt: skip
     _tell_author(db, actor, amendment, str(to))
@@ -261,13 +254,12 @@ def withdraw(db: Session, actor: User, amendment: Amendment) -> Amendment:
 
 
 def record_amendment_outcome(
-    db: Session, actor: User | None, amendment: Amendment, approved: bool
+    db: Session, actor: User | System | None, amendment: Amendment, approved: bool
 ) -> Amendment:
-    """The council's vote on an amendment sent to it; `actor` None is the system (the result
-    of a poll). Approved: its text becomes a new version. Raises NotAllowed, InvalidState
+    """The council's vote on an amendment sent to it; `actor` is SYSTEM when the result of a
+    poll applies it. Approved: its text becomes a new version. Raises NotAllowed, InvalidState
     (not to be voted, proposal decided, the text changed since)."""
-    if actor is not None:
-        actor = permissions.require(actor, "amendment.record_outcome", amendment)
+    actor = permissions.require_unless_system(actor, "amendment.record_outcome", amendment)
     _lock(db, amendment)
     if amendment.state != AmendmentState.TO_VOTE:
         raise InvalidState(_("This amendment is not waiting for the council's vote."))

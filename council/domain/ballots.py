@@ -7,7 +7,6 @@ close (and is counted) or finds the poll closed (and is refused with the reason)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -16,7 +15,8 @@ from flask_babel import gettext as _
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from council.domain import permissions, polls, proposals
+from council import plain_text
+from council.domain import permissions, polls
 from council.errors import DomainError, InvalidState, NotAllowed, ValidationError
 from council.i18n import speaking
 from council.models.base import utcnow
@@ -36,12 +36,11 @@ from council.models.user import User
 
 MAX_REASON = 500
 MAX_CLIENT_ID = 64
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _reason_data(reason: str) -> dict[str, str]:
     """The statement enters the record by its SHA-256, as comments do (docs/record.md)."""
-    return {"reason_sha256": proposals.sha256(reason)} if reason else {}
+    return {"reason_sha256": plain_text.sha256(reason)} if reason else {}
 
 
 # --- ballots --------------------------------------------------------------------------------
@@ -67,7 +66,7 @@ def _parse_ballot(poll_kind: PollKind | None, choice: Any, client_id: Any, reaso
     except ValueError:
         raise ValidationError(_("Choose in favour, against or abstain."), field="choice") from None
     reason = reason if isinstance(reason, str) else ""
-    reason = _CONTROL.sub("", reason.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    reason = plain_text.clean(reason).strip()
     if len(reason) > MAX_REASON:
         raise ValidationError(
             _("The statement is too long (at most %(n)d characters).", n=MAX_REASON),

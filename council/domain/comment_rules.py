@@ -3,16 +3,15 @@ operations (council/domain/comments.py), kept apart so that each file stays read
 
 from __future__ import annotations
 
-import hashlib
-import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from council import clock, markdown
+from council import markdown, plain_text
 from council.errors import InvalidState, RateLimited, ValidationError
+from council.models.base import utcnow
 from council.models.comment import Comment, Stance
 from council.models.proposal import Proposal
 from council.models.user import User
@@ -26,22 +25,10 @@ RATE_LIMITS = ((timedelta(minutes=1), 5), (timedelta(hours=1), 60))
 # repeated request (a double click, a resent form), refused.
 DUPLICATE_WINDOW = timedelta(minutes=10)
 
-# Control characters other than tab and newline never belong in a comment (NUL cannot even
-# be stored by PostgreSQL).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _now() -> datetime:
-    return clock.now()
-
-
-def body_sha256(body: str) -> str:
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
-
 
 def clean_body(body: str | None) -> str:
     """Normalised text: newlines as \\n, no control characters, no surrounding blanks."""
-    text = _CONTROL.sub("", (body or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
+    text = plain_text.clean(body).strip()
     if not text:
         raise ValidationError(_("Write the text of your comment."), field="body")
     if len(text) > MAX_BODY:
@@ -62,7 +49,7 @@ def parse_stance(stance: Stance | str | None) -> Stance | None:
 
 
 def clean_reason(reason: str | None) -> str:
-    text = " ".join(_CONTROL.sub("", reason or "").split())
+    text = plain_text.clean(reason, one_line=True)
     if not REASON_MIN <= len(text) <= REASON_MAX:
         raise ValidationError(
             _(
@@ -79,7 +66,7 @@ def check_rate(db: Session, user: User) -> None:
     # Serialise one person's posts (PostgreSQL: row lock; SQLite: the write transaction is
     # already exclusive), so two simultaneous requests cannot both slip under the limit.
     db.execute(select(User.id).where(User.id == user.id).with_for_update())
-    now = _now()
+    now = utcnow()
     for window, most in RATE_LIMITS:
         count = (
             db.scalar(
@@ -109,7 +96,7 @@ def check_duplicate(
             Comment.author_id == user.id,
             Comment.proposal_id == proposal.id,
             same_place,
-            Comment.created_at > _now() - DUPLICATE_WINDOW,
+            Comment.created_at > utcnow() - DUPLICATE_WINDOW,
             Comment.body == body,
         )
     )

@@ -15,10 +15,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from council import clock
+from council import plain_text, public_paths
 from council.domain import notifications, permissions, record
 from council.domain.comment_rules import (
-    body_sha256,
     check_duplicate,
     check_rate,
     clean_body,
@@ -27,19 +26,10 @@ from council.domain.comment_rules import (
 )
 from council.errors import InvalidState, NotFound, ValidationError
 from council.markdown import paragraph_numbers, paragraphs
+from council.models.base import utcnow
 from council.models.comment import Comment, CommentRevision, CommentState, Stance
 from council.models.proposal import FollowTarget, Proposal, ProposalState, ProposalVersion
 from council.models.user import User
-
-
-def _now() -> datetime:
-    return clock.now()
-
-
-def comment_url(comment: Comment) -> str:
-    """The public address of a comment: its thread page, scrolled to it."""
-    root = comment.root_id or comment.id
-    return f"/proposals/{comment.proposal_id}/comments/{root}#c-{comment.id}"
 
 
 def is_open(proposal: Proposal, now: datetime | None = None) -> bool:
@@ -47,7 +37,7 @@ def is_open(proposal: Proposal, now: datetime | None = None) -> bool:
     if proposal.state != ProposalState.CONSULTATION:
         return False
     deadline = proposal.consultation_deadline
-    return deadline is None or (now or _now()) < deadline
+    return deadline is None or (now or utcnow()) < deadline
 
 
 def _fresh(db: Session, *rows) -> None:
@@ -155,7 +145,7 @@ def post_comment(
         stance=chosen,
         paragraph=anchor,
         state=CommentState.VISIBLE,
-        created_at=now or _now(),
+        created_at=now or utcnow(),
         reply_count=0,
     )
     db.add(comment)
@@ -182,7 +172,7 @@ def post_comment(
             "parent": parent.id if parent else None,
             "stance": str(chosen) if chosen else None,
             "paragraph": anchor,
-            "body_sha256": body_sha256(text),
+            "body_sha256": plain_text.sha256(text),
         },
     )
     _notify(db, user, proposal, comment, parent)
@@ -194,7 +184,7 @@ def _notify(
 ) -> None:
     # notify() adds the actor's id: the current name is shown, never a stale copy
     params = {"proposal": proposal.id, "title": proposal.title, "comment": comment.id}
-    url = comment_url(comment)
+    url = public_paths.comment(comment)
     replied_to: set[int] = set()
     if parent is not None:
         parent_author = db.get(User, parent.author_id)
@@ -277,7 +267,7 @@ def edit_comment(
             written_at=comment.edited_at or comment.created_at,
         )
     )
-    comment.body, comment.stance, comment.edited_at = text, chosen, now or _now()
+    comment.body, comment.stance, comment.edited_at = text, chosen, now or utcnow()
     proposal.last_activity_at = comment.edited_at
     db.flush()
     db.expire(comment, ["revisions"])
@@ -288,7 +278,7 @@ def edit_comment(
         subject=f"comment:{comment.id}",
         data={
             "proposal": comment.proposal_id,
-            "body_sha256": body_sha256(text),
+            "body_sha256": plain_text.sha256(text),
             "stance": str(chosen) if chosen else None,
         },
     )

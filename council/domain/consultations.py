@@ -17,9 +17,11 @@ from flask_babel import ngettext
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from council import plain_text, public_paths
 from council.db import rowcount
 from council.domain import consultation_queries as queries
-from council.domain import meetings, notifications, permissions, proposals, record
+from council.domain import meetings, notifications, permissions, record
+from council.domain.permissions import SYSTEM, System
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from council.models.base import utcnow
 from council.models.consultation import (
@@ -41,10 +43,6 @@ MAX_LABEL = 200
 
 def subject(consultation: Consultation) -> str:
     return f"consultation:{consultation.id}"
-
-
-def url(consultation: Consultation) -> str:
-    return f"/consultations/{consultation.id}"
 
 
 # --- validation -----------------------------------------------------------------------------
@@ -197,7 +195,7 @@ def open_consultation(db: Session, actor: Any, consultation_id: Any) -> Consulta
                   data=_opened_data(consultation))  # fmt: skip
     notifications.notify(
         db, queries.audience(db, consultation.audience), kind="consultation_opened",
-        subject=subject(consultation), url=url(consultation),
+        subject=subject(consultation), url=public_paths.consultation(consultation),
         params={"title": consultation.title, "consultation": consultation.id}, actor=user,
     )  # fmt: skip
     return consultation
@@ -206,7 +204,7 @@ def open_consultation(db: Session, actor: Any, consultation_id: Any) -> Consulta
 def _opened_data(consultation: Consultation) -> dict[str, Any]:
     return {
         "title": consultation.title,
-        "description_sha256": proposals.sha256(consultation.description),
+        "description_sha256": plain_text.sha256(consultation.description),
         "audience": str(consultation.audience),
         "binding": consultation.binding,
         "kind": str(consultation.kind),
@@ -350,13 +348,13 @@ def _claim(db: Session, consultation_id: int, now: datetime, *, due_only: bool) 
     return rowcount(result) == 1
 
 
-def _finish(db: Session, consultation_id: int, actor: User | None, now: datetime) -> Consultation:
+def _finish(db: Session, consultation_id: int, actor: User | System, now: datetime) -> Consultation:
     """After the claim: store the totals, record the close with them."""
     consultation = db.get(Consultation, consultation_id, populate_existing=True)
     assert consultation is not None
     early = now < consultation.closes_at
     consultation.closed_at = now if early else consultation.closes_at
-    consultation.closed_by_id = actor.id if actor is not None else None
+    consultation.closed_by_id = actor.id if isinstance(actor, User) else None
     results = queries.counted(db, consultation)
     by_id = {row.id: row for row in results.options}
     for option in consultation.options:
@@ -406,4 +404,4 @@ def close_due(db: Session, now: datetime | None = None) -> list[Consultation]:
         .order_by(Consultation.id)
         .with_for_update(skip_locked=True)
     ).all()
-    return [_finish(db, key, None, now) for key in due if _claim(db, key, now, due_only=True)]
+    return [_finish(db, key, SYSTEM, now) for key in due if _claim(db, key, now, due_only=True)]

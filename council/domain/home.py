@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager, lazyload
 
+from council import public_paths
 from council.domain import permissions, proposal_queries
-from council.domain.comments import comment_url
 from council.domain.consultation_queries import AUDIENCE_ROLE
 from council.domain.proposal_organisations import INVITABLE
 from council.models.base import utcnow
@@ -282,7 +282,7 @@ def replies(db: Session, user: User) -> list[Reply]:
         .order_by(Comment.created_at.desc(), Comment.id.desc())
         .limit(MINE)
     ).all()
-    return [Reply(c, name, title, comment_url(c)) for c, name, title in rows]
+    return [Reply(c, name, title, public_paths.comment(c)) for c, name, title in rows]
 
 
 def changes(db: Session, user: User, now: datetime) -> list[Change]:

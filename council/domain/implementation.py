@@ -5,7 +5,6 @@ and as a list, what was decided and what was done since. Each update is recorded
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from flask_babel import gettext as _
@@ -13,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from council import markdown
+from council import markdown, plain_text, public_paths
 from council.domain import notifications, permissions, record
 from council.errors import InvalidState, NotFound, ValidationError
 from council.models.archive import Implementation, ImplementationState, ImplementationUpdate
@@ -25,7 +24,6 @@ from council.models.user import User
 MIN_TEXT, MAX_TEXT = 5, 5_000
 # The progress a state implies, where it implies one.
 FIXED_PROGRESS = {ImplementationState.NOT_STARTED: 0, ImplementationState.COMPLETED: 100}
-_CONTROL = {chr(c) for c in range(32)} - {"\t", "\n"}
 
 
 def of_decision(db: Session, decision: Decision) -> Implementation | None:
@@ -66,7 +64,7 @@ def _progress(value: Any) -> int:
 
 def _text(value: Any) -> str:
     text = value if isinstance(value, str) else ""
-    text = "".join(c for c in text.replace("\r\n", "\n") if c not in _CONTROL).strip()
+    text = plain_text.clean(text).strip()
     if len(text) < MIN_TEXT:
         raise ValidationError(_("Say what was done (at least 5 characters)."), field="text")
     if len(text) > MAX_TEXT:
@@ -108,14 +106,14 @@ def post_update(
     record.append(
         db, kind="implementation.updated", actor=user, subject=f"decision:{decision.id}",
         data={"number": decision.number, "state": str(state), "progress": progress,
-              "text_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()},
+              "text_sha256": plain_text.sha256(text)},
     )  # fmt: skip
     if decision.proposal is not None:
         proposal = decision.proposal
         notifications.notify(
             db, notifications.followers(db, FollowTarget.PROPOSAL, proposal.id),
             kind="implementation_updated", subject=f"decision:{decision.id}",
-            url=f"/decisions/{decision.year}/{decision.seq:03d}#implementation",
+            url=public_paths.decision(decision, "implementation"),
             params={"title": proposal.title, "state": str(state), "progress": progress},
             actor=user,
         )  # fmt: skip

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from council.db import shared
@@ -277,15 +277,3 @@ def state(db: Session, meeting: Meeting) -> dict[str, Any]:
 
 
 version = live_polls.version
-
-
-def count_interventions(db: Session, meeting: Meeting) -> int:
-    return (
-        db.scalar(
-            select(func.count(SpeakerRequest.id)).where(
-                SpeakerRequest.meeting_id == meeting.id, SpeakerRequest.started_at.is_not(None)
-            )
-        )
-        or 0
-        or 0
-    )

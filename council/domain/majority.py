@@ -14,16 +14,9 @@ The council's practice (docs/voting.md):
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
-
-class Rule(enum.StrEnum):
-    SIMPLE = "simple"  # maggioranza semplice: more in favour than against
-    ABSOLUTE_PRESENT = "absolute_present"  # maggioranza assoluta dei presenti
-    ABSOLUTE_MEMBERS = "absolute_members"  # maggioranza assoluta dei componenti
-    TWO_THIRDS_PRESENT = "two_thirds_present"  # maggioranza dei due terzi dei presenti
-
+from council.models.poll import Rule  # stored on each poll; evaluated here
 
 # The readable explanation of each rule (an English msgid; the views translate it).
 EXPLANATION: dict[Rule, str] = {

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from council import markdown
+from council import markdown, public_paths
 from council.domain import notifications, permissions, record
 from council.errors import InvalidState, NotFound, ValidationError
 from council.models.base import utcnow
@@ -41,10 +41,6 @@ CHANGED_AFTER_CONVOCATION = frozenset({MeetingState.CONVENED})
 
 def subject(meeting: Meeting) -> str:
     return f"meeting:{meeting.id}"
-
-
-def url(meeting: Meeting) -> str:
-    return f"/meetings/{meeting.id}"
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -273,7 +269,8 @@ def after_convocation(db: Session, meeting: Meeting, actor: User) -> bool:
     meeting.changed_at = utcnow()
     meeting.ics_sequence += 1
     notifications.notify(
-        db, members(db), kind="meeting_changed", subject=subject(meeting), url=url(meeting),
+        db, members(db), kind="meeting_changed", subject=subject(meeting),
+        url=public_paths.meeting(meeting),
         params={"title": meeting.title, "meeting": meeting.id}, actor=actor,
     )  # fmt: skip
     return True
@@ -295,7 +292,8 @@ def convene(db: Session, actor: User, meeting_id: int) -> Meeting:
     meeting.convened_at = utcnow()
     recipients = members(db)
     notifications.notify(
-        db, recipients, kind="convocation", subject=subject(meeting), url=url(meeting),
+        db, recipients, kind="convocation", subject=subject(meeting),
+        url=public_paths.meeting(meeting),
         params={"title": meeting.title, "meeting": meeting.id}, actor=user,
     )  # fmt: skip
     changed(db, meeting, user, "meeting.convened", {

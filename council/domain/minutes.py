@@ -10,15 +10,15 @@ then the record's head (the poll, when there is one, between the meeting and the
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from council import markdown
+from council import markdown, plain_text
 from council.domain import agenda, meetings, minutes_text, permissions, record
+from council.domain.permissions import SYSTEM
 from council.errors import InvalidState, NotFound, ValidationError
 from council.models.base import utcnow
 from council.models.meeting import AgendaItem, Meeting, MeetingState
@@ -26,18 +26,14 @@ from council.models.minutes import Minutes, MinutesState
 from council.models.poll import Decision, Poll, PollState
 from council.models.record import RecordEvent
 from council.models.user import User
+from council.plain_text import sha256
 from council.rendered_texts import MINUTES_BUDGET
 
 MAX_BODY = 200_000
-_CONTROL = {chr(c) for c in range(32)} - {"\t", "\n"}
 
 
 def subject(minutes: Minutes) -> str:
     return f"minutes:{minutes.id}"
-
-
-def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def of_meeting(db: Session, meeting_id: Any) -> Minutes | None:
@@ -192,8 +188,7 @@ def draft(db: Session, actor: User, meeting_id: Any, *, replace_edits: bool = Fa
 
 
 def clean_body(value: Any) -> str:
-    text = str(value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
-    text = "".join(ch for ch in text if ch not in _CONTROL)
+    text = plain_text.clean(str(value or "")).strip()
     if not text:
         raise ValidationError(_("The minutes cannot be empty."), field="body")
     if len(text) > MAX_BODY:
@@ -291,7 +286,7 @@ def vote_recorded(db: Session, minutes: Minutes, poll: Poll, decision: Decision)
     if not poll.approved:
         minutes.approval_item_id = None
         db.flush()
-        record.append(db, kind="minutes.rejected", actor=None, subject=subject(minutes),
+        record.append(db, kind="minutes.rejected", actor=SYSTEM, subject=subject(minutes),
                       data=data)  # fmt: skip
         return
     head = record.head(db)
@@ -303,4 +298,4 @@ def vote_recorded(db: Session, minutes: Minutes, poll: Poll, decision: Decision)
     db.flush()
     data |= {"body_sha256": minutes.body_sha256, "anchor_seq": head.seq,
              "anchor_hash": head.hash}  # fmt: skip
-    record.append(db, kind="minutes.approved", actor=None, subject=subject(minutes), data=data)
+    record.append(db, kind="minutes.approved", actor=SYSTEM, subject=subject(minutes), data=data)

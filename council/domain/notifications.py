@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from council import events
 from council.db import rowcount
 from council.domain import permissions
+from council.domain.permissions import System
 from council.errors import NotFound, ValidationError
 from council.models.base import utcnow
 from council.models.notification import EmailFrequency, Notification, NotificationSettings
@@ -123,19 +124,21 @@ def notify(
     subject: str,
     url: str,
     params: dict[str, Any] | None = None,
-    actor: User | None = None,
+    actor: User | System,
 ) -> list[Notification]:
-    """Notify each recipient once (never the actor), if their settings want this kind."""
+    """Notify each recipient once (never the actor), if their settings want this kind;
+    `actor` SYSTEM when no one acted (a vote's result, a registration)."""
     if kind not in KIND_SETTING:
         raise KeyError(f"unknown notification kind {kind!r}")
     setting = KIND_SETTING[kind]
     values = dict(params or {})
-    if actor is not None:
-        values.setdefault("actor_id", actor.id)
+    person = actor if isinstance(actor, User) else None
+    if person is not None:
+        values.setdefault("actor_id", person.id)
     created: list[tuple[Notification, str]] = []
     people: dict[int, User] = {}
     for user in recipients:
-        if (actor is None or user.id != actor.id) and user.is_active:
+        if (person is None or user.id != person.id) and user.is_active:
             people.setdefault(user.id, user)
     wants = _wanting(db, list(people), setting)
     for user in people.values():

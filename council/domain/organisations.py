@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from council.domain import permissions, record
+from council.domain.permissions import System
 from council.errors import NotFound, ValidationError
 from council.models.organisation import CommunityPoint, Organisation, Zone
 from council.models.user import User
@@ -52,10 +53,10 @@ def organisations(db: Session, *, only_active: bool = False) -> list[Organisatio
 
 
 def save_zone(
-    db: Session, actor: User | None, zone: Zone | None, *, name: str, description: str = ""
+    db: Session, actor: User | System | None, zone: Zone | None, *, name: str, description: str = ""
 ) -> Zone:
-    if actor is not None:
-        permissions.require(actor, "zone.manage")
+    """Create or change a zone (an administrator, or SYSTEM for demo data)."""
+    actor = permissions.require_unless_system(actor, "zone.manage")
     name = clean_name(name, field="name", maximum=80)
     description = (description or "").strip()[:500]
     ensure_unique_name(db, Zone, name, zone.id if zone else None)
@@ -78,15 +79,14 @@ def save_zone(
 
 def save_community_point(
     db: Session,
-    actor: User | None,
+    actor: User | System | None,
     point: CommunityPoint | None,
     *,
     name: str,
     zone: Zone | None,
     address: str = "",
 ) -> CommunityPoint:
-    if actor is not None:
-        permissions.require(actor, "community_point.manage")
+    actor = permissions.require_unless_system(actor, "community_point.manage")
     name = clean_name(name, field="name", maximum=120)
     if zone is None:
         raise ValidationError(_("Choose a zone."), field="zone")
@@ -111,7 +111,7 @@ def save_community_point(
 
 def save_organisation(
     db: Session,
-    actor: User | None,
+    actor: User | System | None,
     organisation: Organisation | None,
     *,
     name: str,
@@ -121,8 +121,7 @@ def save_organisation(
     website: str = "",
     active: bool = True,
 ) -> Organisation:
-    if actor is not None:
-        permissions.require(actor, "organisation.manage")
+    actor = permissions.require_unless_system(actor, "organisation.manage")
     name = clean_name(name, field="name", maximum=160)
     kind = " ".join((kind or "").split())[:60]
     if zone is None:

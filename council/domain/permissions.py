@@ -16,6 +16,22 @@ from flask_babel import gettext as _
 from council.errors import NotAllowed
 from council.models.user import Role, User
 
+
+class System:
+    """The council's own machinery acting, not a person: the scheduler, the CLI, the demo
+    data, migrations of data, a registration's account, and a vote's result applied to what it
+    decided. Operations the system may perform take it explicitly (`SYSTEM`) and skip their
+    permission check for it alone; `None` is always the public. The record names no one for
+    it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = System()  # the one instance: compare with `is`
+
 STAKEHOLDER, MEMBER, SECRETARY, CHAIR, ADMIN = (
     Role.STAKEHOLDER,
     Role.MEMBER,
@@ -177,6 +193,14 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:
     if check is not None and obj is not None:
         return user is not None and check(user, obj)
     return True
+
+
+def require_unless_system(actor: Any, action: str, obj: Any = None) -> User | System:
+    """For an operation the system may also perform: SYSTEM passes, anyone else (the public,
+    None, included) is checked as by require()."""
+    if actor is SYSTEM:
+        return SYSTEM
+    return require(actor, action, obj)
 
 
 def require(actor: Any, action: str, obj: Any = None) -> User:

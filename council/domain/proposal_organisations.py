@@ -10,8 +10,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from council import public_paths
 from council.domain import follows, notifications, permissions, proposal_queries, proposals, record
 from council.errors import InvalidState, NotAllowed, ValidationError
+from council.models.base import utcnow
 from council.models.organisation import Organisation
 from council.models.proposal import (
     CosignState,
@@ -89,7 +91,7 @@ def invite_cosigners(
             )  # fmt: skip
         notifications.notify(
             db, _representatives(db, organisation.id), kind="cosign_invited",
-            subject=proposals.subject(proposal), url=proposals.url(proposal),
+            subject=proposals.subject(proposal), url=public_paths.proposal(proposal),
             params=proposals.params(proposal, organisation=organisation.name), actor=user,
         )  # fmt: skip
     return rows
@@ -121,7 +123,7 @@ def answer_cosign(
     if proposal.state not in INVITABLE:
         raise InvalidState(_("The proposal can no longer be co-signed."))
     row.state = CosignState.ACCEPTED if accept else CosignState.DECLINED
-    row.responded_by_id, row.responded_at = user.id, proposals.utcnow()
+    row.responded_by_id, row.responded_at = user.id, utcnow()
     db.flush()
     if accept:
         follows.add(db, user, FollowTarget.PROPOSAL, proposal.id)
@@ -133,7 +135,7 @@ def answer_cosign(
     author = db.get(User, proposal.author_id)
     notifications.notify(
         db, [author] if author else [], kind="cosign_answered", subject=proposals.subject(proposal),
-        url=proposals.url(proposal), actor=user,
+        url=public_paths.proposal(proposal), actor=user,
         params=proposals.params(
             proposal, organisation=row.organisation.name,
             answer="accepted" if accept else "declined",
@@ -219,7 +221,7 @@ def _count_supports(db: Session, proposal: Proposal, delta: int) -> None:
     db.execute(
         update(Proposal)
         .where(Proposal.id == proposal.id)
-        .values(support_count=Proposal.support_count + delta, last_activity_at=proposals.utcnow())
+        .values(support_count=Proposal.support_count + delta, last_activity_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     db.refresh(proposal, ["support_count", "last_activity_at"])

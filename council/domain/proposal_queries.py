@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from council import clock, markdown
 from council.domain import permissions
 from council.errors import NotFound
-from council.models.organisation import Organisation, Zone
+from council.models.organisation import Organisation
 from council.models.proposal import (
     CosignState,
     Proposal,
@@ -228,12 +228,6 @@ def excerpts(db: Session, rows: list[Proposal], limit: int = 220) -> dict[int, s
     bodies = db.execute(query).all()
     markdown.prefetch(db, [body for _pid, body in bodies])
     return {pid: markdown.plain(body, limit) for pid, body in bodies}
-
-
-def zones_by_id(db: Session, ids: list[int]) -> list[Zone]:
-    if not ids:
-        return []
-    return list(db.scalars(select(Zone).where(Zone.id.in_(ids)).order_by(Zone.name)))
 
 
 # --- differences between versions -----------------------------------------------------------

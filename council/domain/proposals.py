@@ -4,18 +4,18 @@ record event (once the proposal is public) and notifies, all in the caller's tra
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from council import clock, markdown
+from council import markdown, plain_text, public_paths
 from council.domain import follows, notifications, permissions, proposal_queries, record
+from council.domain.permissions import System
 from council.domain.record import format_at
 from council.errors import InvalidState, ValidationError
+from council.models.base import utcnow
 from council.models.organisation import Zone
 from council.models.poll import Poll, PollState
 from council.models.proposal import (
@@ -37,31 +37,16 @@ MAX_CONSULTATION = timedelta(days=180)
 EDITABLE = frozenset({ProposalState.DRAFT, ProposalState.CONSULTATION, ProposalState.REFERRED_BACK})
 FINAL = frozenset({ProposalState.APPROVED, ProposalState.REJECTED, ProposalState.WITHDRAWN})
 
-# Control characters other than tab and newline: invisible, and PostgreSQL refuses NUL.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def utcnow() -> datetime:
-    return clock.now()
-
 
 def subject(proposal: Proposal) -> str:
     return f"proposal:{proposal.id}"
-
-
-def url(proposal: Proposal) -> str:
-    return f"/proposals/{proposal.id}"
-
-
-def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # --- checking what people type ----------------------------------------------------------------
 
 
 def clean_title(title: str) -> str:
-    title = " ".join(_CONTROL.sub(" ", title or "").split())
+    title = plain_text.clean(title, one_line=True)
     if len(title) < MIN_TITLE:
         raise ValidationError(
             _("Write a title of at least %(n)d characters.", n=MIN_TITLE), field="title"
@@ -76,7 +61,7 @@ def clean_title(title: str) -> str:
 def clean_body(body: str, empty: str | None = None) -> str:
     """A markdown text without control characters, at most MAX_BODY long; `empty` is the
     message when nothing was written (amendments have their own)."""
-    body = _CONTROL.sub("", (body or "").replace("\r\n", "\n").replace("\r", "\n")).strip("\n")
+    body = plain_text.clean(body).strip("\n")
     if not body.strip():
         raise ValidationError(empty or _("Write the text of the proposal."), field="body")
     if len(body) > MAX_BODY:
@@ -93,7 +78,7 @@ def clean_body(body: str, empty: str | None = None) -> str:
 
 
 def clean_note(note: str, field: str = "change_note") -> str:
-    note = " ".join(_CONTROL.sub(" ", note or "").split())
+    note = plain_text.clean(note, one_line=True)
     if len(note) > MAX_NOTE:
         raise ValidationError(_("At most %(n)d characters.", n=MAX_NOTE), field=field)
     return note
@@ -146,7 +131,7 @@ def require_editable(proposal: Proposal) -> None:
 
 def _move(
     db: Session,
-    actor: User | None,
+    actor: User | System,
     proposal: Proposal,
     to: ProposalState,
     *,
@@ -172,7 +157,7 @@ def _move(
                   data=payload)  # fmt: skip
     notifications.notify(
         db, _followers(db, proposal), kind="state_changed", subject=subject(proposal),
-        url=url(proposal), params=params(proposal, state=str(to)), actor=actor,
+        url=public_paths.proposal(proposal), params=params(proposal, state=str(to)), actor=actor,
     )  # fmt: skip
 
 
@@ -272,12 +257,12 @@ def edit(
         db.flush()
         record.append(
             db, kind="proposal.version_added", actor=user, subject=subject(proposal),
-            data={"version": number, "title": title, "body_sha256": sha256(body),
+            data={"version": number, "title": title, "body_sha256": plain_text.sha256(body),
                   "change_note": change_note},
         )  # fmt: skip
         notifications.notify(
             db, _followers(db, proposal), kind="new_version", subject=subject(proposal),
-            url=url(proposal), params=params(proposal, number=number), actor=user,
+            url=public_paths.proposal(proposal), params=params(proposal, number=number), actor=user,
         )  # fmt: skip
     db.flush()
     return proposal
@@ -307,7 +292,8 @@ def submit(
     record.append(
         db, kind="proposal.submitted", actor=user, subject=subject(proposal),
         data={
-            "version": first.number, "title": first.title, "body_sha256": sha256(first.body),
+            "version": first.number, "title": first.title,
+            "body_sha256": plain_text.sha256(first.body),
             "organisation": proposal.organisation_id,
             "topic": proposal.topic_id, "zones": _zone_ids(proposal.zones),
             "deadline": format_at(deadline),
@@ -317,7 +303,8 @@ def submit(
     )  # fmt: skip
     followers = _followers(db, proposal)
     notifications.notify(
-        db, followers, kind="state_changed", subject=subject(proposal), url=url(proposal),
+        db, followers, kind="state_changed", subject=subject(proposal),
+        url=public_paths.proposal(proposal),
         params=params(proposal, state=str(ProposalState.CONSULTATION)), actor=user,
     )  # fmt: skip
     interested: list[User] = []
@@ -328,7 +315,8 @@ def submit(
     already = {u.id for u in followers}
     notifications.notify(
         db, [u for u in interested if u.id not in already], kind="new_proposal",
-        subject=subject(proposal), url=url(proposal), params=params(proposal), actor=user,
+        subject=subject(proposal), url=public_paths.proposal(proposal), params=params(proposal),
+        actor=user,
     )  # fmt: skip
     return proposal
 
@@ -363,13 +351,14 @@ def refer_back(db: Session, actor: User, proposal: Proposal, *, reason: str) -> 
     return proposal
 
 
-def record_outcome(db: Session, actor: User | None, proposal: Proposal, *, poll: Poll) -> Proposal:
-    """The council's decision on a proposal on the agenda, as `poll` decided it: `actor` None
-    is the system (the result of the vote). No proposal is approved or rejected without the
-    trail that led there: a closed, valid vote on an agenda item tied to this proposal, in a
-    meeting. Raises NotAllowed, InvalidState."""
-    if actor is not None:
-        actor = permissions.require(actor, "proposal.record_outcome", proposal)
+def record_outcome(
+    db: Session, actor: User | System | None, proposal: Proposal, *, poll: Poll
+) -> Proposal:
+    """The council's decision on a proposal on the agenda, as `poll` decided it: `actor` is
+    SYSTEM when the result of the vote applies it. No proposal is approved or rejected without
+    the trail that led there: a closed, valid vote on an agenda item tied to this proposal, in
+    a meeting. Raises NotAllowed, InvalidState."""
+    actor = permissions.require_unless_system(actor, "proposal.record_outcome", proposal)
     lock(db, proposal)
     if proposal.state != ProposalState.ON_AGENDA:
         raise InvalidState(_("Only a proposal on the agenda can be approved or rejected."))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from council import clock, events
 from council.db import transaction_memo
+from council.domain.permissions import System
 from council.models.record import RecordEvent
 from council.models.user import User
 
@@ -69,13 +70,13 @@ class Entry:
     """An event to append: what append_many chains after the head, in order."""
 
     kind: str
-    actor: User | None
+    actor: User | System | None  # None: no one named (an anonymous answer); SYSTEM: the council
     subject: str
     data: dict[str, Any]
 
 
 def append(
-    db: Session, *, kind: str, actor: User | None, subject: str, data: dict[str, Any]
+    db: Session, *, kind: str, actor: User | System | None, subject: str, data: dict[str, Any]
 ) -> RecordEvent:
     """Chain a new event after the current head, inside the caller's transaction.
 
@@ -107,7 +108,7 @@ def append_many(db: Session, entries: list[Entry]) -> list[RecordEvent]:
     for entry in entries:
         seq += 1
         at = format_at(clock.now())
-        actor_id = entry.actor.public_id if entry.actor is not None else None
+        actor_id = entry.actor.public_id if isinstance(entry.actor, User) else None
         body = canonical(seq, at, entry.kind, actor_id, entry.subject, entry.data)
         data = json.dumps(entry.data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         event = RecordEvent(seq=seq, at=at, kind=entry.kind, actor=actor_id,

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from council.domain import organisations, permissions, record
+from council.domain.permissions import System
 from council.models.proposal import Topic
 from council.models.user import User
 
@@ -14,10 +15,12 @@ def topics(db: Session) -> list[Topic]:
     return list(db.scalars(select(Topic).order_by(Topic.name)))
 
 
-def save_topic(db: Session, actor: User | None, topic: Topic | None, *, name: str) -> Topic:
-    """Create or rename a topic (admin, or the system for demo data). Raises ValidationError."""
-    if actor is not None:
-        permissions.require(actor, "topic.manage")
+def save_topic(
+    db: Session, actor: User | System | None, topic: Topic | None, *, name: str
+) -> Topic:
+    """Create or rename a topic (an administrator, or SYSTEM for demo data). Raises
+    NotAllowed, ValidationError."""
+    actor = permissions.require_unless_system(actor, "topic.manage")
     name = organisations.clean_name(name, field="name", maximum=80)
     organisations.ensure_unique_name(db, Topic, name, topic.id if topic else None)
     created = topic is None

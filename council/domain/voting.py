@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -18,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from council import markdown
+from council.clock import ROME
 from council.domain import (
     amendments,
     archive,
@@ -48,7 +48,6 @@ __all__ = [
     "prepare_poll",
     "record_decision",
 ]
-ROME = ZoneInfo("Europe/Rome")
 MAX_TEXT = 20_000
 MAX_QUESTION = 1000
 
@@ -236,7 +235,7 @@ def record_decision(db: Session, actor: User, poll_id: int, text: Any = None) ->
         assert amendment is not None
         if amendment.state != AmendmentState.TO_VOTE:
             raise InvalidState(_("The outcome of this amendment is already recorded."))
-        amendments.record_amendment_outcome(db, None, amendment, bool(poll.approved))
+        amendments.record_amendment_outcome(db, permissions.SYSTEM, amendment, bool(poll.approved))
         return None
     if db.scalar(select(Decision.id).where(Decision.poll_id == poll.id)) is not None:
         raise InvalidState(_("The decision on this poll is already recorded."))
@@ -247,7 +246,7 @@ def record_decision(db: Session, actor: User, poll_id: int, text: Any = None) ->
     markdown.check(text, "text")
     proposal = poll.item.proposal
     if proposal is not None:  # raises InvalidState when no longer on the agenda
-        proposals.record_outcome(db, None, proposal, poll=poll)
+        proposals.record_outcome(db, permissions.SYSTEM, proposal, poll=poll)
     assert poll.closed_at is not None  # closed, checked above
     decided_on: date = poll.closed_at.astimezone(ROME).date()
     # Two decisions of the same year recorded at once: the unique (year, seq) lets one win;

@@ -14,7 +14,6 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from council.db import Base
-from council.domain.majority import Rule
 from council.models.base import UTCDateTime, enum_type, utcnow
 from council.models.meeting import AgendaItem, Meeting
 from council.models.proposal import Amendment, Proposal
@@ -30,6 +29,15 @@ class PollState(enum.StrEnum):
     PREPARED = "prepared"  # preparata
     OPEN = "open"  # aperta
     CLOSED = "closed"  # chiusa
+
+
+class Rule(enum.StrEnum):
+    """The majority a poll needs; council/domain/majority.py evaluates it."""
+
+    SIMPLE = "simple"  # maggioranza semplice: more in favour than against
+    ABSOLUTE_PRESENT = "absolute_present"  # maggioranza assoluta dei presenti
+    ABSOLUTE_MEMBERS = "absolute_members"  # maggioranza assoluta dei componenti
+    TWO_THIRDS_PRESENT = "two_thirds_present"  # maggioranza dei due terzi dei presenti
 
 
 class Choice(enum.StrEnum):

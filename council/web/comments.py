@@ -7,6 +7,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from council import public_paths
 from council.domain import comments, discussion, permissions
 from council.errors import DomainError, ValidationError
 from council.extensions import db
@@ -42,7 +43,7 @@ def _template_globals(state) -> None:
         comment_html=views.comment_html,
         revision_html=views.revision_html,
         markdown_html=render,
-        comment_url=comments.comment_url,
+        comment_url=public_paths.comment,
         stance_labels=STANCE_LABELS,
         stance_tones=STANCE_TONES,
     )
@@ -68,7 +69,7 @@ def _back(comment: Comment, target: str | None, fallback: str) -> str:
     """Where to land after a change: the page the form came from, at the comment; a deep
     reply lives on its thread page."""
     if comment.depth > views.PAGE_LEVELS:
-        return comments.comment_url(comment)
+        return public_paths.comment(comment)
     return safe_next(target, fallback).split("#", 1)[0] + f"#c-{comment.id}"
 
 
@@ -190,7 +191,7 @@ def _confirm_and_apply(
         form.form_errors.append(_("The form has expired. Try again."))
         return page(400)
     return act(lambda work: apply(work, comment, form), done=done,
-               to=lambda _none: comments.comment_url(comment), refused=refused)  # fmt: skip
+               to=lambda _none: public_paths.comment(comment), refused=refused)  # fmt: skip
 
 
 @bp.route("/<int:comment_id>/edit", methods=["GET", "POST"])
@@ -246,7 +247,7 @@ def unhide(proposal_id: int, comment_id: int):
     return act(
         lambda work: comments.unhide_comment(work, current_user, comment),
         done=_("The comment is visible again."),
-        to=lambda _none: comments.comment_url(comment),
+        to=lambda _none: public_paths.comment(comment),
     )
 
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField, URLField
 from wtforms.validators import InputRequired, Optional
 
+from council.clock import ROME
 from council.web.forms import coerce_optional_int
-
-ROME = ZoneInfo("Europe/Rome")
 
 
 def to_utc(day, at: time | None) -> datetime | None:

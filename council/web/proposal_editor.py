@@ -4,13 +4,13 @@ withdrawal and invitations to co-sign. Registered on the "proposals" blueprint."
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from council import markdown
+from council.clock import ROME
 from council.domain import organisations as organisations_domain
 from council.domain import permissions, proposal_organisations, proposal_queries
 from council.domain import proposals as ops
@@ -24,8 +24,6 @@ from council.web.common import form_error
 from council.web.doors import act, door, on_form
 from council.web.forms import options
 from council.web.proposal_forms import InviteForm, ProposalForm, ReasonForm, SubmitForm
-
-ROME = ZoneInfo("Europe/Rome")
 
 
 def _load(proposal_id: int) -> Proposal:

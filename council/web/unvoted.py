@@ -6,20 +6,18 @@ agenda, is a button of the proposal page (council/web/proposals.py)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from council.clock import ROME
 from council.domain import permissions, proposal_queries, unvoted
 from council.extensions import db
 from council.models.proposal import Proposal
 from council.web.common import safe_next
 from council.web.doors import act, door, on_form
 from council.web.proposal_forms import SubmitForm
-
-ROME = ZoneInfo("Europe/Rome")
 
 
 def _load(proposal_id: int) -> Proposal:

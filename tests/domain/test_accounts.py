@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from council.domain import accounts, login_sessions, logins, record
+from council.domain.permissions import SYSTEM
 from council.errors import InvalidState, NotAllowed, ValidationError
 from council.extensions import db
 from council.models.record import RecordEvent
@@ -34,7 +35,7 @@ def _events(kind: str) -> list[RecordEvent]:
 )
 def test_bad_account_data_is_refused_and_nothing_written(app, email, name, password, field):
     with pytest.raises(ValidationError) as caught, unit_of_work() as session:
-        accounts.create_user(session, None, email=email, name=name, password=password)
+        accounts.create_user(session, SYSTEM, email=email, name=name, password=password)
     assert caught.value.field == field
     assert record.head(db.session) is None
 
@@ -43,7 +44,7 @@ def test_emails_are_unique_whatever_their_case(app, make_user):
     make_user("member", email="anna@example.org")
     with pytest.raises(ValidationError), unit_of_work() as session:
         accounts.create_user(
-            session, None, email=" ANNA@Example.org ", name="Anna Bis", password=PASSWORD
+            session, SYSTEM, email=" ANNA@Example.org ", name="Anna Bis", password=PASSWORD
         )
 
 

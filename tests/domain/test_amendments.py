@@ -11,6 +11,7 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
 from council.domain import amendments, follows
+from council.domain.permissions import SYSTEM
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from council.extensions import db
 from council.models.proposal import Amendment, AmendmentState, ProposalState, ProposalVersion
@@ -249,7 +250,7 @@ def test_sending_to_the_vote(proposer, to_vote):
 
 @pytest.mark.parametrize("role", ["chair", "secretary", "system"])
 def test_an_approved_amendment_becomes_a_version(make_user, proposer, proposal, to_vote, role):
-    actor = None if role == "system" else make_user(role)
+    actor = SYSTEM if role == "system" else make_user(role)
     act(amendments.record_amendment_outcome, actor, to_vote, True)
     amendment = fresh(to_vote)
     assert amendment.state == AmendmentState.APPROVED
@@ -257,13 +258,13 @@ def test_an_approved_amendment_becomes_a_version(make_user, proposer, proposal, 
     assert (latest.number, latest.amendment_id, latest.body) == (2, amendment.id, NEW_BODY)
     event = events_of("amendment.approved")[0]
     assert json.loads(event.data)["version"] == 2
-    assert event.actor == (None if actor is None else actor.public_id)
+    assert event.actor == (None if actor is SYSTEM else actor.public_id)
     outcomes = [json.loads(n.params)["outcome"] for n in notes_of(proposer, "amendment_decided")]
     assert outcomes == ["to_vote", "approved"]
 
 
 def test_a_rejected_amendment_changes_no_text(proposer, proposal, to_vote):
-    act(amendments.record_amendment_outcome, None, to_vote, False)
+    act(amendments.record_amendment_outcome, SYSTEM, to_vote, False)
     assert fresh(to_vote).state == AmendmentState.REJECTED
     assert len(versions(proposal)) == 1
     assert len(events_of("amendment.rejected")) == 1
@@ -280,16 +281,16 @@ def test_only_chair_secretary_or_a_vote_record_the_outcome(make_user, to_vote, r
 def test_an_outcome_needs_an_amendment_sent_to_the_vote(proposer, proposal, to_vote):
     proposed = propose(proposer, proposal, body=NEW_BODY + "\n\nAltro.")
     with pytest.raises(InvalidState):
-        act(amendments.record_amendment_outcome, None, proposed, True)
-    act(amendments.record_amendment_outcome, None, to_vote, False)
+        act(amendments.record_amendment_outcome, SYSTEM, proposed, True)
+    act(amendments.record_amendment_outcome, SYSTEM, to_vote, False)
     with pytest.raises(InvalidState):
-        act(amendments.record_amendment_outcome, None, to_vote, True)
+        act(amendments.record_amendment_outcome, SYSTEM, to_vote, True)
 
 
 def test_an_approved_but_stale_amendment_is_refused(author, proposal, to_vote):
     add_version(proposal, author, BODY + "\n\nNel frattempo.")
     with pytest.raises(InvalidState):
-        act(amendments.record_amendment_outcome, None, to_vote, True)
+        act(amendments.record_amendment_outcome, SYSTEM, to_vote, True)
     assert fresh(to_vote).state == AmendmentState.TO_VOTE
 
 

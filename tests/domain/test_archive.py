@@ -8,6 +8,7 @@ from flask_login import AnonymousUserMixin
 
 from council.domain import archive, implementation, organisations
 from council.domain.archive import ArchiveFilters
+from council.domain.permissions import SYSTEM
 from council.extensions import db
 from council.models.archive import ImplementationState
 from council.models.meeting import MeetingState
@@ -120,9 +121,9 @@ def test_the_query_is_read_safely():
 @pytest.fixture
 def places(app):
     with unit_of_work() as session:
-        east = organisations.save_zone(session, None, None, name="Zona Sud")
-        west = organisations.save_zone(session, None, None, name="Zona Ovest")
-        org = organisations.save_organisation(session, None, None, name="ACLI Brescia",
+        east = organisations.save_zone(session, SYSTEM, None, name="Zona Sud")
+        west = organisations.save_zone(session, SYSTEM, None, name="Zona Ovest")
+        org = organisations.save_organisation(session, SYSTEM, None, name="ACLI Brescia",
                                               kind="Associazione", zone=west)  # fmt: skip
         topic = Topic(name="Anziani")
         session.add(topic)

@@ -8,6 +8,7 @@ import pytest
 
 from council.domain import proposals as ops
 from council.domain import voting
+from council.domain.permissions import SYSTEM
 from council.errors import InvalidState
 from council.extensions import db
 from council.models.poll import Decision, Poll
@@ -36,7 +37,7 @@ def test_a_proposal_cannot_be_approved_without_a_vote(council):
     voting_meeting(council, proposal=proposal)  # on the agenda of a running meeting
     assert _state(proposal) == ProposalState.ON_AGENDA
     before = head()
-    for actor in (None, council.chair, council.secretary):
+    for actor in (SYSTEM, council.chair, council.secretary):
         with pytest.raises(InvalidState, match=ONLY_BY_VOTE):
             run(ops.record_outcome, actor, db.session.get(Proposal, proposal.id), poll=None)
     for outcome in (ProposalState.APPROVED, ProposalState.REJECTED):  # nor by another module
@@ -53,13 +54,13 @@ def test_an_open_vote_or_a_vote_on_another_proposal_decides_nothing(council):
     poll, _decision = hold(council, meeting, Vote(), close=False)
     before = head()
     with pytest.raises(InvalidState, match=NOT_CLOSED):
-        run(ops.record_outcome, None, db.session.get(Proposal, proposal.id),
+        run(ops.record_outcome, SYSTEM, db.session.get(Proposal, proposal.id),
             poll=db.session.get(Poll, poll.id))  # fmt: skip
     elsewhere = voting_meeting(council, proposal=other)
     other_poll, _none = hold(council, elsewhere, Vote(), close=False)
     run(voting.close_poll, council.chair, other_poll.id)
     with pytest.raises(InvalidState, match=ONLY_BY_VOTE):
-        run(ops.record_outcome, None, db.session.get(Proposal, proposal.id),
+        run(ops.record_outcome, SYSTEM, db.session.get(Proposal, proposal.id),
             poll=db.session.get(Poll, other_poll.id))  # fmt: skip
     assert _state(proposal) == ProposalState.ON_AGENDA
     decided = [d for _k, d in events_since(before, "proposal.") if d.get("to") != "on_agenda"]

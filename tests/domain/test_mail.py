@@ -7,21 +7,20 @@ import socket
 import threading
 import time
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_datetime as babel_datetime
 from sqlalchemy import select
 
 from council import mail
+from council.clock import ROME
 from council.domain import notifications
+from council.domain.permissions import SYSTEM
 from council.extensions import db
 from council.models.base import utcnow
 from council.models.notification import EmailFrequency, Notification, NotificationSettings
 from council.unit_of_work import unit_of_work
 from tests.notification_helpers import SMTPServer, parts, read_outbox
-
-ROME = ZoneInfo("Europe/Rome")
 
 
 @pytest.fixture
@@ -48,7 +47,7 @@ def tell(user, kind="new_version", title="Casa per tutti", url="/proposals/7") -
     with unit_of_work() as session:
         [note] = notifications.notify(
             session, [user], kind=kind, subject="proposal:7", url=url,
-            params={"title": title, "number": 2},
+            params={"title": title, "number": 2}, actor=SYSTEM,
         )  # fmt: skip
     return note
 

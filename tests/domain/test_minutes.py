@@ -12,7 +12,7 @@ from flask_babel import force_locale
 from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
-from council import markdown
+from council import markdown, plain_text
 from council.domain import agenda, amendments, live_session, minutes, minutes_text, record, voting
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from council.extensions import db
@@ -140,7 +140,7 @@ def test_drafting_is_recorded_and_needs_a_closed_meeting(closed, make_user):
     [(kind, data)] = events_since(before)
     assert kind == "minutes.drafted"
     assert data == {"meeting": closed.meeting.id, "revision": 1,
-                    "body_sha256": minutes.sha256(found.body)}  # fmt: skip
+                    "body_sha256": plain_text.sha256(found.body)}  # fmt: skip
     assert found.body_sha256 == data["body_sha256"] and found.state == MinutesState.DRAFT
 
 
@@ -154,7 +154,7 @@ def test_the_secretary_edits_and_drafting_again_asks_before_replacing(closed):
     edited = reload(found)
     assert kind == "minutes.edited" and data["revision"] == 2 == edited.revision
     assert edited.body.endswith("volontari dei Punti di comunità.\n") and "\r" not in edited.body
-    assert data["body_sha256"] == minutes.sha256(edited.body) == edited.body_sha256
+    assert data["body_sha256"] == plain_text.sha256(edited.body) == edited.body_sha256
     assert edited.edited_by_id == secretary.id
     # the same text again changes nothing; an edit of an older revision is refused
     assert run(minutes.edit, secretary, meeting_id, body=edited.body, revision=2) is False
@@ -194,7 +194,7 @@ def test_approval_at_a_later_meeting_anchors_the_record(app, closed):
     # the anchor is the head at the approval: the decision's own event, just before
     assert (approved.anchor_seq, approved.anchor_hash) == (recorded.seq, recorded.hash)
     assert approved.approval_poll_id == poll.id and approved.approval_decision_id == decision.id
-    assert approved.body_sha256 == minutes.sha256(approved.body)
+    assert approved.body_sha256 == plain_text.sha256(approved.body)
     last = record.head(db.session)
     assert last.kind == "minutes.approved" and last.seq == recorded.seq + 1
     assert last.actor is None and last.subject == f"minutes:{found.id}"

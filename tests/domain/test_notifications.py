@@ -9,6 +9,7 @@ from flask_login import AnonymousUserMixin
 from council import events
 from council.domain import follows, notifications, topics
 from council.domain.notification_messages import actor_names, message
+from council.domain.permissions import SYSTEM
 from council.errors import NotAllowed, NotFound, ValidationError
 from council.extensions import db
 from council.models.notification import EmailFrequency, Notification
@@ -32,7 +33,7 @@ def heard():
     events.unsubscribe(seen.append)
 
 
-def tell(recipients, kind="reply", actor=None, **params) -> list[Notification]:
+def tell(recipients, kind="reply", actor=SYSTEM, **params) -> list[Notification]:
     with unit_of_work() as session:
         return notifications.notify(
             session, recipients, kind=kind, subject="proposal:1", url="/proposals/1",
@@ -77,7 +78,9 @@ def test_inactive_accounts_are_not_told(make_user):
 
 def test_nothing_is_announced_when_the_transaction_fails(people, heard):
     with pytest.raises(RuntimeError), unit_of_work() as session:
-        notifications.notify(session, people, kind="reply", subject="proposal:1", url="/")
+        notifications.notify(
+            session, people, kind="reply", subject="proposal:1", url="/", actor=SYSTEM
+        )
         raise RuntimeError
     assert heard == [] and db.session.query(Notification).count() == 0
 
@@ -140,8 +143,8 @@ def test_bad_settings_are_refused(people):
 def test_following_zones_and_topics(people, zone):
     reader = people[0]
     with unit_of_work() as session:
-        home = topics.save_topic(session, None, None, name="Casa")
-        elderly = topics.save_topic(session, None, None, name="Anziani")
+        home = topics.save_topic(session, SYSTEM, None, name="Casa")
+        elderly = topics.save_topic(session, SYSTEM, None, name="Anziani")
     with unit_of_work() as session:
         follows.set_followed(session, reader, FollowTarget.ZONE, [zone.id], field="zones")
         follows.set_followed(session, reader, "topic", [home.id, elderly.id], field="topics")

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from council.domain import follows, organisations, proposal_organisations, proposal_queries
 from council.domain import proposals as ops
+from council.domain.permissions import SYSTEM
 from council.domain.topics import save_topic
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from council.extensions import db
@@ -71,7 +72,7 @@ def in_future(**delta) -> datetime:
 def other_org(app, zone):
     with unit_of_work() as session:
         return organisations.save_organisation(
-            session, None, None, name="Associazione Vicini di Casa", kind="APS", zone=zone
+            session, SYSTEM, None, name="Associazione Vicini di Casa", kind="APS", zone=zone
         )
 
 
@@ -123,7 +124,7 @@ OPERATIONS = {
     "withdraw": lambda s, who, p: ops.withdraw(s, who["author"], p),
     "schedule": lambda s, who, p: ops.schedule(s, who["secretary"], p),
     "refer_back": lambda s, who, p: ops.refer_back(s, who["secretary"], p, reason="Da rivedere"),
-    "approve": lambda s, who, p: ops.record_outcome(s, None, p, poll=vote_on(p, approved=True)),
+    "approve": lambda s, who, p: ops.record_outcome(s, SYSTEM, p, poll=vote_on(p, approved=True)),
     "reject": lambda s, who, p: ops.record_outcome(s, who["chair"], p,
                                                    poll=vote_on(p, approved=False)),
 }  # fmt: skip
@@ -305,7 +306,7 @@ def head_kinds() -> list[str]:
 
 def _topic(name="Anziani"):
     with unit_of_work() as session:
-        return save_topic(session, None, None, name=name)
+        return save_topic(session, SYSTEM, None, name=name)
 
 
 def test_editing_a_draft_keeps_version_one_and_records_nothing(author, zone):

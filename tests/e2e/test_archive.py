@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from council.domain import organisations
+from council.domain.permissions import SYSTEM
 from council.unit_of_work import unit_of_work
 from tests.archive_helpers import archived
 from tests.e2e.conftest import axe_check, horizontal_overflow, log_in
@@ -25,7 +26,7 @@ def checked(page: Page) -> None:
 def told(make_user):
     council = detach(group_council(make_user))
     with unit_of_work() as session:
-        zone = organisations.save_zone(session, None, None, name="Zona Sud")
+        zone = organisations.save_zone(session, SYSTEM, None, name="Zona Sud")
     author = council.stakeholder
     archived(author, year=2025, title="Custodia sociale nei condomini di San Polo",
              zones=[zone], meeting_title="Seduta ordinaria di settembre")  # fmt: skip

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from council.domain import comments, follows, organisations, proposal_organisations, voting
+from council.domain.permissions import SYSTEM
 from council.models.comment import Comment
 from council.models.proposal import FollowTarget
 from council.models.user import User
@@ -143,7 +144,7 @@ def test_a_member_with_nothing_to_do_is_told_what_comes_next(new_context, counci
 
 def test_a_stakeholder_finds_invitations_replies_and_news(new_context, council, make_user, zone):
     with unit_of_work() as s:
-        sole = organisations.save_organisation(s, None, None, name="Associazione Sole",
+        sole = organisations.save_organisation(s, SYSTEM, None, name="Associazione Sole",
                                                kind="Associazione", zone=zone)  # fmt: skip
     author = make_user("stakeholder", name="Anna Sole", organisation=sole)
     me = council.stakeholder

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from council.domain import amendments, notifications, topics
+from council.domain.permissions import SYSTEM
 from council.unit_of_work import unit_of_work
 from tests.e2e.conftest import DESKTOP, axe_check, horizontal_overflow, log_in
 from tests.notification_helpers import BODY, make_proposal
@@ -65,13 +66,14 @@ def test_the_bell_counts_live_on_a_phone(page: Page, new_context, author, propos
 def inbox(author, proposer, proposal, zone):
     """A proposal with an amendment: its notification read, another one unread; a topic."""
     with unit_of_work() as session:
-        topics.save_topic(session, None, None, name="Anziani")
+        topics.save_topic(session, SYSTEM, None, name="Anziani")
         amendment = amendments.propose(
             session, proposer, proposal, body=CHANGED, reason="Soprattutto la sera, d'inverno."
         )
         notifications.notify(
             session, [author], kind="new_version", subject=f"proposal:{proposal.id}",
             url=f"/proposals/{proposal.id}", params={"title": proposal.title, "number": 2},
+            actor=SYSTEM,
         )  # fmt: skip
     with unit_of_work() as session:
         rows, _more = notifications.page(session, author)

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from council.domain import organisations
+from council.domain.permissions import SYSTEM
 from council.extensions import socketio
 from council.models.user import AccountStatus
 from council.unit_of_work import unit_of_work
@@ -57,7 +58,7 @@ def admin_data(admin, make_user, organisation, zone):
     pending = make_user("stakeholder", status=AccountStatus.PENDING, name="Giulia Bianchi")
     with unit_of_work() as session:
         point = organisations.save_community_point(
-            session, None, None, name="Punto Est", zone=zone, address="Via Milano 12, Brescia"
+            session, SYSTEM, None, name="Punto Est", zone=zone, address="Via Milano 12, Brescia"
         )
     return {"admin": admin, "pending": pending, "organisation": organisation, "point": point}
 

@@ -6,20 +6,20 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from council.clock import ROME
 from council.domain import organisations, proposal_organisations
 from council.domain import proposals as ops
+from council.domain.permissions import SYSTEM
 from council.extensions import db
 from council.models.proposal import Proposal, ProposalState
 from council.unit_of_work import unit_of_work
 from tests.e2e.conftest import PHONE, axe_check, horizontal_overflow, log_in
 
-ROME = ZoneInfo("Europe/Rome")
 BODY = (
     "Nei condomini Aler di San Polo vivono molti anziani soli.\n\n"
     "Proponiamo un **custode sociale** quattro mattine a settimana.\n\n"
@@ -31,7 +31,7 @@ BODY = (
 def people(make_user, zone):
     with unit_of_work() as session:
         other = organisations.save_organisation(
-            session, None, None, name="Banco del Tempo Buffalora", kind="ODV", zone=zone
+            session, SYSTEM, None, name="Banco del Tempo Buffalora", kind="ODV", zone=zone
         )
     return {
         "author": make_user("stakeholder", email="autrice@example.org", name="Anna Autrice"),

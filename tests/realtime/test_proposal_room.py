@@ -12,6 +12,7 @@ import requests
 import socketio
 
 from council.domain import organisations, proposal_organisations
+from council.domain.permissions import SYSTEM
 from council.models.proposal import ProposalState
 from council.unit_of_work import unit_of_work
 from tests.conftest import PASSWORD
@@ -125,7 +126,7 @@ def test_a_hidden_text_never_travels(sockets, live_server, proposal, member, sec
 def test_supports_are_announced_to_the_room(sockets, proposal, zone, make_user):
     with unit_of_work() as session:
         other = organisations.save_organisation(
-            session, None, None, name="Associazione Vicini", kind="APS", zone=zone
+            session, SYSTEM, None, name="Associazione Vicini", kind="APS", zone=zone
         )
     supporter = make_user("stakeholder", organisation=other)
     viewer = sockets()

@@ -6,6 +6,7 @@ import pytest
 import socketio
 
 from council.domain import organisations
+from council.domain.permissions import SYSTEM
 from council.unit_of_work import unit_of_work
 
 
@@ -26,7 +27,7 @@ def test_public_viewer_sees_the_record_head_move(viewer, zone):
     assert ack == {"ok": True, "room": "record"}
     with unit_of_work() as session:
         created = organisations.save_organisation(
-            session, None, None, name="Associazione Nuova", kind="APS", zone=zone
+            session, SYSTEM, None, name="Associazione Nuova", kind="APS", zone=zone
         )
     message = _next_event(viewer, "record.appended")
     assert message["kind"] == "organisation.created"
@@ -37,7 +38,7 @@ def test_public_viewer_sees_the_record_head_move(viewer, zone):
 def test_a_rolled_back_change_is_never_announced(viewer, zone):
     viewer.call("room.join", {"room": "record"}, timeout=5)
     with pytest.raises(RuntimeError), unit_of_work() as session:
-        organisations.save_organisation(session, None, None, name="Mai", kind="", zone=zone)
+        organisations.save_organisation(session, SYSTEM, None, name="Mai", kind="", zone=zone)
         raise RuntimeError("fails before commit")
     with pytest.raises(socketio.exceptions.TimeoutError):
         _next_event(viewer, "record.appended", timeout=0.7)

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from council.domain import organisations
+from council.domain.permissions import SYSTEM
 from council.domain.topics import save_topic
 from council.extensions import db
 from council.models.organisation import CommunityPoint, Organisation, Zone
@@ -92,9 +93,9 @@ def world(app, zone, organisation, make_user):
     """What the admin URLs point at: a Punto, a member to edit, a registration to approve."""
     with unit_of_work() as session:
         point = organisations.save_community_point(
-            session, None, None, name="Punto Sanpolino", zone=zone, address="Via Sanpolino 1"
+            session, SYSTEM, None, name="Punto Sanpolino", zone=zone, address="Via Sanpolino 1"
         )
-        topic = save_topic(session, None, None, name="Anziani")
+        topic = save_topic(session, SYSTEM, None, name="Anziani")
     target = make_user("member", email="consigliere@example.org", name="Carla Consigliera")
     pending = make_user(
         "stakeholder", email="attesa@example.org", name="Piero Attesa", status=AccountStatus.PENDING

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from council.domain import archive, implementation, organisations
+from council.domain.permissions import SYSTEM
 from council.extensions import db
 from council.models.archive import ImplementationUpdate
 from council.models.comment import Comment
@@ -47,7 +48,7 @@ def author(make_user):
 @pytest.fixture
 def zone_south(app):
     with unit_of_work() as session:
-        return organisations.save_zone(session, None, None, name="Zona Sud")
+        return organisations.save_zone(session, SYSTEM, None, name="Zona Sud")
 
 
 def test_the_archive_searches_and_filters_with_plain_links(client, author, zone_south):

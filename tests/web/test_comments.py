@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from council.domain import comment_rules
+from council import plain_text
 from council.extensions import db
 from council.models.comment import Comment, CommentState
 from council.models.proposal import ProposalState
@@ -429,9 +429,7 @@ def test_the_record_of_a_web_post_carries_the_hash_only(member_web, proposal):
     kinds = db.session.scalars(select(RecordEvent).where(RecordEvent.kind == "comment.posted"))
     [recorded] = list(kinds)
     assert "Testo riservato" not in recorded.data
-    assert json.loads(recorded.data)["body_sha256"] == comment_rules.body_sha256(
-        "Testo riservato al sito."
-    )
+    assert json.loads(recorded.data)["body_sha256"] == plain_text.sha256("Testo riservato al sito.")
 
 
 def test_old_comments_are_labelled_with_their_version(web, proposal, member, author):

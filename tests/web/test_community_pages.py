@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from council.domain import organisations
+from council.domain.permissions import SYSTEM
 from council.extensions import db
 from council.unit_of_work import unit_of_work
 from tests.archive_helpers import archived
@@ -108,7 +109,7 @@ def test_the_point_filters_proposals_and_decisions(client, town):
     assert "Punto di comunità: <strong>Punto Est</strong>" in decisions  # an active filter
     with unit_of_work() as session:
         empty = organisations.save_community_point(
-            session, None, None, name="Punto Vuoto", zone=session.merge(town.zone)
+            session, SYSTEM, None, name="Punto Vuoto", zone=session.merge(town.zone)
         )
     assert "Mensa solidale" not in page(client, f"/decisions?point={empty.id}")
     assert "Nessuna proposta corrisponde" in page(client, f"/proposals?point={empty.id}")
@@ -155,7 +156,7 @@ def test_queries_do_not_grow_with_the_rows(client, town, make_user):
     for n in range(6):
         with unit_of_work() as session:  # a Punto each: nothing shared to be read once
             point = organisations.save_community_point(
-                session, None, None, name=f"Punto {n}", zone=session.merge(town.zone)
+                session, SYSTEM, None, name=f"Punto {n}", zone=session.merge(town.zone)
             )
         org = save_org(f"Altra realtà {n}", town.zone, point if n % 2 else town.point)
         db.session.remove()  # the rows the requests read are not mixed with these

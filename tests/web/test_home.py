@@ -21,6 +21,7 @@ from council.domain import (
     proxies,
     voting,
 )
+from council.domain.permissions import SYSTEM
 from council.extensions import db
 from council.models.comment import Comment
 from council.models.meeting import AgendaItem, MeetingState
@@ -61,7 +62,7 @@ def cache(app, monkeypatch):
 def sole(zone):
     with unit_of_work() as session:
         return organisations.save_organisation(
-            session, None, None, name="Associazione Sole", kind="Associazione", zone=zone
+            session, SYSTEM, None, name="Associazione Sole", kind="Associazione", zone=zone
         )
 
 

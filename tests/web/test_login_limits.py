@@ -117,6 +117,7 @@ BEHIND_A_PROXY = textwrap.dedent(
     from app import create_app
     from council.cli import upgrade_database
     from council.domain import accounts
+    from council.domain.permissions import SYSTEM
     from council.unit_of_work import unit_of_work
 
     url = sys.argv[1]
@@ -125,7 +126,7 @@ BEHIND_A_PROXY = textwrap.dedent(
                       "TRUSTED_PROXIES": 1, "PASSWORD_HASH_FAST": True})
     with app.app_context():
         with unit_of_work() as session:
-            accounts.create_user(session, None, email="anna@example.org", name="Anna Rossi",
+            accounts.create_user(session, SYSTEM, email="anna@example.org", name="Anna Rossi",
                                  password="password-di-prova")
     client = app.test_client()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',

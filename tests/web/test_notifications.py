@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from council.domain import notifications, topics
+from council.domain.permissions import SYSTEM
 from council.extensions import db
 from council.models.notification import EmailFrequency, Notification, NotificationSettings
 from council.models.proposal import Follow, FollowTarget
@@ -28,7 +29,7 @@ def tell(user, url="/proposals/1", title="Casa per tutti", kind="new_version", n
         for _ in range(n):
             notifications.notify(
                 session, [user], kind=kind, subject="proposal:1", url=url,
-                params={"title": title, "number": 2},
+                params={"title": title, "number": 2}, actor=SYSTEM,
             )  # fmt: skip
 
 
@@ -125,7 +126,7 @@ def test_forged_foreign_or_anonymous_requests_change_nothing(browser, reader, ma
 
 def test_settings_show_the_defaults_and_save(browser, reader, zone):
     with unit_of_work() as session:
-        home = topics.save_topic(session, None, None, name="Casa")
+        home = topics.save_topic(session, SYSTEM, None, name="Casa")
     page = text(english(browser, "/notifications/settings").get("/notifications/settings"))
     assert "A daily digest" in page and "Zona Est" in page and "Casa" in page
     assert db.session.get(NotificationSettings, reader.id) is None  # reading writes nothing

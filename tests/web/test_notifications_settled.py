@@ -10,6 +10,7 @@ import pytest
 
 from council.domain import amendments, live_session, organisations, proposal_organisations
 from council.domain import proposals as proposal_ops
+from council.domain.permissions import SYSTEM
 from council.models.user import User
 from council.unit_of_work import unit_of_work
 from tests.consultation_helpers import opened, time_passes
@@ -30,7 +31,7 @@ def page(web) -> str:
 def sole(make_user, zone):
     with unit_of_work() as session:
         org = organisations.save_organisation(
-            session, None, None, name="Associazione Sole", kind="Associazione", zone=zone
+            session, SYSTEM, None, name="Associazione Sole", kind="Associazione", zone=zone
         )
     return make_user("stakeholder", name="Anna Sole", organisation=org)
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import html
 import re
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from council import record_text
+from council.clock import ROME
 from council.domain import decisions
 from council.extensions import db
 from council.models.meeting import Meeting
@@ -20,8 +20,6 @@ from council.models.minutes import Minutes
 from council.models.poll import Decision, Poll
 from council.models.record import RecordEvent
 from tests.meeting_helpers import reread
-
-ROME = ZoneInfo("Europe/Rome")
 
 
 def visible(response) -> str:

@@ -8,13 +8,14 @@ import html
 import json
 import re
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
+from council.clock import ROME
 from council.domain import organisations, proposal_organisations
 from council.domain import proposals as ops
+from council.domain.permissions import SYSTEM
 from council.domain.topics import save_topic
 from council.extensions import db
 from council.models.notification import Notification
@@ -22,7 +23,6 @@ from council.models.proposal import Proposal, ProposalState, ProposalVersion, Su
 from council.models.record import RecordEvent
 from council.unit_of_work import unit_of_work
 
-ROME = ZoneInfo("Europe/Rome")
 BODY = "Un custode sociale in ogni scala.\n\nOrari: dalle 8 alle 12.\n\n- primo punto\n- secondo"
 
 
@@ -62,7 +62,7 @@ def english(web, path="/proposals"):
 def other_org(app, zone):
     with unit_of_work() as session:
         return organisations.save_organisation(
-            session, None, None, name="Associazione Vicini di Casa", kind="APS", zone=zone
+            session, SYSTEM, None, name="Associazione Vicini di Casa", kind="APS", zone=zone
         )
 
 
@@ -107,7 +107,7 @@ def make_published(author, days=30, **kw):
 
 def test_the_list_is_public_and_shows_what_matters(as_, author, zone):
     with unit_of_work() as session:
-        topic = save_topic(session, None, None, name="Anziani")
+        topic = save_topic(session, SYSTEM, None, name="Anziani")
     published = make_published(author, zones=[zone], topic=topic, days=10)
     make_draft(author, title="Bozza segreta")
     page = text(as_(None).get("/proposals"))
@@ -123,9 +123,9 @@ def test_the_list_is_public_and_shows_what_matters(as_, author, zone):
 
 def test_filters(as_, author, outsider, other_org, zone, secretary):
     with unit_of_work() as session:
-        anziani = save_topic(session, None, None, name="Anziani")
-        casa = save_topic(session, None, None, name="Casa e abitare")
-        north = organisations.save_zone(session, None, None, name="Zona Nord")
+        anziani = save_topic(session, SYSTEM, None, name="Anziani")
+        casa = save_topic(session, SYSTEM, None, name="Casa e abitare")
+        north = organisations.save_zone(session, SYSTEM, None, name="Zona Nord")
     a = make_published(author, title="Trasporto solidale per visite mediche", topic=anziani,
                        zones=[zone], body="Volontari con auto.")  # fmt: skip
     b = make_published(outsider, title="Spazio compiti nei Punti di comunità", topic=casa,

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import html
 import re
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_date
 from sqlalchemy import text
 
+from council.clock import ROME
 from council.domain import attendance, proxies
 from council.extensions import db
 from tests.meeting_helpers import head, reread, run, running_meeting
@@ -32,7 +32,7 @@ def test_events_read_as_sentences_with_todays_names(web, council):
     assert f"{a.name} ha lasciato la seduta." in text_
     assert f"{b.name} è presente." in text_
     assert "La seduta è stata aperta." in text_
-    day = babel_date(meeting.starts_at.astimezone(ZoneInfo("Europe/Rome")), "d MMMM y",
+    day = babel_date(meeting.starts_at.astimezone(ROME), "d MMMM y",
                      locale="it_IT")  # fmt: skip
     assert f"Seduta del {day}" in text_  # a meeting by its day, as every page names it
     assert f"da {council.chair.name}" in text_
