@@ -42,7 +42,7 @@ class BallotWriter:
         except NotFound:
             poll = None  # each ballot's own refusal, once its sender may vote at all
         people = accounts.logged_in(work, {waiting.login for waiting in batch})
-        acks: list[Ack | None] = [None] * len(batch)
+        acks: dict[int, Ack] = {}  # by place in the batch
         requests, placed = [], []
         for n, waiting in enumerate(batch):
             actor, args = people.get(waiting.login), waiting.args
@@ -60,7 +60,7 @@ class BallotWriter:
             ))  # fmt: skip
             placed.append(n)
         if not placed:
-            return acks  # type: ignore[return-value]
+            return [acks[n] for n in range(len(batch))]
         outcomes = ballots.cast_ballots(work, poll, requests)
         # each ballot's own version: of two changes of one vote, the later is higher
         last = live_session.version(work, poll.meeting_id)
@@ -72,7 +72,7 @@ class BallotWriter:
             else:
                 version = last - steps + outcome.step if outcome.step else last
                 acks[n] = {"ok": True, "state_version": version, **ballot_answer(outcome)}
-        return acks  # type: ignore[return-value]
+        return [acks[n] for n in range(len(batch))]
 
     def write_alone(self, waiting: Waiting) -> Ack:
         with speaking(waiting.language):  # its refusals in its sender's language
