@@ -59,7 +59,7 @@ class BallotWriter:
                 args.get("reason"), waiting.language,
             ))  # fmt: skip
             placed.append(n)
-        if not placed:
+        if poll is None or not placed:  # every ballot refused (none placed without a poll)
             return [acks[n] for n in range(len(batch))]
         outcomes = ballots.cast_ballots(work, poll, requests)
         # each ballot's own version: of two changes of one vote, the later is higher

@@ -309,7 +309,7 @@ def _poll(work, a: dict) -> int:
     return polls.of_meeting(work, a["meeting"], a["poll"])
 
 
-# --- the room's actions (docs/realtime.md, "Client → server events") ----------------------
+# --- the room's actions (docs/realtime.md: "The live session: client → server", "Votes") --
 
 
 def _already_present(session, actor, a) -> bool:
