@@ -7,8 +7,9 @@ machine: statements do not vary, and CPU time varies far less than wall time.
     .venv/bin/python bench/poll_path.py [--voters 60] [--kind named|secret] [--snapshots 50]
     .venv/bin/python bench/poll_path.py --profile     # pyinstrument of both, to the terminal
 
-Ballots are measured alone (the handler with its own unit of work) and grouped (the whole
-burst as one batch of the process's writer, realtime/group_commit.py: per ballot).
+Ballots are measured alone (parsed, then in their own unit of work: the writer's fallback)
+and grouped (the whole burst as one batch of the process's writer, realtime/group_commit.py:
+per ballot).
 """
 
 from __future__ import annotations
@@ -23,8 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import Instance, session_in_progress  # noqa: I001
-from flask_login import login_user
+from harness import Instance, session_in_progress
 from socketio import packet
 from sqlalchemy import event, select
 
@@ -34,6 +34,7 @@ from council.models.user import User
 from council.unit_of_work import unit_of_work
 from realtime import meeting_room
 from realtime.group_commit import Waiting
+from realtime.payloads import parse
 
 CHOICES = ["in_favour", "against", "abstain"]
 
@@ -100,7 +101,8 @@ def main() -> None:
                                                   device="", remember=False)
                       for voter in voters}  # fmt: skip
         db.session.remove()
-    required, optional, operation = meeting_room.ACTIONS["ballot.cast"]
+    door = meeting_room.ACTIONS["ballot.cast"]
+    writer = meeting_room.live().group_commit.writer
     profiler = None
     if args.profile:
         from pyinstrument import Profiler
@@ -114,11 +116,10 @@ def main() -> None:
         with app.test_request_context():
 
             def handle(payload=payload, voter=voter):
-                # as Flask-Login does for each socket event: the user loaded from the session
-                user = db.session.get(User, voter)
-                user.login = logins[voter]
-                login_user(user)
-                return meeting_room.act(payload, required, optional, operation)
+                # the door's parse, then the ballot alone in its own unit of work (the
+                # writer's fallback; its people loaded in the transaction, as in a batch)
+                ballot = parse(payload, {"meeting": int, **door.required}, door.optional)
+                return writer.write_alone(Waiting(logins[voter], ballot))
 
             if profiler:
                 profiler.start()
@@ -135,7 +136,7 @@ def main() -> None:
     with app.app_context():  # the other half: one batch, as the writer runs it
         batch = [
             Waiting(logins[voter], {"meeting": meeting_id, "poll": poll.id,
-                    "choice": CHOICES[n % 3], "client_ballot_id": f"g-{n}"}, operation)
+                    "choice": CHOICES[n % 3], "client_ballot_id": f"g-{n}"})
             for n, voter in enumerate(voters[len(voters) // 2 :])
         ]  # fmt: skip
         db.session.commit()
@@ -143,7 +144,7 @@ def main() -> None:
             profiler.start()
         if args.show_sql:
             STATEMENTS.shown = []
-        _none, *group = timed(lambda: live.group_commit._write(poll.id, batch))
+        _none, *group = timed(lambda: live.group_commit.write(poll.id, batch))
         if args.show_sql:
             print("\n".join(STATEMENTS.shown), file=sys.stderr)
             STATEMENTS.shown = None

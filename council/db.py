@@ -44,20 +44,6 @@ def rowcount(result: Result[Any]) -> int:
     return cast(CursorResult[Any], result).rowcount
 
 
-def transaction_memo(session: Session) -> dict[str, Any]:
-    """A dict that lives as long as the session's current transaction: what this transaction
-    already holds (a lock, the record's head it wrote), so that a batch of ballots in one
-    transaction does not ask again (realtime/group_commit.py). A new transaction starts with
-    an empty one; outside a transaction nothing is kept."""
-    root = session.get_transaction()
-    if root is None:
-        return {}
-    memo = session.info.get("transaction_memo")
-    if memo is None or memo[0] is not root:
-        memo = session.info["transaction_memo"] = (root, {})
-    return memo[1]
-
-
 def _configure_sqlite(engine: Engine) -> None:
     """WAL, foreign keys, busy timeout, and BEGIN IMMEDIATE for writers.
 

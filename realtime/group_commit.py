@@ -1,16 +1,11 @@
-"""Group commit of a burst of ballots (bench/README.md, live_poll.py).
+"""Group commit: a burst of ballots written by one writer per process, one transaction per
+batch (docs/architecture.md, "The ballot path"; the measurements in bench/README.md).
 
-Sixty members voting at once were sixty write transactions queueing for one lock (SQLite's
-write lock, PostgreSQL's poll row and record head): each waited, then paid its own BEGIN and
-COMMIT. Here a ballot's socket handler parses the payload and takes the login its socket
-connected with, then hands the ballot to this process's writer and waits. The writer begins
-one transaction for the ballots waiting for one poll and runs them together (`run`: for
-ballots, council.domain.ballots.cast_ballots, which reads what their rules ask in a few
-queries and writes the accepted ones in one flush), commits once, and then answers them all:
-an acknowledgement still follows the commit that stored its ballot, a refused ballot changed
-nothing and gets its reason. A batch that failed for any other reason, or whose commit
-failed, runs again one ballot at a time, each in its own transaction, as every other action
-is.
+A ballot's socket handler hands its parsed payload and login to `submit` and waits. The
+writer's thread takes the ballots waiting for one poll, asks its `Writer` to write them in
+one transaction, commits once, and only then hands each handler its acknowledgement. A batch
+that failed for any other reason than a refusal, or whose commit failed, is written again one
+ballot at a time, each in its own transaction.
 
 A batch holds the ballots of one poll only: a ballot locks its poll and then the record's head,
 so two processes' batches never wait on each other (two polls in one batch could).
@@ -22,54 +17,51 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from flask import Flask
+from sqlalchemy.orm import Session
 
-from council.errors import DomainError
 from council.extensions import db
-from council.i18n import speaking
 from council.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
-Operation = Callable[[Any, Any, dict], Any]  # (session, actor, args) -> result or None
-# (session, key, batch) -> for each waiting ballot in order, its result or its refusal
-Run = Callable[[Any, Any, list["Waiting"]], list[Any]]
 Ack = dict[str, Any]
 
 
 @dataclass(eq=False)
 class Waiting:
+    """One submission waiting for its batch."""
+
     login: str | None  # as the session holds it; None for the public
     args: dict[str, Any]
-    operation: Operation
+    language: str | None = None  # of the refusal's message: the sender's, not the writer's
     done: threading.Event = field(default_factory=threading.Event)
     ack: Ack | None = None
-    language: str | None = None  # of the refusal's message: the sender's, not the writer's
+
+
+class Writer(Protocol):
+    """What GroupCommit writes with (realtime/ballot_writer.py for ballots)."""
+
+    def write(self, work: Session, key: Any, batch: list[Waiting]) -> list[Ack]:
+        """The batch written in `work`, the transaction GroupCommit commits after: each
+        submission's acknowledgement, in order (a refusal's too: it changed nothing)."""
+        ...
+
+    def write_alone(self, waiting: Waiting) -> Ack:
+        """One submission in its own transaction, acknowledged; never raises (the fallback
+        when a batch failed)."""
+        ...
 
 
 class GroupCommit:
-    """One writer per process, started with the first ballot.
+    """One writer thread per process, started with the first submission."""
 
-    `run(session, key, batch)` runs a batch's ballots in the writer's transaction (a result
-    may carry its own acknowledgement, "state_version" included), `answer(meeting_id,
-    result)` makes the acknowledgement of a stored ballot (after the commit), `refused(error)`
-    that of a refusal, `alone(login, args, operation)` runs one ballot in its own unit of work
-    and acknowledges it (the fallback).
-    """
-
-    def __init__(
-        self, app: Flask, start_task: Callable, *, run: Run,
-        answer: Callable[[int, Any], Ack], refused: Callable[[DomainError], Ack],
-        alone: Callable[[str | None, dict, Operation], Ack], limit: int = 100,
-    ) -> None:  # fmt: skip
+    def __init__(self, app: Flask, start_task: Callable, writer: Writer, limit: int = 100) -> None:
         self.app = app
         self.start_task = start_task
-        self.run = run
-        self.answer = answer
-        self.refused = refused
-        self.alone = alone
+        self.writer = writer
         self.limit = limit
         self._ready = threading.Condition()
         self._waiting: dict[Any, list[Waiting]] = {}
@@ -77,12 +69,12 @@ class GroupCommit:
         self.batches = 0  # committed batches, for tests and benches
 
     def submit(
-        self, key: Any, login: str | None, args: dict, operation: Operation, timeout: float,
-        language: str | None = None,
-    ) -> Waiting:  # fmt: skip
-        """Queue one ballot of the poll `key` and wait for its acknowledgement (`ack` None: no
-        answer in time; the ballot may still be stored, and sent again it counts once)."""
-        waiting = Waiting(login, args, operation, language=language)
+        self, key: Any, login: str | None, args: dict, timeout: float, language: str | None = None
+    ) -> Waiting:
+        """Queue one submission for `key` (a poll) and wait for its acknowledgement (`ack`
+        None: no answer in time; the ballot may still be stored, and sent again it counts
+        once)."""
+        waiting = Waiting(login, args, language)
         with self._ready:
             self._waiting.setdefault(key, []).append(waiting)
             if not self._started:
@@ -107,35 +99,26 @@ class GroupCommit:
             key, batch = self._next_batch()
             try:
                 with self.app.app_context():
-                    self._write(key, batch)
+                    self.write(key, batch)
             except BaseException:  # the writer must outlive any batch
-                log.exception("a batch of %d ballots failed", len(batch))
+                log.exception("a batch of %d failed", len(batch))
             finally:
                 for waiting in batch:
                     waiting.done.set()
 
-    def _write(self, key: Any, batch: list[Waiting]) -> None:
+    def write(self, key: Any, batch: list[Waiting]) -> None:
+        """The batch in one transaction, then its acknowledgements; if that failed, each
+        submission alone."""
         try:
             with unit_of_work() as work:
-                outcomes = self.run(work, key, batch)
-            self.batches += 1
+                acks = self.writer.write(work, key, batch)
         except Exception:
-            log.exception("a batch of %d ballots failed: each runs again alone", len(batch))
+            log.exception("a batch of %d failed: each runs again alone", len(batch))
             db.session.rollback()
         else:
-            versions: dict[int, Ack] = {}
-            for waiting, outcome in zip(batch, outcomes, strict=True):
-                if isinstance(outcome, DomainError):
-                    waiting.ack = self.refused(outcome)
-                    continue
-                if isinstance(outcome, dict) and "state_version" in outcome:
-                    waiting.ack = outcome  # its own version, read in the batch's transaction
-                    continue
-                meeting = waiting.args["meeting"]
-                if meeting not in versions:
-                    versions[meeting] = self.answer(meeting, None)
-                waiting.ack = {**versions[meeting], **(outcome or {})}
+            self.batches += 1
+            for waiting, ack in zip(batch, acks, strict=True):
+                waiting.ack = ack
             return
         for waiting in batch:
-            with speaking(waiting.language):  # its refusals in its sender's language
-                waiting.ack = self.alone(waiting.login, waiting.args, waiting.operation)
+            waiting.ack = self.writer.write_alone(waiting)

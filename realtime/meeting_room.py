@@ -1,8 +1,10 @@
 """The live session over Socket.IO: one room per meeting ("meeting:<id>"), the events members,
 the chair and the secretary send, and the coalesced, versioned snapshots everyone receives.
 
-Handlers are thin: validate the payload, run the domain operation in a unit of work, answer
-an acknowledgement. The protocol is documented in docs/realtime.md (keep both in step).
+Every action is a named handler (`@action`: its event, fields and permission, the domain
+call) run by one door (`Action`: parse, permission, unit of work, acknowledgement or refusal);
+`ballot.cast` goes to the process's writer instead (`CastBallot`, group_commit.py). The
+protocol is documented in docs/realtime.md (keep both in step).
 """
 
 from __future__ import annotations
@@ -12,16 +14,16 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, has_request_context, request
+from flask import Flask, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room, leave_room
 
 from council import events
 from council.domain import (
-    accounts,
     attendance,
     ballots,
     declared_votes,
@@ -36,15 +38,15 @@ from council.domain import (
 from council.domain.record import format_at
 from council.errors import DomainError
 from council.extensions import db
-from council.i18n import speaking
 from council.models.base import utcnow
 from council.models.meeting import Meeting
 from council.models.user import Role
 from council.unit_of_work import unit_of_work
 from realtime import connection
+from realtime.ballot_writer import BallotWriter, ballot_answer, refused
 from realtime.coalesce import Coalescer, InFlight
-from realtime.group_commit import GroupCommit, Waiting
-from realtime.guard import Guard, error
+from realtime.group_commit import Ack, GroupCommit
+from realtime.guard import Guard, error, unexpected
 from realtime.payloads import Text, Version, parse
 from realtime.peers import Peers
 from realtime.presence import Presence
@@ -53,8 +55,8 @@ log = logging.getLogger(__name__)
 
 SNAPSHOT = "meeting.snapshot"
 ACTIONS_IN_FLIGHT = InFlight()  # the socket actions this process is running
-GROUPED = {"ballot.cast"}  # actions committed in batches by the process's writer
-WRITER_TIMEOUT = 30.0  # seconds a grouped action waits for its batch
+WRITER_TIMEOUT = 30.0  # seconds a ballot waits for its batch
+Operation = Callable[[Any, Any, dict], dict[str, Any] | None]  # (work, actor, args)
 
 
 class Live:
@@ -85,11 +87,7 @@ class Live:
             busy=self._busy, hold=5 * self.window, local=bool(redis_url),
             idle=self._until_idle,
         )  # fmt: skip
-        self.group_commit = GroupCommit(
-            app, socketio.start_background_task, run=_cast_batch,
-            answer=lambda meeting, _: _answer(meeting), refused=_refused,
-            alone=lambda login, args, operation: _alone(_person(login), args, operation),
-        )  # fmt: skip
+        self.group_commit = GroupCommit(app, socketio.start_background_task, BallotWriter())
 
     def snapshot(self, meeting: Meeting) -> dict[str, Any]:
         state = live_session.state(db.session, meeting)
@@ -210,112 +208,237 @@ def on_committed(batch: list[events.Event]) -> None:
     _live.changed(*changed)
 
 
+# --- the door: what every action of the room goes through -----------------------------------
+
+
+@dataclass(frozen=True)
+class Door:
+    """A socket event that changes the meeting, as every one is answered: its payload parsed
+    (`meeting` always, then `required` and `optional`: an `invalid` refusal names the first
+    bad field), then `run`, counted among the actions in flight (the room's broadcast waits
+    for them: coalesce.py)."""
+
+    name: str
+    required: dict[str, Any]
+    optional: dict[str, Any] | None
+
+    def __call__(self, payload: Any = None) -> Ack:
+        with ACTIONS_IN_FLIGHT.running():
+            try:
+                args = parse(payload, {"meeting": int, **self.required}, self.optional)
+            except DomainError as refusal:
+                return refused(refusal)
+            return self.run(args)
+
+    def run(self, args: dict) -> Ack:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Action(Door):
+    """An action run here: the actor (loaded before the write lock), the `permission` it
+    needs, asked before anything is looked up (not_allowed before not_found), then
+    `operation(work, actor, args)` in its own unit of work, acknowledged with the live version
+    it led to; `unchanged(session, actor, args)`, read first, answers without a write
+    transaction when the operation would change nothing (a check-in sent again)."""
+
+    operation: Operation
+    permission: str | None = None
+    unchanged: Callable[[Any, Any, dict], bool] | None = None
+
+    def run(self, args: dict) -> Ack:
+        actor = _actor()
+        try:
+            if self.permission is not None:
+                permissions.require(actor, self.permission)
+            if self.unchanged is not None and self.unchanged(db.session, actor, args):
+                return _answer(args["meeting"])
+            with unit_of_work() as work:
+                result = self.operation(work, actor, args)
+            return _answer(args["meeting"], **(result or {}))
+        except DomainError as refusal:
+            return refused(refusal)
+        except Exception:
+            log.exception("socket event %s failed", self.name)
+            db.session.rollback()
+            return unexpected()
+
+
+@dataclass(frozen=True)
+class CastBallot(Door):
+    """`ballot.cast`, handed with the socket's login to the process's writer, which stores
+    the ballots waiting for one poll in one transaction (group_commit.py, ballot_writer.py)."""
+
+    def run(self, args: dict) -> Ack:
+        waiting = live().group_commit.submit(
+            args["poll"], connection.login(), args, WRITER_TIMEOUT, connection.language()
+        )
+        if waiting.ack is None:
+            return error("busy", _("The server did not answer in time: send it again, "
+                                   "it is never counted twice."))  # fmt: skip
+        return waiting.ack
+
+
+ACTIONS: dict[str, Door] = {}
+
+
+def action(
+    name: str, required: dict | None = None, optional: dict | None = None, *,
+    permission: str | None = None, unchanged: Callable | None = None,
+) -> Callable[[Operation], Operation]:  # fmt: skip
+    """Register `operation(work, actor, args)` as the socket event `name` (register())."""
+
+    def add(operation: Operation) -> Operation:
+        ACTIONS[name] = Action(name, required or {}, optional, operation, permission, unchanged)
+        return operation
+
+    return add
+
+
 def _actor():
     return current_user._get_current_object() if current_user else None
 
 
-def _person(login: str | None):
-    return accounts.logged_in(db.session, [login]).get(login)
+def _answer(meeting_id: int, **extra) -> Ack:
+    """A change acknowledged with the live version it led to (read after its commit)."""
+    return {"ok": True, "state_version": live_session.version(db.session, meeting_id), **extra}
 
 
-def _cast_batch(work, poll_id: Any, batch: list[Waiting]) -> list:
-    """A batch of ballots of one poll (group_commit.py) in the writer's transaction: the poll
-    locked once (polls.lock_for_ballots; a poll that does not exist is each ballot's own
-    refusal), the people of the batch loaded together, the ballots cast together
-    (ballots.cast_ballots)."""
-    with contextlib.suppress(DomainError):
-        polls.lock_for_ballots(work, poll_id)
-    people = accounts.logged_in(work, {waiting.login for waiting in batch})
-    outcomes: list = [None] * len(batch)
-    requests, placed = [], []
-    for n, waiting in enumerate(batch):
-        actor, args = people.get(waiting.login), waiting.args
-        try:
-            with speaking(waiting.language):
-                _poll(work, args, actor, "ballot.cast")
-        except DomainError as refusal:
-            outcomes[n] = refusal
-            continue
-        requests.append(ballots.BallotRequest(
-            actor, args["choice"], args["client_ballot_id"], args.get("for_member"),
-            args.get("reason"), waiting.language,
-        ))  # fmt: skip
-        placed.append(n)
-    cast = ballots.cast_ballots(work, poll_id, requests)
-    if placed:  # each ballot's own version: of two changes of one vote, the later is higher
-        last = live_session.version(work, batch[placed[0]].args["meeting"]) or 0
-        steps = max((o.step or 0 for o in cast if isinstance(o, ballots.BallotResult)), default=0)
-    for n, outcome in zip(placed, cast, strict=True):
-        if isinstance(outcome, DomainError):
-            outcomes[n] = outcome
-            continue
-        version = last - steps + outcome.step if outcome.step else last
-        outcomes[n] = {"ok": True, "state_version": version, **_ballot_result(outcome)}
-    return outcomes
+def _poll(work, a: dict) -> int:
+    """The poll named, if it belongs to the meeting named (a request naming a meeting and
+    another meeting's poll is refused `not_found`)."""
+    return polls.of_meeting(work, a["meeting"], a["poll"])
 
 
-def _answer(meeting_id: int, **extra) -> dict[str, Any]:
-    version = live_session.version(db.session, meeting_id)
-    return {"ok": True, "state_version": version, **extra}
+# --- the room's actions (docs/realtime.md: "The live session: client → server", "Votes") --
 
 
-def act(
-    payload: Any, required: dict, optional: dict | None, operation: Callable, grouped=False
-) -> dict:
-    """Parse, run the operation in its own transaction (or, `grouped`, in the writer's next
-    batch: group_commit.py), acknowledge (or say why not)."""
-    with ACTIONS_IN_FLIGHT.running():
-        return _act(payload, required, optional, operation, grouped)
+def _already_present(session, actor, a) -> bool:
+    return attendance.already_present(session, actor, a["meeting"], a.get("member"))
 
 
-def _event_name() -> str:
-    if not has_request_context():  # the writer's thread (group_commit.py)
-        return "ballot.cast"
-    return str(getattr(request, "event", {}).get("message", "?"))
+@action("attendance.check_in", optional={"member": str}, unchanged=_already_present)
+def check_in(work, actor, a):
+    attendance.check_in(work, actor, a["meeting"], a.get("member"))
 
 
-def _act(
-    payload: Any, required: dict, optional: dict | None, operation: Callable, grouped: bool
-) -> dict:
-    try:
-        args = parse(payload, {"meeting": int, **required}, optional)
-    except DomainError as refusal:
-        return _refused(refusal)
-    if not grouped:  # the actor loaded before the unit of work: not while holding the lock
-        return _alone(_actor(), args, operation)
-    waiting = live().group_commit.submit(
-        args.get("poll"), connection.login(), args, operation, WRITER_TIMEOUT,
-        language=connection.language(),
+@action("attendance.check_out", optional={"member": str})
+def check_out(work, actor, a):
+    attendance.check_out(work, actor, a["meeting"], a.get("member"))
+
+
+@action("speakers.request", {"kind": str, "client_id": str})
+def request_floor(work, actor, a):
+    row = speakers.request(work, actor, a["meeting"], kind=a["kind"], client_id=a["client_id"])
+    return {"request": row.id}
+
+
+@action("speakers.withdraw", {"request": int})
+def withdraw_request(work, actor, a):
+    speakers.withdraw(work, actor, a["meeting"], a["request"])
+
+
+@action("speakers.give_floor", {"request": int}, {"limit_s": int})
+def give_floor(work, actor, a):
+    speakers.give_floor(work, actor, a["meeting"], a["request"], limit_s=a.get("limit_s"))
+
+
+@action("speakers.end_floor", {"request": int})
+def end_floor(work, actor, a):
+    speakers.end_floor(work, actor, a["meeting"], a["request"])
+
+
+@action("speakers.reorder", {"request": int, "position": int})
+def reorder_speakers(work, actor, a):
+    speakers.reorder(work, actor, a["meeting"], a["request"], a["position"])
+
+
+@action("session.open")
+def open_session(work, actor, a):
+    live_session.open_session(work, actor, a["meeting"])
+
+
+@action("session.suspend")
+def suspend_session(work, actor, a):
+    live_session.suspend(work, actor, a["meeting"])
+
+
+@action("session.resume")
+def resume_session(work, actor, a):
+    live_session.resume(work, actor, a["meeting"])
+
+
+@action("session.close")
+def close_session(work, actor, a):
+    live_session.close(work, actor, a["meeting"])
+
+
+@action("agenda.move_to", {"item": int})
+def move_to_item(work, actor, a):
+    live_session.move_to(work, actor, a["meeting"], a["item"])
+
+
+@action("proxy.grant", {"to": str})
+def grant_proxy(work, actor, a):
+    proxies.grant(work, actor, a["meeting"], a["to"])
+
+
+@action("proxy.revoke")
+def revoke_proxy(work, actor, a):
+    proxies.revoke(work, actor, a["meeting"])
+
+
+@action("poll.prepare",
+        {"item": int, "kind": str, "rule": str, "question": Text(voting.MAX_QUESTION)},
+        {"amendment": int, "allow_change": bool})  # fmt: skip
+def prepare_poll(work, actor, a):
+    poll = voting.prepare_poll(
+        work, actor, a["meeting"], item_id=a["item"], kind=a["kind"], rule=a["rule"],
+        question=a["question"], amendment_id=a.get("amendment"),
+        allow_change=a.get("allow_change", False),
     )  # fmt: skip
-    if waiting.ack is None:
-        return error("busy", _("The server did not answer in time: send it again, "
-                               "it is never counted twice."))  # fmt: skip
-    return waiting.ack
+    return {"poll": poll.id}
 
 
-def _refused(refusal: DomainError) -> dict:
-    return error(refusal.code, refusal.message)
+@action("poll.open", {"poll": int}, permission="poll.run")
+def open_poll(work, actor, a):
+    voting.open_poll(work, actor, _poll(work, a))
 
 
-def _alone(actor: Any, args: dict, operation: Callable) -> dict:
-    """The operation in its own unit of work, and its acknowledgement; none if the operation
-    says, reading, that it would change nothing (`unchanged`: a check-in sent again)."""
-    try:
-        unchanged = getattr(operation, "unchanged", None)
-        if unchanged is not None and unchanged(db.session, actor, args):
-            return _answer(args["meeting"])
-        with unit_of_work() as work:
-            result = operation(work, actor, args)
-        return _answer(args["meeting"], **(result if isinstance(result, dict) else {}))
-    except DomainError as refusal:
-        return _refused(refusal)
-    except Exception:
-        log.exception("socket event %s failed", _event_name())
-        db.session.rollback()
-        return error("error", _("An unexpected error occurred. Nothing was changed."))
+@action("poll.close", {"poll": int}, permission="poll.run")
+def close_poll(work, actor, a):
+    voting.close_poll(work, actor, _poll(work, a))
 
 
-# --- handlers ---------------------------------------------------------------------------------
+@action("poll.declare_conflict", {"poll": int}, permission="ballot.cast")
+def declare_conflict(work, actor, a):
+    voting.declare_conflict(work, actor, _poll(work, a))
+
+
+@action("ballot.declare", {"poll": int, "member": str, "choice": str, "client_id": str},
+        permission="ballot.declare")  # fmt: skip
+def declare_vote(work, actor, a):
+    """A vote a member present declares aloud, entered by the chair or the secretary."""
+    result = declared_votes.declare_vote(
+        work, actor, _poll(work, a), a["member"], a["choice"], a["client_id"]
+    )
+    return ballot_answer(result)
+
+
+@action("decision.record", {"poll": int}, {"text": Text(voting.MAX_TEXT)},
+        permission="decision.record")  # fmt: skip
+def record_decision(work, actor, a):
+    decision = voting.record_decision(work, actor, _poll(work, a), a.get("text"))
+    return {"decision": decision.number if decision is not None else None}
+
+
+ACTIONS["ballot.cast"] = CastBallot(
+    "ballot.cast", {"poll": int, "choice": str, "client_ballot_id": str},
+    {"for_member": str, "reason": Text(ballots.MAX_REASON)},
+)  # fmt: skip
+
+
+# --- joining and leaving a room -----------------------------------------------------------------
 
 
 def _you(user) -> dict[str, Any] | None:
@@ -332,8 +455,8 @@ def on_join(payload=None):
         args = parse(payload, {"meeting": int}, {"since_version": Version})
         user = permissions.as_user(current_user)
         meeting = meetings.get(db.session, user, args["meeting"])
-    except DomainError as refused:
-        return error(refused.code, refused.message)
+    except DomainError as refusal:
+        return refused(refusal)
     try:
         join_room(room(meeting.id))
     except (ValueError, KeyError):  # the client left meanwhile (its page navigated away)
@@ -352,8 +475,8 @@ def on_join(payload=None):
 def on_leave(payload=None):
     try:
         args = parse(payload, {"meeting": int})
-    except DomainError as refused:
-        return error(refused.code, refused.message)
+    except DomainError as refusal:
+        return refused(refusal)
     with contextlib.suppress(KeyError, ValueError):  # the client is already gone
         leave_room(room(args["meeting"]))
     for meeting_id in live().presence.leave(request.sid, args["meeting"]):
@@ -368,131 +491,6 @@ def on_disconnect(*_args):
             _live.changed(meeting_id, state=False)
 
 
-def _check_in(db_, actor, a):
-    attendance.check_in(db_, actor, a["meeting"], a.get("member"))
-
-
-_check_in.unchanged = lambda db_, actor, a: attendance.already_present(  # type: ignore[attr-defined]  # read by _alone
-    db_, actor, a["meeting"], a.get("member")
-)
-
-
-def _check_out(db_, actor, a):
-    attendance.check_out(db_, actor, a["meeting"], a.get("member"))
-
-
-def _request(db_, actor, a):
-    row = speakers.request(db_, actor, a["meeting"], kind=a["kind"], client_id=a["client_id"])
-    return {"request": row.id}
-
-
-def _poll(db_, a, actor, action: str) -> int:
-    """The poll named, once the actor may do `action` at all (not_allowed before not_found)."""
-    permissions.require(actor, action)
-    return polls.of_meeting(db_, a["meeting"], a["poll"])
-
-
-def _prepare(db_, actor, a):
-    poll = voting.prepare_poll(
-        db_, actor, a["meeting"], item_id=a["item"], kind=a["kind"], rule=a["rule"],
-        question=a["question"], amendment_id=a.get("amendment"),
-        allow_change=a.get("allow_change", False),
-    )  # fmt: skip
-    return {"poll": poll.id}
-
-
-def _cast(db_, actor, a):
-    result = voting.cast_ballot(
-        db_, actor, _poll(db_, a, actor, "ballot.cast"), a["choice"], a["client_ballot_id"],
-        for_member=a.get("for_member"), reason=a.get("reason"),
-    )  # fmt: skip
-    return _ballot_result(result)
-
-
-def _ballot_result(result: ballots.BallotResult) -> dict[str, Any]:
-    return {"ballot": {"poll": result.poll_id, "cast_for": result.cast_for,
-                       "choice": result.choice, "repeated": result.repeated,
-                       "changed": result.changed}}  # fmt: skip
-
-
-def _declare(db_, actor, a):
-    """A vote a member present declares aloud, entered by the chair or the secretary."""
-    result = declared_votes.declare_vote(
-        db_, actor, _poll(db_, a, actor, "ballot.declare"), a["member"], a["choice"],
-        a["client_id"],
-    )  # fmt: skip
-    return _ballot_result(result)
-
-
-def _decide(db_, actor, a):
-    decision = voting.record_decision(
-        db_, actor, _poll(db_, a, actor, "decision.record"), a.get("text")
-    )
-    return {"decision": decision.number if decision is not None else None}
-
-
-# event name -> (required fields, optional fields, operation(db, actor, args))
-ACTIONS: dict[str, tuple[dict, dict | None, Callable]] = {
-    "attendance.check_in": ({}, {"member": str}, _check_in),
-    "attendance.check_out": ({}, {"member": str}, _check_out),
-    "speakers.request": ({"kind": str, "client_id": str}, None, _request),
-    "speakers.withdraw": (
-        {"request": int}, None, lambda d, u, a: speakers.withdraw(d, u, a["meeting"], a["request"])
-    ),
-    "speakers.give_floor": (
-        {"request": int}, {"limit_s": int},
-        lambda d, u, a: speakers.give_floor(
-            d, u, a["meeting"], a["request"], limit_s=a.get("limit_s")
-        ),
-    ),
-    "speakers.end_floor": (
-        {"request": int}, None, lambda d, u, a: speakers.end_floor(d, u, a["meeting"], a["request"])
-    ),
-    "speakers.reorder": (
-        {"request": int, "position": int}, None,
-        lambda d, u, a: speakers.reorder(d, u, a["meeting"], a["request"], a["position"]),
-    ),
-    "session.open": ({}, None, lambda d, u, a: live_session.open_session(d, u, a["meeting"])),
-    "session.suspend": ({}, None, lambda d, u, a: live_session.suspend(d, u, a["meeting"])),
-    "session.resume": ({}, None, lambda d, u, a: live_session.resume(d, u, a["meeting"])),
-    "session.close": ({}, None, lambda d, u, a: live_session.close(d, u, a["meeting"])),
-    "agenda.move_to": (
-        {"item": int}, None, lambda d, u, a: live_session.move_to(d, u, a["meeting"], a["item"])
-    ),
-    "proxy.grant": ({"to": str}, None, lambda d, u, a: proxies.grant(d, u, a["meeting"], a["to"])),
-    "proxy.revoke": ({}, None, lambda d, u, a: proxies.revoke(d, u, a["meeting"])),
-    "poll.prepare": (
-        {"item": int, "kind": str, "rule": str, "question": Text(voting.MAX_QUESTION)},
-        {"amendment": int, "allow_change": bool}, _prepare,
-    ),
-    "poll.open": (
-        {"poll": int}, None, lambda d, u, a: voting.open_poll(d, u, _poll(d, a, u, "poll.run"))
-    ),
-    "poll.close": (
-        {"poll": int}, None, lambda d, u, a: voting.close_poll(d, u, _poll(d, a, u, "poll.run"))
-    ),
-    "ballot.cast": (
-        {"poll": int, "choice": str, "client_ballot_id": str},
-        {"for_member": str, "reason": Text(ballots.MAX_REASON)}, _cast,
-    ),
-    "ballot.declare": (
-        {"poll": int, "member": str, "choice": str, "client_id": str}, None, _declare
-    ),
-    "poll.declare_conflict": (
-        {"poll": int}, None,
-        lambda d, u, a: voting.declare_conflict(d, u, _poll(d, a, u, "ballot.cast")),
-    ),
-    "decision.record": ({"poll": int}, {"text": Text(voting.MAX_TEXT)}, _decide),
-}  # fmt: skip
-
-
-def _handler(required: dict, optional: dict | None, operation: Callable, grouped: bool):
-    def handle(payload=None):
-        return act(payload, required, optional, operation, grouped)
-
-    return handle
-
-
 def register(socketio: SocketIO, app: Flask, peers: Peers | None, guard: Guard) -> None:
     global _live
     _live = Live(socketio, app, peers, guard)
@@ -500,8 +498,8 @@ def register(socketio: SocketIO, app: Flask, peers: Peers | None, guard: Guard) 
     socketio.on_event("meeting.join", guard.handler("meeting.join", on_join))
     socketio.on_event("meeting.leave", guard.handler("meeting.leave", on_leave, database=False))
     socketio.on_event("disconnect", on_disconnect)
-    for name, (required, optional, operation) in ACTIONS.items():
-        grouped = name in GROUPED  # a ballot waits for the writer, holding no connection
-        handle = _handler(required, optional, operation, grouped)
-        socketio.on_event(name, guard.handler(name, handle, database=not grouped))
+    for name, handle in ACTIONS.items():
+        # a ballot waits for the writer holding no database turn: the writer has its own
+        database = not isinstance(handle, CastBallot)
+        socketio.on_event(name, guard.handler(name, handle, database=database))
     events.subscribe_batch(on_committed)

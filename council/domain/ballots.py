@@ -101,28 +101,29 @@ def cast_ballot(
     """Cast one's ballot, or that of the member whose proxy one holds, exactly once: the
     same client_ballot_id again answers with the first result. Raises NotAllowed, NotFound,
     InvalidState (not open, absent, already voted, conflict declared), ValidationError."""
+    permissions.require(actor, "ballot.cast")  # not_allowed before not_found
     request = BallotRequest(actor, choice, client_ballot_id, for_member, reason)
-    (outcome,) = cast_ballots(db, poll_id, [request])
+    (outcome,) = cast_ballots(db, polls.lock(db, poll_id), [request])
     if isinstance(outcome, DomainError):
         raise outcome
     return outcome
 
 
 def cast_ballots(
-    db: Session, poll_id: Any, requests: list[BallotRequest]
+    db: Session, poll: Poll, requests: list[BallotRequest]
 ) -> list[BallotResult | DomainError]:
-    """The ballots of one poll in order, each as cast_ballot would cast it after the ones
-    before: its result, or the refusal that changed nothing. What the rules ask (received
-    before, present, proxies, conflicts, already cast) is read for the whole list in a few
-    queries and kept up to date in memory as each ballot is accepted; the accepted ones are
-    written together, one statement per table (a burst's batch: realtime/group_commit.py)."""
+    """The ballots of one poll, which the caller locked for this transaction (polls.lock, or
+    polls.lock_for_ballots for a burst's batch: realtime/ballot_writer.py), in order, each as
+    cast_ballot would cast it after the ones before: its result, or the refusal that changed
+    nothing. What the rules ask (received before, present, proxies, conflicts, already cast)
+    is read for the whole list in a few queries and kept up to date in memory as each ballot
+    is accepted; the accepted ones are written together, one statement per table."""
     outcomes: list[BallotResult | DomainError | None] = [None] * len(requests)
     parsed: list[tuple[int, User, Choice, str, str, Any]] = []
     for n, request in enumerate(requests):
         with speaking(request.language):
             try:
                 user = permissions.require(request.actor, "ballot.cast")
-                poll = polls.lock(db, poll_id)
                 choice, client_id, reason = _parse_ballot(
                     poll.kind, request.choice, request.client_ballot_id, request.reason
                 )
@@ -130,7 +131,7 @@ def cast_ballots(
             except DomainError as refusal:
                 outcomes[n] = refusal
     if parsed:
-        batch = _Batch(db, polls.lock(db, poll_id), parsed)
+        batch = _Batch(db, poll, parsed)
         with db.no_autoflush:
             for n, user, choice, client_id, reason, for_member in parsed:
                 with speaking(requests[n].language):

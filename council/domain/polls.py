@@ -11,7 +11,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from council import events
-from council.db import transaction_memo
 from council.domain import attendance, live_polls, majority, meetings, record
 from council.errors import NotFound
 from council.models.meeting import AgendaItem, Meeting, Proxy
@@ -62,21 +61,14 @@ def _an_id(poll_id: Any) -> bool:
 
 
 def lock(db: Session, poll_id: Any) -> Poll:
-    """The poll, re-read and row-locked for this transaction. Raises NotFound.
-
-    Locked once outside any savepoint, it stays locked until the commit, and what the session
-    holds of it is current: the ballots of a batch (ballots.cast_ballots) ask for it once; in
-    a savepoint it is read again, as a rollback there may have undone changes to it."""
-    if not _an_id(poll_id):
-        raise NotFound(_("This poll does not exist."))
-    held = transaction_memo(db).setdefault("locked_polls", {})  # holds them: the session won't
-    if poll_id in held:
-        return held[poll_id]
-    poll = db.get(Poll, poll_id, with_for_update=True, populate_existing=True)
+    """The poll, re-read and row-locked for this transaction. Raises NotFound."""
+    poll = (
+        db.get(Poll, poll_id, with_for_update=True, populate_existing=True)
+        if _an_id(poll_id)
+        else None
+    )
     if poll is None:
         raise NotFound(_("This poll does not exist."))
-    if db.get_nested_transaction() is None:
-        held[poll_id] = poll
     return poll
 
 
@@ -99,7 +91,7 @@ def locked(db: Session, poll_id: Any) -> tuple[Meeting, Poll]:
 
 
 def lock_for_ballots(db: Session, poll_id: Any) -> Poll:
-    """The poll locked for a batch of ballots in one transaction (realtime/group_commit.py),
+    """The poll locked for a batch of ballots in one transaction (realtime/ballot_writer.py),
     its meeting first, shared (FOR KEY SHARE): the order of every live operation, meeting
     then poll. On PostgreSQL the poll's second update in one transaction checks its foreign
     key again, which takes that same lock on the meeting: taken then, after the poll's, it

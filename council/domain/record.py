@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from council import clock, events
-from council.db import transaction_memo
 from council.domain.permissions import System
 from council.models.record import RecordEvent
 from council.models.user import User
@@ -87,21 +86,16 @@ def append(
 
 def append_many(db: Session, entries: list[Entry]) -> list[RecordEvent]:
     """Chain these events after the current head, in order, written in one flush (a batch
-    of ballots appends one event each: realtime/group_commit.py)."""
+    of ballots appends one event each: realtime/ballot_writer.py)."""
     if not entries:
         return []
     for entry in entries:
         _check_plain(entry.data)
-    memo = transaction_memo(db)
-    last = memo.get("record_head")
-    # The event this transaction appended last, while it is still part of it: a savepoint
-    # rolled back takes its events out of the session (and, on PostgreSQL, the lock it took)
-    if last is None or not inspect(last).persistent:
-        _lock_head(db)
-        # the head's number and hash only (every ballot appends: no need for the whole row)
-        last = db.execute(
-            select(RecordEvent.seq, RecordEvent.hash).order_by(RecordEvent.seq.desc()).limit(1)
-        ).first()
+    _lock_head(db)
+    # the head's number and hash only (every ballot appends: no need for the whole row)
+    last = db.execute(
+        select(RecordEvent.seq, RecordEvent.hash).order_by(RecordEvent.seq.desc()).limit(1)
+    ).first()
     seq = 0 if last is None else last.seq
     prev = GENESIS if last is None else last.hash
     appended = []
@@ -118,7 +112,6 @@ def append_many(db: Session, entries: list[Entry]) -> list[RecordEvent]:
         appended.append(event)
     db.add_all(appended)
     db.flush()
-    memo["record_head"] = appended[-1]
     for event, entry in zip(appended, entries, strict=True):
         events.queue(db, events.Event(kind=entry.kind, subject=entry.subject, data=entry.data,
                                       record_seq=event.seq, record_hash=event.hash))  # fmt: skip

@@ -10,7 +10,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from council.domain import attendance, ballots, proxies, record, voting
+from council.domain import attendance, ballots, polls, proxies, record, voting
 from council.errors import DomainError
 from council.extensions import db
 from council.models.poll import Ballot, BallotSubmission, Participation, Poll, SecretTally
@@ -133,7 +133,9 @@ def test_a_batch_answers_and_stores_what_the_same_ballots_one_by_one_would(
     together, second = a_vote(council, kind=kind, allow_change=allow_change)
     start = head()
     with unit_of_work() as work:
-        outcomes = ballots.cast_ballots(work, second, requests(together))
+        outcomes = ballots.cast_ballots(
+            work, polls.lock_for_ballots(work, second), requests(together)
+        )
 
     assert answers(outcomes, together) == answers(alone, one_by_one)
     assert stored(second, together, start) == expected
@@ -146,7 +148,10 @@ def test_what_a_burst_leaves_is_what_its_members_sent(make_user):
     people, poll_id = a_vote(make_council(make_user), kind="named", allow_change=True)
     start = head()
     with unit_of_work() as work:
-        outcomes = answers(ballots.cast_ballots(work, poll_id, requests(people)), people)
+        outcomes = answers(
+            ballots.cast_ballots(work, polls.lock_for_ballots(work, poll_id), requests(people)),
+            people,
+        )
     refusals = {n: kind for n, (kind, *_rest) in enumerate(outcomes) if isinstance(kind, str)}
     assert outcomes[:5] == [(A, YES, False, False), (A, YES, True, False), (A, NO, False, True),
                             (A, YES, True, False), (D, YES, False, False)]  # fmt: skip

@@ -49,10 +49,9 @@ def test_nothing_is_published_when_the_transaction_rolls_back(heard):
     assert heard == []
 
 
-def test_what_a_transaction_holds_is_asked_again_after_a_savepoint_rolled_it_back(make_user):
-    """db.transaction_memo: a batch of ballots reads the record's head and locks its poll
-    once per transaction; a savepoint rolled back takes its events and changes with it, and
-    the next operation finds the truth again (a chain that verifies, the poll as stored)."""
+def test_a_savepoint_rolled_back_takes_its_events_and_changes_with_it(make_user):
+    """A savepoint rolled back takes its record events and its changes to a locked poll with
+    it: the next append chains after the last event kept, the poll is read as stored."""
     council = group_council(make_user)
     meeting = voting_meeting(council)
     poll = prepare(council, meeting)

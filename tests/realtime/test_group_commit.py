@@ -12,10 +12,11 @@ from council.domain import login_sessions, meetings, record, voting
 from council.errors import InvalidState
 from council.extensions import db
 from council.unit_of_work import unit_of_work
-from realtime import meeting_room
-from realtime.group_commit import GroupCommit
+from realtime.ballot_writer import BallotWriter
+from realtime.group_commit import GroupCommit, Waiting
 from tests.meeting_helpers import events_since, head, reread, run
 from tests.poll_helpers import group_council, prepare, voting_meeting
+from tests.statements import statements_of
 
 
 def background(function) -> None:
@@ -23,16 +24,16 @@ def background(function) -> None:
 
 
 class Operations:
-    """A batch's run appends one event per operation in one transaction; `refuse` is refused
-    (nothing appended), `fail` a bug the first time only (the whole batch fails), `block`
-    holds the first batch until released."""
+    """The writer (group_commit.Writer) of a test: each submission appends one event, all of a
+    batch in one transaction; `refuse` is refused (nothing appended), `fail` a bug the first
+    time only (the whole batch fails), `block` holds the first batch until released."""
 
     def __init__(self) -> None:
         self.failed: set[int] = set()
         self.release = threading.Event()
         self.alone: list[int] = []
 
-    def __call__(self, work, _actor, args: dict):
+    def append(self, work, args: dict) -> dict:
         if args.get("block"):
             self.release.wait(10)
         if args.get("refuse"):
@@ -42,35 +43,27 @@ class Operations:
             raise RuntimeError("a bug")
         record.append(work, kind="test.appended", actor=None, subject="test:1",
                       data={"n": args["n"]})  # fmt: skip
-        return {"n": args["n"]}
+        return {"ok": True, "meeting": args["meeting"], "n": args["n"]}
 
-    def run(self, work, _key, batch) -> list:
-        outcomes = []
+    def write(self, work, _key, batch) -> list:
+        acks = []
         for waiting in batch:
             try:
-                outcomes.append(self(work, None, waiting.args))
+                acks.append(self.append(work, waiting.args))
             except InvalidState as refusal:
-                outcomes.append(refusal)
-        return outcomes
+                acks.append({"ok": False, "message": refusal.message})
+        return acks
+
+    def write_alone(self, waiting) -> dict:
+        self.alone.append(waiting.args["n"])
+        with unit_of_work() as work:
+            return self.append(work, waiting.args)
 
 
 @pytest.fixture
 def writer(app):
     operations = Operations()
-
-    def alone(login, args, operation):
-        from council.unit_of_work import unit_of_work
-
-        operations.alone.append(args["n"])
-        with unit_of_work() as work:
-            return {"ok": True, **operation(work, login, args)}
-
-    group = GroupCommit(
-        app, background, run=operations.run,
-        answer=lambda meeting, _: {"ok": True, "meeting": meeting},
-        refused=lambda refusal: {"ok": False, "message": refusal.message}, alone=alone,
-    )  # fmt: skip
-    return group, operations
+    return GroupCommit(app, background, operations), operations
 
 
 def until(condition) -> None:
@@ -86,7 +79,7 @@ def submit_all(group, operations, payloads: list[dict]) -> list[dict]:
     acks: list = [None] * len(payloads)
 
     def send(n: int) -> None:
-        acks[n] = group.submit(1, None, {"meeting": 7, **payloads[n]}, operations, 10).ack
+        acks[n] = group.submit(1, None, {"meeting": 7, **payloads[n]}, 10).ack
 
     threads = [threading.Thread(target=send, args=(n,)) for n in range(len(payloads))]
     threads[0].start()
@@ -133,7 +126,8 @@ def test_a_batch_of_ballots_waits_for_a_close_holding_the_meeting_instead_of_dea
     """The close locks meeting then poll; a batch updates its poll once per ballot, and on
     PostgreSQL the second update checks the poll's foreign key again, taking a share of the
     meeting: after the poll's lock, that deadlocked (seen in the racing tests). The batch
-    takes the meeting's share first (polls.lock_for_ballots), so it waits for the close."""
+    takes the meeting's share first (polls.lock_for_ballots, once per batch in
+    realtime/ballot_writer.py), so it waits for the close."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("row locks and foreign-key checks are PostgreSQL's")
     council = group_council(make_user)
@@ -141,7 +135,6 @@ def test_a_batch_of_ballots_waits_for_a_close_holding_the_meeting_instead_of_dea
     poll = prepare(council, meeting, kind="secret")
     run(voting.open_poll, council.chair, poll.id)
     live = app.extensions["consiglio_live"]
-    _required, _optional, cast = meeting_room.ACTIONS["ballot.cast"]
     closing = Session(db.engine)
     meetings.lock(closing, meeting.id)  # the close holds the meeting...
     acks: dict[int, dict] = {}
@@ -156,7 +149,7 @@ def test_a_batch_of_ballots_waits_for_a_close_holding_the_meeting_instead_of_dea
     def vote(n: int) -> None:
         ballot = {"meeting": meeting_id, "poll": poll_id, "choice": "in_favour",
                   "client_ballot_id": f"race-{n}"}  # fmt: skip
-        acks[n] = live.group_commit.submit(poll_id, logins[n], ballot, cast, 30).ack
+        acks[n] = live.group_commit.submit(poll_id, logins[n], ballot, 30).ack
 
     voters = [threading.Thread(target=vote, args=(n,)) for n in range(len(logins))]
     for thread in voters:
@@ -169,5 +162,36 @@ def test_a_batch_of_ballots_waits_for_a_close_holding_the_meeting_instead_of_dea
         thread.join(30)
     assert len(acks) == len(logins)
     assert all(ack["ok"] is False and ack["error"] == "invalid_state" for ack in acks.values())
+    reread()
+    assert record.verify(db.session).ok
+
+
+def test_a_batch_reads_and_locks_its_poll_once_whatever_its_size(app, make_user):
+    """The writer locks a batch's poll once (realtime/ballot_writer.py): a batch of eight
+    ballots reads the poll's row once, as a batch of one does."""
+    council = group_council(make_user)
+    meeting = voting_meeting(council)
+    poll = prepare(council, meeting)
+    run(voting.open_poll, council.chair, poll.id)
+    with unit_of_work() as work:
+        logins = [
+            login_sessions.start(work, work.merge(person), address="", device="", remember=False)
+            for person in council.members
+        ]
+    writer = BallotWriter()
+
+    def reads_of_the_poll(logins: list[str]) -> int:
+        batch = [Waiting(login, {"meeting": meeting.id, "poll": poll.id, "choice": "in_favour",
+                                 "client_ballot_id": login[-8:]}) for login in logins]  # fmt: skip
+
+        def write() -> None:
+            with unit_of_work() as work:
+                acks = writer.write(work, poll.id, batch)
+            assert [ack["ok"] for ack in acks] == [True] * len(batch)
+
+        rows = (" ".join(statement.split()) for statement in statements_of(write))
+        return sum(row.startswith("SELECT polls.") for row in rows)
+
+    assert reads_of_the_poll(logins[:1]) == reads_of_the_poll(logins[1:9]) == 1
     reread()
     assert record.verify(db.session).ok
