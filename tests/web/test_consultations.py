@@ -313,8 +313,7 @@ def test_the_close_due_command_closes_what_is_due(app, council):
     assert len(events_since(0, "consultation.closed")) == 1
 
 
-def test_the_demo_has_an_open_ranking_and_two_closed_consultations(app):
-    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+def test_the_demo_has_an_open_ranking_and_two_closed_consultations(app, demo):
     public = app.test_client()
     listing = text(public.get("/consultations"))
     opened_part, closed_part = listing.split("Sondaggi chiusi")

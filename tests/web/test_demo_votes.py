@@ -18,8 +18,7 @@ from council.models.user import CouncilGroup
 from tests.meeting_helpers import reread
 
 
-def test_the_demo_meeting_voted_and_decided(app, make_web):
-    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+def test_the_demo_meeting_voted_and_decided(app, demo, make_web):
     reread()
     past = db.session.scalars(  # the ordinary session; the next one approves its minutes
         select(Meeting).where(Meeting.title == "Seduta ordinaria del Consiglio di indirizzo")

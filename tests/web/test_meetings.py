@@ -347,8 +347,7 @@ def test_a_past_meeting_shows_attendance_interventions_and_outcomes(as_, council
     assert council.members[3].name in view  # among the absent
 
 
-def test_the_demo_has_a_past_meeting_with_its_history_and_an_upcoming_one(app, make_web):
-    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+def test_the_demo_has_a_past_meeting_with_its_history_and_an_upcoming_one(app, demo, make_web):
     reread()
     rows = list(db.session.scalars(select(Meeting).order_by(Meeting.starts_at)))
     # the autumn session that voted two proposals (demo_earlier), the past meeting, the short

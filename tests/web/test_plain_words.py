@@ -31,8 +31,7 @@ def visible(response) -> str:
     return re.sub(r"\s+", " ", html.unescape(body))
 
 
-def test_the_demo_pages_speak_plainly_and_tell_the_storys_dates(app, make_web):
-    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+def test_the_demo_pages_speak_plainly_and_tell_the_storys_dates(demo, make_web):
     reread()
     kinds = set(db.session.scalars(select(RecordEvent.kind).distinct())) | set(
         record_text.SENTENCES
