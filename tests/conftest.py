@@ -29,7 +29,7 @@ from council.models.proposal import Proposal
 from council.models.user import AccountStatus, CouncilGroup, Role, User
 from council.unit_of_work import unit_of_work
 from tests.demo_copy import Demo, DemoCopies
-from tests.discussion_helpers import make_proposal
+from tests.factories import make_proposal
 
 PASSWORD = "password-di-prova"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -14,7 +14,8 @@ from council.extensions import db
 from council.unit_of_work import unit_of_work
 from realtime import meeting_room
 from realtime.group_commit import GroupCommit
-from tests.meeting_helpers import events_since, head, reread, run
+from tests.factories import reread
+from tests.meeting_helpers import events_since, head, run
 from tests.poll_helpers import group_council, prepare, voting_meeting
 
 

@@ -17,8 +17,9 @@ from council.models.base import utcnow
 from council.models.consultation import Consultation, ConsultationResponse, ConsultationState
 from council.unit_of_work import unit_of_work
 from council.web.meeting_forms import rome
-from tests.consultation_helpers import OPTIONS, draft, fresh, opened, option_ids, respond
+from tests.consultation_helpers import OPTIONS, draft, opened, option_ids, respond
 from tests.consultation_helpers import time_passes as passes
+from tests.factories import fresh
 from tests.meeting_helpers import events_since, head
 
 

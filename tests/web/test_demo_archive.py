@@ -9,7 +9,7 @@ from council.domain import archive
 from council.domain.archive import ArchiveFilters
 from council.extensions import db
 from council.models.archive import ImplementationState
-from tests.meeting_helpers import reread
+from tests.factories import reread
 from tests.web.test_archive_pages import numbers_on, words
 
 

@@ -14,7 +14,8 @@ from council.extensions import db
 from council.models.meeting import Meeting, MeetingState
 from council.models.poll import Poll
 from council.models.user import User
-from tests.meeting_helpers import events_since, head, reread
+from tests.factories import reread
+from tests.meeting_helpers import events_since, head
 
 PASSWORD = "consiglio-demo"
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from council.extensions import db
 from council.models.meeting import Meeting, MeetingState
 from council.models.minutes import Minutes, MinutesState
-from tests.meeting_helpers import reread
+from tests.factories import reread
 
 
 def test_the_demo_has_approved_minutes_and_a_draft_on_the_next_agenda(app, demo, make_web):

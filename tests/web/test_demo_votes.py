@@ -15,7 +15,7 @@ from council.models.meeting import Meeting, MeetingState
 from council.models.poll import Ballot, Decision, Poll, PollKind, PollState
 from council.models.proposal import Proposal, ProposalState
 from council.models.user import CouncilGroup
-from tests.meeting_helpers import reread
+from tests.factories import reread
 
 
 def test_the_demo_meeting_voted_and_decided(app, demo, make_web):

@@ -19,7 +19,7 @@ from council.models.meeting import Meeting
 from council.models.minutes import Minutes
 from council.models.poll import Decision, Poll
 from council.models.record import RecordEvent
-from tests.meeting_helpers import reread
+from tests.factories import reread
 
 ROME = ZoneInfo("Europe/Rome")
 
