@@ -11,7 +11,7 @@ from council.models.proposal import CosignState, ProposalCosigner, ProposalState
 from council.models.user import AccountStatus
 from council.unit_of_work import unit_of_work
 from tests.archive_helpers import archived
-from tests.discussion_helpers import make_proposal
+from tests.factories import make_proposal
 
 
 def save_org(name: str, zone, point=None, **kw):

@@ -29,7 +29,8 @@ from council.extensions import db, socketio
 from council.models.proposal import Proposal
 from council.models.user import AccountStatus, CouncilGroup, Role, User
 from council.unit_of_work import unit_of_work
-from tests.discussion_helpers import make_proposal
+from tests.demo_copy import Demo, DemoCopies
+from tests.factories import make_proposal
 
 PASSWORD = "password-di-prova"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -146,6 +147,18 @@ def _clean_database(request):
         else:  # the sqlite3 module runs one statement a call
             for statement in statements:
                 connection.exec_driver_sql(statement)
+
+
+@pytest.fixture(scope="session")
+def _demo_copies(app) -> DemoCopies:
+    return DemoCopies(app)
+
+
+@pytest.fixture
+def demo(app, _demo_copies) -> Demo:
+    """The demo council (`flask demo`) in the empty database, fresh for this test, which may
+    change it: loaded once per worker, then copied (tests/demo_copy.py)."""
+    return _demo_copies.fresh_demo()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from council.extensions import db
 from council.models.base import utcnow
 from council.models.consultation import Consultation
 from council.unit_of_work import unit_of_work
-from tests.meeting_helpers import reread
+from tests.factories import reread
 
 OPTIONS = ["Casa e abitare", "Lavoro e inclusione", "Anziani soli", "Giovani e scuola"]
 
@@ -65,8 +65,3 @@ def time_passes(consultation: Consultation, seconds: float = 1) -> None:
             .values(closes_at=utcnow() - timedelta(seconds=seconds))
         )
     reread()
-
-
-def fresh(consultation: Consultation) -> Consultation:
-    reread()
-    return db.session.get(Consultation, consultation.id)

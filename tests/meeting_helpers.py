@@ -16,6 +16,7 @@ from council.models.meeting import Meeting
 from council.models.record import RecordEvent
 from council.models.user import User
 from council.unit_of_work import unit_of_work
+from tests.factories import fresh, reread
 
 
 @dataclass
@@ -92,18 +93,6 @@ def running_meeting(council: Council, *, present: list[User] | None = None, **kw
         with unit_of_work() as session:
             attendance.check_in(session, person, meeting.id)
     return fresh(meeting)
-
-
-def reread() -> None:
-    """End the test's read transaction and forget loaded rows: see what others committed
-    (the live server's threads), as a new request would."""
-    db.session.rollback()
-    db.session.expire_all()
-
-
-def fresh(meeting: Meeting) -> Meeting:
-    reread()
-    return db.session.get(Meeting, meeting.id)
 
 
 def head() -> int:

@@ -10,7 +10,8 @@ from council.extensions import db
 from council.models.meeting import AgendaItem, Meeting
 from council.models.minutes import Minutes
 from council.models.poll import Decision, Poll
-from tests.meeting_helpers import Council, fresh, new_meeting
+from tests.factories import fresh
+from tests.meeting_helpers import Council, new_meeting
 from tests.poll_helpers import Story, Vote, hold, run, settle, story
 
 

@@ -1,4 +1,5 @@
-"""Factories for the notification and amendment tests: proposals, the outbox, a tiny SMTP server."""
+"""For the notification and mail tests: the outbox, a message's parts, a tiny SMTP server, the
+record's size (tests/factories.py makes the proposals)."""
 
 from __future__ import annotations
 
@@ -12,49 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from council.extensions import db
-from council.models.notification import Notification
-from council.models.proposal import Proposal, ProposalVersion
 from council.models.record import RecordEvent
-from council.unit_of_work import unit_of_work
-from tests import discussion_helpers
-
-BODY = (
-    "Proponiamo di aprire un punto di ascolto per gli anziani soli in ogni quartiere.\n\n"
-    "Il punto sarà gestito dalle associazioni di volontariato della zona."
-)
-
-
-def make_proposal(author, **options) -> Proposal:
-    """A proposal straight from the models (see tests.discussion_helpers), with this BODY."""
-    options.setdefault("body", BODY)
-    return discussion_helpers.make_proposal(author, **options)
-
-
-def add_version(proposal: Proposal, author, body: str) -> None:
-    """Another version, as an edit by the author would make it."""
-    with unit_of_work() as session:
-        current = session.get(Proposal, proposal.id)
-        number = current.current_version + 1
-        session.add(
-            ProposalVersion(
-                proposal_id=proposal.id, number=number, title=current.title, body=body,
-                author_id=author.id,
-            )
-        )  # fmt: skip
-        current.current_version = number
-
-
-def notes_of(user, kind: str | None = None) -> list[Notification]:
-    query = select(Notification).where(Notification.user_id == user.id)
-    if kind:
-        query = query.where(Notification.kind == kind)
-    return list(db.session.scalars(query.order_by(Notification.id)))
-
-
-def events_of(kind: str) -> list[RecordEvent]:
-    """In the record's order (without ORDER BY, PostgreSQL returns rows in any order)."""
-    query = select(RecordEvent).where(RecordEvent.kind == kind).order_by(RecordEvent.seq)
-    return list(db.session.scalars(query))
 
 
 def record_size() -> int:

@@ -12,8 +12,8 @@ from council.models.poll import Decision, Poll
 from council.models.proposal import Amendment, Proposal
 from council.models.user import CouncilGroup, User
 from council.unit_of_work import unit_of_work
-from tests.discussion_helpers import BODY, make_proposal
-from tests.meeting_helpers import Council, fresh, new_meeting, reread, run
+from tests.factories import BODY, fresh, make_proposal, reread
+from tests.meeting_helpers import Council, new_meeting, run
 
 ADMINISTRATION, THIRD_SECTOR = CouncilGroup.ADMINISTRATION, CouncilGroup.THIRD_SECTOR
 

@@ -22,10 +22,10 @@ def _members_with(role: Role) -> int:
     return _count(User, User.role_rows.any(UserRole.role == role))
 
 
-def test_demo_loads_a_believable_council_once(app):
+def test_demo_loads_a_believable_council_once(app, demo):
+    """`flask demo` loaded it (the fixture, tests/demo_copy.py: "demo data loaded"); again, it
+    leaves it; with --reset, it loads it anew."""
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
     assert _count(Zone) == 5
     assert 25 <= _count(Organisation) <= 35
     assert _count(CommunityPoint) >= 3
@@ -51,8 +51,7 @@ def test_demo_loads_a_believable_council_once(app):
     assert verify.exit_code == 0 and verify.output.startswith("ok:")
 
 
-def test_demo_accounts_log_in_with_the_documented_password(app):
-    app.test_cli_runner().invoke(args=["demo"])
+def test_demo_accounts_log_in_with_the_documented_password(app, demo):
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
@@ -63,9 +62,8 @@ def test_demo_accounts_log_in_with_the_documented_password(app):
     assert response.status_code == 302
 
 
-def test_record_verify_names_the_broken_event(app):
+def test_record_verify_names_the_broken_event(app, demo):
     runner = app.test_cli_runner()
-    runner.invoke(args=["demo"])
     ok = runner.invoke(args=["record", "verify"])
     assert ok.exit_code == 0
     head_line = ok.output.split("head ")[1].split()
@@ -82,9 +80,8 @@ def test_record_verify_names_the_broken_event(app):
     assert "seq 7" in broken.output
 
 
-def test_record_export_writes_json_lines(app):
+def test_record_export_writes_json_lines(app, demo):
     runner = app.test_cli_runner()
-    runner.invoke(args=["demo"])
     lines = runner.invoke(args=["record", "export", "--after", "80"]).output.splitlines()
     assert [line[:9] for line in lines[:1]] == ['{"seq": 8']
 

@@ -18,8 +18,9 @@ from council.models.base import utcnow
 from council.models.consultation import ConsultationState
 from council.scheduler import Scheduler
 from tests.conftest import _free_port
-from tests.consultation_helpers import fresh, opened
-from tests.meeting_helpers import events_since, make_council, reread
+from tests.consultation_helpers import opened
+from tests.factories import fresh, reread
+from tests.meeting_helpers import events_since, make_council
 
 ROOT = Path(__file__).resolve().parent.parent
 

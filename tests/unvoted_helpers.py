@@ -9,7 +9,7 @@ from council.domain import agenda, live_session, meetings
 from council.models.meeting import Meeting
 from council.models.proposal import Proposal
 from council.unit_of_work import unit_of_work
-from tests.discussion_helpers import make_proposal
+from tests.factories import make_proposal
 from tests.meeting_helpers import Council, new_meeting
 
 

@@ -16,16 +16,10 @@ from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from council.extensions import db
 from council.models.proposal import Amendment, AmendmentState, ProposalState, ProposalVersion
 from council.unit_of_work import unit_of_work
-from tests.notification_helpers import (
-    BODY,
-    add_version,
-    events_of,
-    make_proposal,
-    notes_of,
-    record_size,
-)
+from tests.factories import PLAIN_BODY, add_version, events_of, fresh, make_proposal, notes_of
+from tests.notification_helpers import record_size
 
-NEW_BODY = BODY.replace("in ogni quartiere", "in ogni quartiere, anche la sera")
+NEW_BODY = PLAIN_BODY.replace("in ogni quartiere", "in ogni quartiere, anche la sera")
 REASON = "Molti anziani sono soli soprattutto la sera."
 
 
@@ -36,7 +30,7 @@ def proposer(make_user):
 
 @pytest.fixture
 def proposal(author):
-    return make_proposal(author)
+    return make_proposal(author, body=PLAIN_BODY)
 
 
 def propose(actor, proposal, body=NEW_BODY, reason=REASON, **kw) -> Amendment:
@@ -59,18 +53,13 @@ def versions(proposal) -> list[ProposalVersion]:
     )
 
 
-def fresh(amendment) -> Amendment:
-    db.session.expire_all()
-    return db.session.get(Amendment, amendment.id)
-
-
 # --- proposing ------------------------------------------------------------------------------
 
 
 def test_amendments_are_numbered_per_proposal_recorded_and_announced(author, proposer, proposal):
     first = propose(proposer, proposal)
     second = propose(proposer, proposal, body=NEW_BODY + "\n\nE nei giorni festivi.")
-    other = propose(proposer, make_proposal(author, title="Un'altra proposta"))
+    other = propose(proposer, make_proposal(author, title="Un'altra proposta", body=PLAIN_BODY))
     assert (first.number, second.number, other.number) == (1, 2, 1)
     assert first.state == AmendmentState.PROPOSED
     assert first.base_version.number == 1
@@ -111,18 +100,18 @@ def test_who_may_propose(make_user, proposal, role):
 )
 def test_only_proposals_in_consultation_take_amendments(author, proposer, state):
     with pytest.raises(InvalidState):
-        propose(proposer, make_proposal(author, state=state))
+        propose(proposer, make_proposal(author, state=state, body=PLAIN_BODY))
 
 
 def test_not_after_the_deadline(author, proposer):
-    proposal = make_proposal(author)
+    proposal = make_proposal(author, body=PLAIN_BODY)
     later = proposal.consultation_deadline + timedelta(seconds=1)
     with pytest.raises(InvalidState):
         propose(proposer, proposal, now=later)
 
 
 def test_a_draft_of_someone_else_does_not_exist(author, proposer):
-    draft = make_proposal(author, state=ProposalState.DRAFT, published=False)
+    draft = make_proposal(author, state=ProposalState.DRAFT, published=False, body=PLAIN_BODY)
     with pytest.raises(NotFound):
         propose(proposer, draft)
 
@@ -136,8 +125,8 @@ def test_a_draft_of_someone_else_does_not_exist(author, proposer):
         ("", REASON, "body"),
         ("  \n  ", REASON, "body"),
         ("a" * 50_001, REASON, "body"),
-        (BODY, REASON, "body"),  # nothing changed
-        (BODY + "\n\n", REASON, "body"),  # nothing changed but blank lines
+        (PLAIN_BODY, REASON, "body"),  # nothing changed
+        (PLAIN_BODY + "\n\n", REASON, "body"),  # nothing changed but blank lines
     ],
 )
 def test_bad_input_is_refused_on_its_field(proposer, proposal, body, reason, field):
@@ -199,7 +188,7 @@ def test_only_the_proposals_author_decides(make_user, proposer, proposal, who):
 
 def test_a_stale_amendment_cannot_be_accepted(author, proposer, proposal):
     amendment = propose(proposer, proposal)
-    add_version(proposal, author, BODY + "\n\nAggiunta dell'autore.")
+    add_version(proposal, author, PLAIN_BODY + "\n\nAggiunta dell'autore.")
     before = record_size()
     with pytest.raises(InvalidState) as caught:
         act(amendments.accept, author, amendment)
@@ -288,7 +277,7 @@ def test_an_outcome_needs_an_amendment_sent_to_the_vote(proposer, proposal, to_v
 
 
 def test_an_approved_but_stale_amendment_is_refused(author, proposal, to_vote):
-    add_version(proposal, author, BODY + "\n\nNel frattempo.")
+    add_version(proposal, author, PLAIN_BODY + "\n\nNel frattempo.")
     with pytest.raises(InvalidState):
         act(amendments.record_amendment_outcome, SYSTEM, to_vote, True)
     assert fresh(to_vote).state == AmendmentState.TO_VOTE
@@ -316,7 +305,7 @@ def test_reading_follows_the_proposals_visibility(author, proposer, proposal):
     assert amendments.get(db.session, AnonymousUserMixin(), proposal.id, 1).number == 1
     with pytest.raises(NotFound):
         amendments.get(db.session, None, proposal.id, 2)
-    draft = make_proposal(author, state=ProposalState.DRAFT, published=False)
+    draft = make_proposal(author, state=ProposalState.DRAFT, published=False, body=PLAIN_BODY)
     with pytest.raises(NotFound):
         amendments.get(db.session, proposer, draft.id, 1)
     assert amendments.open_for_amendments(proposal)

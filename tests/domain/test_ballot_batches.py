@@ -16,7 +16,8 @@ from council.extensions import db
 from council.models.poll import Ballot, BallotSubmission, Participation, Poll, SecretTally
 from council.models.record import RecordEvent
 from council.unit_of_work import unit_of_work
-from tests.meeting_helpers import head, make_council, reread, run
+from tests.factories import reread
+from tests.meeting_helpers import head, make_council, run
 from tests.poll_helpers import voting_meeting
 
 YES, NO, ABST = "in_favour", "against", "abstain"

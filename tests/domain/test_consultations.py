@@ -27,14 +27,13 @@ from tests.consultation_helpers import (
     OPTIONS,
     draft,
     fields,
-    fresh,
     opened,
     option_ids,
     respond,
     time_passes,
 )
+from tests.factories import fresh, notes_of
 from tests.meeting_helpers import events_since, head, make_council, run
-from tests.notification_helpers import notes_of
 
 
 @pytest.fixture

@@ -13,8 +13,9 @@ from council.extensions import db
 from council.models.base import utcnow
 from council.models.consultation import Consultation, ConsultationResponse, ConsultationState
 from council.models.user import User
-from tests.consultation_helpers import fresh, opened, option_ids, respond, time_passes
+from tests.consultation_helpers import opened, option_ids, respond, time_passes
 from tests.domain.test_voting_concurrency import race
+from tests.factories import fresh
 from tests.meeting_helpers import events_since, head, make_council
 
 pytestmark = pytest.mark.slow  # real races between threads

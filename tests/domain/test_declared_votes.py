@@ -12,7 +12,8 @@ from council.extensions import db
 from council.models.meeting import Meeting
 from council.models.poll import Ballot, Poll
 from council.models.user import User
-from tests.meeting_helpers import events_since, head, make_council, reread, run
+from tests.factories import reread
+from tests.meeting_helpers import events_since, head, make_council, run
 from tests.meeting_helpers import state as meeting_state
 from tests.poll_helpers import voting_meeting
 

@@ -13,8 +13,8 @@ from council.errors import InvalidState
 from council.extensions import db
 from council.models.poll import Decision, Poll
 from council.models.proposal import Proposal, ProposalState
-from tests.discussion_helpers import make_proposal
-from tests.meeting_helpers import events_since, head, reread, run
+from tests.factories import make_proposal, reread
+from tests.meeting_helpers import events_since, head, run
 from tests.poll_helpers import Vote, group_council, hold, voting_meeting
 
 # the message in the language of the context the test runs in (Italian once a page was read)

@@ -21,10 +21,10 @@ from council.models.meeting import (
     SpeakerState,
 )
 from council.unit_of_work import unit_of_work
+from tests.factories import fresh
 from tests.meeting_helpers import (
     convened_meeting,
     events_since,
-    fresh,
     head,
     make_council,
     run,

@@ -22,16 +22,15 @@ from council.models.meeting import MeetingState
 from council.models.notification import EmailFrequency
 from council.models.proposal import ProposalState
 from council.unit_of_work import unit_of_work
+from tests.factories import PLAIN_BODY, fresh, make_proposal, notes_of
 from tests.meeting_helpers import (
     convened_meeting,
     events_since,
-    fresh,
     head,
     make_council,
     new_meeting,
     running_meeting,
 )
-from tests.notification_helpers import make_proposal, notes_of
 
 
 @pytest.fixture
@@ -93,7 +92,7 @@ def test_agenda_items_are_reordered_and_removed(council):
 
 
 def test_an_item_tied_to_a_proposal_in_consultation_puts_it_on_the_agenda(council):
-    proposal = make_proposal(council.stakeholder)
+    proposal = make_proposal(council.stakeholder, body=PLAIN_BODY)
     meeting = new_meeting(council.secretary, items=0)
     with unit_of_work() as session:
         item = agenda.add_item(
@@ -106,7 +105,7 @@ def test_an_item_tied_to_a_proposal_in_consultation_puts_it_on_the_agenda(counci
 
 @pytest.mark.parametrize("state", [ProposalState.DRAFT, ProposalState.APPROVED])
 def test_only_proposals_in_consultation_can_be_tied(council, state):
-    proposal = make_proposal(council.stakeholder, state=state)
+    proposal = make_proposal(council.stakeholder, state=state, body=PLAIN_BODY)
     meeting = new_meeting(council.secretary, items=0)
     before = head()
     with pytest.raises(ValidationError) as error, unit_of_work() as session:

@@ -18,7 +18,7 @@ from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from council.extensions import db
 from council.models.minutes import MinutesState
 from council.models.record import RecordEvent
-from tests.discussion_helpers import BODY, make_proposal
+from tests.factories import BODY, make_proposal
 from tests.meeting_helpers import events_since, head, new_meeting
 from tests.minutes_helpers import (
     closed_story,

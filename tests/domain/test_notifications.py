@@ -16,7 +16,7 @@ from council.models.notification import EmailFrequency, Notification
 from council.models.proposal import FollowTarget, ProposalState
 from council.models.user import AccountStatus
 from council.unit_of_work import unit_of_work
-from tests.notification_helpers import make_proposal, notes_of
+from tests.factories import PLAIN_BODY, make_proposal, notes_of
 
 
 @pytest.fixture
@@ -166,8 +166,8 @@ def test_following_zones_and_topics(people, zone):
 
 def test_following_a_proposal_one_may_see(people):
     author, reader = people[0], people[1]
-    published = make_proposal(author)
-    draft = make_proposal(author, state=ProposalState.DRAFT, published=False)
+    published = make_proposal(author, body=PLAIN_BODY)
+    draft = make_proposal(author, state=ProposalState.DRAFT, published=False, body=PLAIN_BODY)
     with unit_of_work() as session:
         follows.follow(session, reader, "proposal", published.id)
         follows.follow(session, reader, "proposal", published.id)  # twice is once

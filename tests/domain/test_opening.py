@@ -8,7 +8,7 @@ import pytest
 
 from council.domain import amendments, attendance, live_session, opening, voting
 from council.errors import InvalidState
-from tests.discussion_helpers import BODY, make_proposal
+from tests.factories import BODY, make_proposal
 from tests.meeting_helpers import make_council, run
 from tests.meeting_helpers import state as meeting_state
 from tests.poll_helpers import voting_meeting

@@ -14,7 +14,7 @@ from council.extensions import db
 from council.models.poll import Choice, Decision, Poll
 from council.models.proposal import AmendmentState, ProposalState
 from council.models.user import CouncilGroup
-from tests.meeting_helpers import reread
+from tests.factories import reread
 from tests.poll_helpers import Vote, group_council, hold, story, voting_meeting
 
 

@@ -34,6 +34,7 @@ from council.models.proposal import (
 )
 from council.models.record import RecordEvent
 from council.unit_of_work import unit_of_work
+from tests.factories import fresh, notes_of
 
 S = ProposalState
 BODY = "Primo paragrafo sul custode sociale.\n\nSecondo paragrafo: orari e costi."
@@ -50,18 +51,6 @@ def events(kind: str | None = None) -> list[tuple[str, str, dict]]:
 def head() -> int:
     db.session.expire_all()
     return db.session.scalar(select(func.max(RecordEvent.seq))) or 0
-
-
-def notes(user, kind: str | None = None) -> list[Notification]:
-    query = select(Notification).where(Notification.user_id == user.id)
-    if kind:
-        query = query.where(Notification.kind == kind)
-    return list(db.session.scalars(query))
-
-
-def fresh(proposal: Proposal) -> Proposal:
-    db.session.expire_all()
-    return db.session.get(Proposal, proposal.id)
 
 
 def in_future(**delta) -> datetime:
@@ -345,9 +334,9 @@ def test_an_edit_after_submission_is_a_new_version(make_user, author, outsider):
         "body_sha256": hashlib.sha256(new_body.encode()).hexdigest(),
         "change_note": "Aggiunta la valutazione",
     }
-    [note] = notes(follower, "new_version")
+    [note] = notes_of(follower, "new_version")
     assert json.loads(note.params)["number"] == 2 and note.url == f"/proposals/{proposal.id}"
-    assert notes(author, "new_version") == [], "never notified of one's own change"
+    assert notes_of(author, "new_version") == [], "never notified of one's own change"
     with pytest.raises(NotAllowed), unit_of_work() as session:
         ops.edit(session, outsider, proposal, title="Mio", body="Mio", topic=None, zones=[])
 
@@ -443,12 +432,12 @@ def test_submission_publishes_version_one(make_user, author, outsider, other_org
         "deadline": deadline.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
         "cosigners": [{"organisation": other_org.id, "state": "accepted"}],
     }
-    assert len(notes(zone_follower, "new_proposal")) == 1
-    assert len(notes(topic_follower, "new_proposal")) == 1
-    assert notes(author) == [n for n in notes(author) if n.kind == "cosign_answered"]
+    assert len(notes_of(zone_follower, "new_proposal")) == 1
+    assert len(notes_of(topic_follower, "new_proposal")) == 1
+    assert notes_of(author) == [n for n in notes_of(author) if n.kind == "cosign_answered"]
     # the co-signer follows the proposal now, so hears of the state change, once
-    assert len(notes(outsider, "state_changed")) == 1
-    assert notes(outsider, "new_proposal") == []
+    assert len(notes_of(outsider, "state_changed")) == 1
+    assert notes_of(outsider, "new_proposal") == []
 
 
 @pytest.mark.parametrize(
@@ -488,9 +477,9 @@ def test_state_changes_notify_the_followers(make_user, author, secretary):
     with unit_of_work() as session:
         follows.follow(session, follower, FollowTarget.PROPOSAL, proposal.id)
         ops.schedule(session, secretary, proposal)
-    [note] = notes(follower, "state_changed")
+    [note] = notes_of(follower, "state_changed")
     assert json.loads(note.params)["state"] == "on_agenda"
-    assert len(notes(author, "state_changed")) == 1
+    assert len(notes_of(author, "state_changed")) == 1
 
 
 # --- co-signing organisations --------------------------------------------------------------------
@@ -515,7 +504,7 @@ def test_invitations(make_user, author, outsider, other_org, organisation, zone)
     assert events("proposal.cosign_answered")[-1][2] == {
         "organisation": other_org.id, "accepted": False,
     }  # fmt: skip
-    [note] = notes(author, "cosign_answered")
+    [note] = notes_of(author, "cosign_answered")
     assert json.loads(note.params)["answer"] == "declined"
 
 

@@ -7,15 +7,8 @@ import pytest
 
 from council.domain import live_session, proxies, speakers
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
-from tests.meeting_helpers import (
-    events_since,
-    fresh,
-    head,
-    make_council,
-    run,
-    running_meeting,
-    state,
-)
+from tests.factories import fresh
+from tests.meeting_helpers import events_since, head, make_council, run, running_meeting, state
 from tests.statements import statements_of
 
 

@@ -15,7 +15,8 @@ import pytest
 
 from council.extensions import db
 from tests.domain import shared_statements_probe
-from tests.meeting_helpers import make_council, reread, running_meeting
+from tests.factories import reread
+from tests.meeting_helpers import make_council, running_meeting
 from tests.poll_helpers import Vote, hold
 
 pytestmark = pytest.mark.slow  # a fresh process, threads at once

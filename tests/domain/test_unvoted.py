@@ -14,8 +14,8 @@ from council.extensions import db
 from council.models.meeting import Meeting
 from council.models.proposal import Proposal, ProposalState
 from council.unit_of_work import unit_of_work
-from tests.discussion_helpers import make_proposal
-from tests.meeting_helpers import events_since, head, make_council, new_meeting, reread, run
+from tests.factories import make_proposal, reread
+from tests.meeting_helpers import events_since, head, make_council, new_meeting, run
 from tests.unvoted_helpers import closed_without_vote, next_meeting, stuck_proposal
 
 

@@ -22,8 +22,8 @@ from council.models.poll import (
 )
 from council.models.proposal import Amendment, AmendmentState, ProposalState
 from council.unit_of_work import unit_of_work
-from tests.discussion_helpers import make_proposal, version_of
-from tests.meeting_helpers import events_since, head, make_council, reread, run
+from tests.factories import make_proposal, reread, version_of
+from tests.meeting_helpers import events_since, head, make_council, run
 from tests.meeting_helpers import state as meeting_state
 from tests.poll_helpers import voting_meeting
 

@@ -15,7 +15,8 @@ from council.models.poll import Ballot, Participation, Poll, PollKind
 from council.models.user import User
 from council.unit_of_work import unit_of_work
 from tests.domain.test_voting import opened, prepared, voting_meeting
-from tests.meeting_helpers import events_since, head, make_council, reread
+from tests.factories import reread
+from tests.meeting_helpers import events_since, head, make_council
 
 pytestmark = pytest.mark.slow  # real races between threads
 

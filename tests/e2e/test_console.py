@@ -20,7 +20,8 @@ from council.unit_of_work import unit_of_work
 from council.web.meeting_forms import rome
 from tests.e2e.conftest import DESKTOP, PHONE, axe_check, horizontal_overflow, log_in
 from tests.e2e.test_live_session import stays, still_here, wait_live
-from tests.meeting_helpers import convened_meeting, make_council, reread, running_meeting
+from tests.factories import reread
+from tests.meeting_helpers import convened_meeting, make_council, running_meeting
 from tests.poll_helpers import amendment_before_item, run
 
 

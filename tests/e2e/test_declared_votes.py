@@ -15,7 +15,8 @@ from council.models.poll import Ballot
 from tests.e2e.conftest import DESKTOP, PHONE, log_in
 from tests.e2e.test_live_session import stays, still_here, wait_live
 from tests.e2e.test_live_votes import accessible, count, poll_on
-from tests.meeting_helpers import make_council, reread, running_meeting
+from tests.factories import reread
+from tests.meeting_helpers import make_council, running_meeting
 from tests.poll_helpers import run
 
 

@@ -24,7 +24,7 @@ from council.models.user import AccountStatus
 from tests.e2e.conftest import DESKTOP, PHONE, axe_check, horizontal_overflow, log_in
 from tests.e2e.test_live_session import wait_live
 from tests.e2e.test_live_votes import poll_on
-from tests.meeting_helpers import make_council, reread, running_meeting
+from tests.meeting_helpers import make_council, running_meeting
 from tests.poll_helpers import run
 
 DEMO_PASSWORD = "consiglio-demo"
@@ -144,12 +144,6 @@ def sweep(
         problems += [f"{path}: {problem}" for problem in page.evaluate(LAYOUT_PROBLEMS)]
         queue += [link for link in links_on(page, origin) if link not in seen and link not in queue]
     return visited, problems
-
-
-@pytest.fixture
-def demo(app):
-    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
-    reread()
 
 
 @pytest.mark.parametrize("visitor", ["public", "member"])

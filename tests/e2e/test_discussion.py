@@ -10,8 +10,8 @@ from playwright.sync_api import Page, expect
 
 from council.domain import comments
 from council.unit_of_work import unit_of_work
-from tests.discussion_helpers import post
 from tests.e2e.conftest import DESKTOP, PHONE, axe_check, horizontal_overflow, log_in
+from tests.factories import post
 
 
 def in_room(page: Page, proposal) -> None:

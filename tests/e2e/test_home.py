@@ -20,9 +20,9 @@ from council.models.user import User
 from council.unit_of_work import unit_of_work
 from tests.archive_helpers import archived
 from tests.consultation_helpers import opened
-from tests.discussion_helpers import add_version, make_proposal
 from tests.e2e.conftest import DESKTOP, PHONE, axe_check, horizontal_overflow, log_in
 from tests.e2e.test_live_session import wait_live
+from tests.factories import add_version, make_proposal
 from tests.meeting_helpers import convened_meeting, make_council, run, running_meeting
 
 SMALL_PHONE = {"width": 360, "height": 640}

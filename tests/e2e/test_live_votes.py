@@ -14,7 +14,8 @@ from council.extensions import db
 from council.models.poll import Ballot, Participation, Poll
 from tests.e2e.conftest import DESKTOP, PHONE, axe_check, horizontal_overflow, log_in
 from tests.e2e.test_live_session import stays, still_here, wait_live
-from tests.meeting_helpers import make_council, reread, running_meeting
+from tests.factories import reread
+from tests.meeting_helpers import make_council, running_meeting
 from tests.poll_helpers import run
 
 

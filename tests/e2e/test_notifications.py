@@ -10,9 +10,9 @@ from council.domain import amendments, notifications, topics
 from council.domain.permissions import SYSTEM
 from council.unit_of_work import unit_of_work
 from tests.e2e.conftest import DESKTOP, axe_check, horizontal_overflow, log_in
-from tests.notification_helpers import BODY, make_proposal
+from tests.factories import PLAIN_BODY, make_proposal
 
-CHANGED = BODY.replace("in ogni quartiere", "in ogni quartiere, anche la sera")
+CHANGED = PLAIN_BODY.replace("in ogni quartiere", "in ogni quartiere, anche la sera")
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def proposer(make_user):
 
 @pytest.fixture
 def proposal(author):
-    return make_proposal(author)
+    return make_proposal(author, body=PLAIN_BODY)
 
 
 def test_the_bell_counts_live_on_a_phone(page: Page, new_context, author, proposer, proposal):

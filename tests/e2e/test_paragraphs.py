@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.discussion_helpers import make_proposal
 from tests.e2e.conftest import DESKTOP, PHONE, axe_check, horizontal_overflow, log_in
+from tests.factories import make_proposal
 
 BODY = (
     "## Perché\n\n"

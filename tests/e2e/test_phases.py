@@ -17,7 +17,8 @@ from council.extensions import db
 from council.models.meeting import SpeakerRequest
 from tests.e2e.conftest import DESKTOP, PHONE, axe_check, horizontal_overflow, log_in
 from tests.e2e.test_live_session import stays, still_here, wait_live
-from tests.meeting_helpers import convened_meeting, fresh, make_council, reread, run
+from tests.factories import fresh, reread
+from tests.meeting_helpers import convened_meeting, make_council, run
 
 NO_QUORUM = "numero legale non raggiunto"
 ASKED = "La tua richiesta di parola"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.discussion_helpers import make_proposal
 from tests.e2e.conftest import DESKTOP, PHONE, axe_check, horizontal_overflow, log_in
+from tests.factories import make_proposal
 from tests.meeting_helpers import convened_meeting, make_council
 
 NAV = "nav.main-nav"

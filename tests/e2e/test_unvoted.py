@@ -10,9 +10,9 @@ from playwright.sync_api import Page, expect
 
 from council.extensions import db
 from council.models.proposal import Proposal, ProposalState
-from tests.discussion_helpers import make_proposal
 from tests.e2e.conftest import axe_check, horizontal_overflow, log_in
-from tests.meeting_helpers import make_council, reread
+from tests.factories import make_proposal, reread
+from tests.meeting_helpers import make_council
 from tests.unvoted_helpers import closed_without_vote, next_meeting
 
 

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from council.domain import record
 from council.extensions import db
 from tests.e2e.conftest import DESKTOP, axe_check, horizontal_overflow
-from tests.meeting_helpers import reread
+from tests.factories import reread
 
 VERIFIER = Path(__file__).resolve().parents[2] / "docs" / "verify_record.py"
 

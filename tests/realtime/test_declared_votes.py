@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.meeting_helpers import convened_meeting, head, make_council, reread
+from tests.factories import reread
+from tests.meeting_helpers import convened_meeting, head, make_council
 from tests.realtime.live_helpers import ok
 from tests.realtime.test_live_polls import ballots, prepare
 

@@ -25,7 +25,8 @@ import requests
 from council.domain import attendance
 from council.extensions import db
 from tests.conftest import _free_port
-from tests.meeting_helpers import fresh, make_council, reread, running_meeting
+from tests.factories import fresh, reread
+from tests.meeting_helpers import make_council, running_meeting
 from tests.realtime.live_helpers import Raw, login_cookie
 from tests.test_production_server import GUNICORN, production_env
 

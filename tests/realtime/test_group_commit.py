@@ -14,7 +14,8 @@ from council.extensions import db
 from council.unit_of_work import unit_of_work
 from realtime.ballot_writer import BallotWriter
 from realtime.group_commit import GroupCommit, Waiting
-from tests.meeting_helpers import events_since, head, reread, run
+from tests.factories import reread
+from tests.meeting_helpers import events_since, head, run
 from tests.poll_helpers import group_council, prepare, voting_meeting
 from tests.statements import statements_of
 

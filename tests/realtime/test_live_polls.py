@@ -15,7 +15,8 @@ from council.domain import accounts
 from council.extensions import db
 from council.models.poll import Ballot, Participation
 from council.models.user import AccountStatus
-from tests.meeting_helpers import convened_meeting, head, make_council, reread, run
+from tests.factories import reread
+from tests.meeting_helpers import convened_meeting, head, make_council, run
 from tests.realtime.live_helpers import ok
 
 YES, NO, ABST = "in_favour", "against", "abstain"

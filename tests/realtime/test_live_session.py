@@ -15,15 +15,8 @@ from council.extensions import db
 from council.models.meeting import Attendance, SpeakerRequest
 from council.models.record import RecordEvent
 from council.unit_of_work import unit_of_work
-from tests.meeting_helpers import (
-    convened_meeting,
-    fresh,
-    head,
-    make_council,
-    new_meeting,
-    reread,
-    running_meeting,
-)
+from tests.factories import fresh, reread
+from tests.meeting_helpers import convened_meeting, head, make_council, new_meeting, running_meeting
 from tests.realtime.live_helpers import ok
 
 

@@ -11,7 +11,7 @@ import requests
 import socketio
 
 from tests.conftest import PASSWORD
-from tests.notification_helpers import BODY, make_proposal
+from tests.factories import PLAIN_BODY, make_proposal
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 # Flask-Login's strong session protection ties a session to the user agent: the socket must
@@ -81,7 +81,7 @@ def proposer(make_user):
 def test_the_owner_hears_the_count_after_someone_elses_action(
     live_server, sockets, author, proposer
 ):
-    proposal = make_proposal(author)
+    proposal = make_proposal(author, body=PLAIN_BODY)
     owner = sockets(cookie=Person(live_server.url, author.email).cookie)
     ack = owner.call("room.join", {"room": f"user:{author.public_id}"}, timeout=5)
     assert ack == {"ok": True, "room": f"user:{author.public_id}"}
@@ -90,7 +90,7 @@ def test_the_owner_hears_the_count_after_someone_elses_action(
     bystander.call("room.join", {"room": f"user:{proposer.public_id}"}, timeout=5)
 
     path = f"/proposals/{proposal.id}/amendments/new"
-    changed = BODY + "\n\nAnche la sera."
+    changed = PLAIN_BODY + "\n\nAnche la sera."
     response = other.post(path, {"body": changed, "reason": "Per chi lavora di giorno."}, path)
     assert response.status_code == 302
     assert next_count(owner) == {"unread": 1}
@@ -110,6 +110,6 @@ def test_nobody_else_may_join_a_private_room(live_server, sockets, author, propo
     assert ack["ok"] is False and ack["message"]
     for room in ("user:", "user", f"user:{author.public_id}:x"):
         assert intruder.call("room.join", {"room": room}, timeout=5)["ok"] is False
-    make_proposal(author)  # nothing addressed to the intruder arrives either
+    make_proposal(author, body=PLAIN_BODY)  # nothing addressed to the intruder arrives either
     with pytest.raises(socketio.exceptions.TimeoutError):
         next_count(intruder, timeout=0.5)

@@ -18,7 +18,8 @@ from council.extensions import db
 from council.models.poll import Ballot, Participation, Poll, PollKind
 from council.models.user import User
 from council.unit_of_work import unit_of_work
-from tests.meeting_helpers import convened_meeting, events_since, head, make_council, reread
+from tests.factories import reread
+from tests.meeting_helpers import convened_meeting, events_since, head, make_council
 from tests.realtime.live_helpers import Client, ok
 
 pytestmark = pytest.mark.slow  # real races over the live server

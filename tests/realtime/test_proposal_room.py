@@ -16,7 +16,7 @@ from council.domain.permissions import SYSTEM
 from council.models.proposal import ProposalState
 from council.unit_of_work import unit_of_work
 from tests.conftest import PASSWORD
-from tests.discussion_helpers import make_proposal, post
+from tests.factories import make_proposal, post
 
 SECRET = "Frase-offensiva-5c1e"
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

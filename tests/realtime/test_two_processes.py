@@ -22,7 +22,8 @@ from council.extensions import db
 from council.models.poll import Ballot
 from council.models.record import RecordEvent
 from tests.conftest import _free_port
-from tests.meeting_helpers import convened_meeting, make_council, reread
+from tests.factories import reread
+from tests.meeting_helpers import convened_meeting, make_council
 from tests.realtime.live_helpers import USER_AGENT, Client, login_cookie, ok
 
 pytestmark = pytest.mark.slow  # two server processes

@@ -20,6 +20,7 @@ from council.models.record import RecordEvent
 from council.models.user import AccountStatus, LoginSession, Role, User, UserRole
 from council.unit_of_work import unit_of_work
 from tests.conftest import PASSWORD
+from tests.factories import fresh
 
 ROLES = ["anonymous", "stakeholder", "member", "chair", "secretary", "admin"]
 OFFICE = frozenset({"secretary", "admin"})  # who enters the administration
@@ -65,11 +66,6 @@ def snapshot() -> tuple:
              "active"),
         head_seq(),
     )  # fmt: skip
-
-
-def fresh(model, object_id):
-    db.session.expire_all()
-    return db.session.get(model, object_id)
 
 
 def field_value(text: str, name: str) -> str | None:

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from council.extensions import db
 from council.models.proposal import Amendment, AmendmentState, ProposalState, ProposalVersion
 from council.unit_of_work import unit_of_work
-from tests.notification_helpers import BODY, add_version, make_proposal
+from tests.factories import PLAIN_BODY, add_version, make_proposal
 
-NEW_BODY = BODY.replace("in ogni quartiere", "in ogni quartiere, anche la sera")
+NEW_BODY = PLAIN_BODY.replace("in ogni quartiere", "in ogni quartiere, anche la sera")
 REASON = "Molti anziani sono soli soprattutto la sera."
 
 
@@ -40,7 +40,7 @@ def proposer(make_user):
 
 @pytest.fixture
 def proposal(author):
-    return make_proposal(author)
+    return make_proposal(author, body=PLAIN_BODY)
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def test_the_proposal_page_invites_amendments(as_proposer, client, proposal):
 def test_the_form_is_prefilled_and_proposing_leads_to_the_amendment(as_proposer, proposal):
     form = as_proposer.get(new_path(proposal))
     assert form.status_code == 200
-    assert html.escape(BODY.split("\n")[0], quote=False) in form.get_data(as_text=True)
+    assert html.escape(PLAIN_BODY.split("\n")[0], quote=False) in form.get_data(as_text=True)
     response = propose(as_proposer, proposal)
     assert response.status_code == 302
     assert response.location == f"/proposals/{proposal.id}/amendments/1"
@@ -96,7 +96,7 @@ def test_the_form_is_prefilled_and_proposing_leads_to_the_amendment(as_proposer,
         (NEW_BODY, "corto"),
         (NEW_BODY, "r" * 2001),
         ("", REASON),
-        (BODY, REASON),
+        (PLAIN_BODY, REASON),
         ("x" * 50_001, REASON),
     ],
 )
@@ -125,13 +125,13 @@ def test_forged_and_foreign_requests(as_proposer, make_web, make_user, client, p
 
 
 def test_late_or_closed_proposals_and_drafts(as_proposer, author):
-    closed = make_proposal(author, state=ProposalState.ON_AGENDA)
+    closed = make_proposal(author, state=ProposalState.ON_AGENDA, body=PLAIN_BODY)
     assert as_proposer.get(new_path(closed)).status_code == 409
     assert f"{new_path(closed)}" not in text(as_proposer.get(f"/proposals/{closed.id}"))
-    draft = make_proposal(author, state=ProposalState.DRAFT, published=False)
+    draft = make_proposal(author, state=ProposalState.DRAFT, published=False, body=PLAIN_BODY)
     assert as_proposer.get(new_path(draft)).status_code == 404
     assert as_proposer.get(f"/proposals/{draft.id}/amendments/1").status_code == 404
-    running = make_proposal(author)
+    running = make_proposal(author, body=PLAIN_BODY)
     form = as_proposer.get(new_path(running))
     with unit_of_work() as session:  # the deadline passes while the form is open
         session.merge(running).consultation_deadline = datetime.now(UTC) - timedelta(minutes=1)
@@ -162,7 +162,7 @@ def test_the_author_accepts_and_a_new_version_appears(as_author, as_proposer, pr
 def test_a_stale_amendment_says_so_and_is_refused(as_author, as_proposer, author, proposal):
     propose(as_proposer, proposal)
     path = f"/proposals/{proposal.id}/amendments/1"
-    add_version(proposal, author, BODY + "\n\nAggiunta.")
+    add_version(proposal, author, PLAIN_BODY + "\n\nAggiunta.")
     page = as_author.get(path).get_data(as_text=True)
     assert "/accept" not in page and "/to-vote" in page
     response = as_author.post(f"{path}/accept", token_from=path)

@@ -16,7 +16,7 @@ from council.models.comment import Comment, CommentState
 from council.models.proposal import ProposalState
 from council.models.record import RecordEvent
 from council.unit_of_work import unit_of_work
-from tests.discussion_helpers import add_version, make_proposal, post, refreshed, version_of
+from tests.factories import add_version, fresh, make_proposal, post, version_of
 from tests.statements import statements_of
 
 SECRET = "Testo-da-moderare-7f3a"
@@ -247,7 +247,7 @@ def test_an_edit_refused_keeps_the_new_text(member_web, member, proposal):
     response = member_web.post(edit, {"body": "y" * 10_001, "stance": ""}, token_from=edit)
     assert response.status_code == 422
     assert "y" * 10_001 in page(response)
-    assert refreshed(comment).body == "Testo breve."
+    assert fresh(comment).body == "Testo breve."
 
 
 def test_others_cannot_edit_or_delete(web, make_user, member, proposal):
@@ -260,7 +260,7 @@ def test_others_cannot_edit_or_delete(web, make_user, member, proposal):
         url = f"{base(proposal)}/{comment.id}/{path}"
         assert web.get(url).status_code == 403
         assert web.post(url, {"body": "Preso!"}, token_from=base(proposal)).status_code == 403
-    assert refreshed(comment).body == "Mio."
+    assert fresh(comment).body == "Mio."
 
 
 def test_deleting_leaves_the_placeholder(member_web, member, proposal, author):
@@ -291,7 +291,7 @@ def test_hiding_shows_the_reason_and_never_the_text(secretary_web, member, propo
     assert SECRET in page(secretary_web.get(url))  # the secretariat sees what it hides
     short = secretary_web.post(url, {"reason": "no"}, token_from=url)
     assert short.status_code == 422 and "Give a reason between 5 and 500 characters" in page(short)
-    assert refreshed(comment).state == CommentState.VISIBLE
+    assert fresh(comment).state == CommentState.VISIBLE
     done = secretary_web.post(url, {"reason": "Linguaggio offensivo."}, token_from=url)
     assert done.status_code == 302
 
@@ -323,7 +323,7 @@ def test_only_the_secretariat_hides(make_web, make_user, member, proposal, roles
     assert browser.post(url, {"reason": "Per prova."}, token_from=base(proposal)).status_code == 403
     unhide = f"{base(proposal)}/{comment.id}/unhide"
     assert browser.post(unhide, {}, token_from=base(proposal)).status_code == 403
-    assert refreshed(comment).state == CommentState.VISIBLE
+    assert fresh(comment).state == CommentState.VISIBLE
 
 
 # --- tally, filter, order, pages -----------------------------------------------------------------

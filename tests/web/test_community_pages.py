@@ -13,7 +13,7 @@ from council.extensions import db
 from council.unit_of_work import unit_of_work
 from tests.archive_helpers import archived
 from tests.community_helpers import cosign, in_zone, make_town, save_org
-from tests.discussion_helpers import make_proposal
+from tests.factories import make_proposal
 from tests.statements import statements_of
 
 

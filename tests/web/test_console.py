@@ -13,7 +13,8 @@ import pytest
 from council.domain import voting
 from council.extensions import db
 from council.models.poll import Poll
-from tests.meeting_helpers import convened_meeting, detach, make_council, reread, running_meeting
+from tests.factories import reread
+from tests.meeting_helpers import convened_meeting, detach, make_council, running_meeting
 from tests.poll_helpers import amendment_before_item, run
 from tests.web.test_meetings import post, text
 

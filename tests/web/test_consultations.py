@@ -17,8 +17,9 @@ from council.models.base import utcnow
 from council.models.consultation import Consultation, ConsultationResponse, ConsultationState
 from council.unit_of_work import unit_of_work
 from council.web.meeting_forms import rome
-from tests.consultation_helpers import OPTIONS, draft, fresh, opened, option_ids, respond
+from tests.consultation_helpers import OPTIONS, draft, opened, option_ids, respond
 from tests.consultation_helpers import time_passes as passes
+from tests.factories import fresh
 from tests.meeting_helpers import events_since, head
 
 
@@ -313,8 +314,7 @@ def test_the_close_due_command_closes_what_is_due(app, council):
     assert len(events_since(0, "consultation.closed")) == 1
 
 
-def test_the_demo_has_an_open_ranking_and_two_closed_consultations(app):
-    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+def test_the_demo_has_an_open_ranking_and_two_closed_consultations(app, demo):
     public = app.test_client()
     listing = text(public.get("/consultations"))
     opened_part, closed_part = listing.split("Sondaggi chiusi")

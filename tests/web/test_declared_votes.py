@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from council.domain import live_session, minutes, voting
 from council.extensions import db
 from council.models.poll import Ballot, Decision
-from tests.meeting_helpers import detach, make_council, reread
+from tests.factories import reread
+from tests.meeting_helpers import detach, make_council
 from tests.poll_helpers import run, voting_meeting
 from tests.web.test_live_votes import latest_poll
 from tests.web.test_meetings import post, text

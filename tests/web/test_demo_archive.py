@@ -9,12 +9,11 @@ from council.domain import archive
 from council.domain.archive import ArchiveFilters
 from council.extensions import db
 from council.models.archive import ImplementationState
-from tests.meeting_helpers import reread
+from tests.factories import reread
 from tests.web.test_archive_pages import numbers_on, words
 
 
-def test_the_demo_archive_says_what_was_decided_and_done(app, client):
-    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+def test_the_demo_archive_says_what_was_decided_and_done(demo, client):
     reread()
     public = AnonymousUserMixin()
     everything = archive.search(db.session, public, ArchiveFilters())

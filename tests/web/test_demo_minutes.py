@@ -12,12 +12,11 @@ from sqlalchemy import select
 from council.extensions import db
 from council.models.meeting import Meeting, MeetingState
 from council.models.minutes import Minutes, MinutesState
-from tests.meeting_helpers import reread
+from tests.factories import reread
 
 
-def test_the_demo_has_approved_minutes_and_a_draft_on_the_next_agenda(app, make_web):
+def test_the_demo_has_approved_minutes_and_a_draft_on_the_next_agenda(app, demo, make_web):
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["demo"]).exit_code == 0
     reread()
     approved, draft = db.session.scalars(select(Minutes).order_by(Minutes.id)).all()
     assert approved.state == MinutesState.APPROVED and draft.state == MinutesState.DRAFT

@@ -15,11 +15,10 @@ from council.models.meeting import Meeting, MeetingState
 from council.models.poll import Ballot, Decision, Poll, PollKind, PollState
 from council.models.proposal import Proposal, ProposalState
 from council.models.user import CouncilGroup
-from tests.meeting_helpers import reread
+from tests.factories import reread
 
 
-def test_the_demo_meeting_voted_and_decided(app, make_web):
-    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+def test_the_demo_meeting_voted_and_decided(app, demo, make_web):
     reread()
     past = db.session.scalars(  # the ordinary session; the next one approves its minutes
         select(Meeting).where(Meeting.title == "Seduta ordinaria del Consiglio di indirizzo")

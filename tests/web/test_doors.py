@@ -14,8 +14,8 @@ from council.domain import meetings
 from council.errors import InvalidState
 from council.extensions import db
 from council.models.meeting import Meeting, MeetingState
-from tests.meeting_helpers import convened_meeting, head, new_meeting, reread
-from tests.notification_helpers import make_proposal
+from tests.factories import make_proposal, reread
+from tests.meeting_helpers import convened_meeting, head, new_meeting
 
 
 def text(response) -> str:

@@ -29,7 +29,7 @@ from council.models.proposal import FollowTarget
 from council.unit_of_work import unit_of_work
 from tests.archive_helpers import archived
 from tests.consultation_helpers import opened, respond, time_passes
-from tests.discussion_helpers import add_version, make_proposal
+from tests.factories import add_version, make_proposal
 from tests.meeting_helpers import convened_meeting, new_meeting, run, running_meeting
 from tests.statements import statements_of
 

@@ -14,7 +14,7 @@ from council.models.comment import Comment
 from council.models.proposal import Proposal, ProposalVersion
 from council.models.rendered_text import RenderedText
 from council.unit_of_work import unit_of_work
-from tests.discussion_helpers import make_proposal
+from tests.factories import make_proposal
 from tests.hostile_markdown import SHAPES, council_prose, count_conversions
 
 WORST = SHAPES["link openers"](48_000)  # "[a](" * 12000: about 19 s before the budget

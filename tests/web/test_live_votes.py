@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from council.domain import amendments, attendance, proxies, voting
 from council.extensions import db
 from council.models.poll import Ballot, ConflictDeclaration, Decision, Participation, Poll
-from tests.discussion_helpers import BODY, make_proposal
-from tests.meeting_helpers import detach, head, make_council, reread, running_meeting
+from tests.factories import BODY, make_proposal, reread
+from tests.meeting_helpers import detach, head, make_council, running_meeting
 from tests.poll_helpers import run, voting_meeting
 from tests.web.test_meetings import post, text
 

@@ -17,16 +17,8 @@ from council.models.base import utcnow
 from council.models.meeting import Meeting, MeetingState, SpeakerRequest
 from council.unit_of_work import unit_of_work
 from council.web.meeting_forms import rome
-from tests.meeting_helpers import (
-    convened_meeting,
-    events_since,
-    fresh,
-    head,
-    new_meeting,
-    reread,
-    running_meeting,
-)
-from tests.notification_helpers import make_proposal
+from tests.factories import PLAIN_BODY, fresh, make_proposal, reread
+from tests.meeting_helpers import convened_meeting, events_since, head, new_meeting, running_meeting
 
 
 def text(response) -> str:
@@ -128,7 +120,7 @@ def test_the_secretary_prepares_and_convenes_through_the_forms(as_, council):
     assert rome(meeting.starts_at).strftime("%H:%M") == "18:30"
     assert (meeting.ends_at - meeting.starts_at) == timedelta(minutes=90)
     prepare = f"/meetings/{meeting.id}/prepare"
-    proposal = make_proposal(council.stakeholder, title="Custode sociale")
+    proposal = make_proposal(council.stakeholder, title="Custode sociale", body=PLAIN_BODY)
     for title, proposal_id in (("Comunicazioni", ""), ("Custode sociale", str(proposal.id))):
         response = web.post(f"/meetings/{meeting.id}/items", {
             "item-title": title, "item-description": "", "item-proposal": proposal_id,
@@ -347,8 +339,7 @@ def test_a_past_meeting_shows_attendance_interventions_and_outcomes(as_, council
     assert council.members[3].name in view  # among the absent
 
 
-def test_the_demo_has_a_past_meeting_with_its_history_and_an_upcoming_one(app, make_web):
-    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+def test_the_demo_has_a_past_meeting_with_its_history_and_an_upcoming_one(app, demo, make_web):
     reread()
     rows = list(db.session.scalars(select(Meeting).order_by(Meeting.starts_at)))
     # the autumn session that voted two proposals (demo_earlier), the past meeting, the short

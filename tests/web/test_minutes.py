@@ -13,8 +13,9 @@ import pytest
 
 from council.domain import minutes
 from council.extensions import db
+from tests.factories import reread
 from tests.hostile_markdown import SHAPES
-from tests.meeting_helpers import detach, head, new_meeting, reread
+from tests.meeting_helpers import detach, head, new_meeting
 from tests.minutes_helpers import closed_story, drafted, later_meeting, reload, vote_on_minutes
 from tests.poll_helpers import group_council, run
 

@@ -16,8 +16,9 @@ from council.domain import minutes
 from council.extensions import db
 from council.unit_of_work import unit_of_work
 from tests.domain.test_markdown import HOSTILE
+from tests.factories import reread
 from tests.hostile_markdown import corpus
-from tests.meeting_helpers import detach, reread
+from tests.meeting_helpers import detach
 from tests.minutes_helpers import closed_story, drafted, later_meeting, vote_on_minutes
 from tests.poll_helpers import group_council
 

@@ -14,7 +14,7 @@ from council.domain.permissions import SYSTEM
 from council.models.user import User
 from council.unit_of_work import unit_of_work
 from tests.consultation_helpers import opened, time_passes
-from tests.discussion_helpers import BODY, make_proposal
+from tests.factories import BODY, make_proposal
 from tests.meeting_helpers import convened_meeting, run, running_meeting
 from tests.statements import statements_of
 

@@ -20,8 +20,8 @@ from council.domain import comments, live_session, proposals
 from council.extensions import db
 from council.models.user import User
 from council.web.open_data import OPENAPI
-from tests.discussion_helpers import make_proposal
-from tests.meeting_helpers import Council, detach, new_meeting, reread
+from tests.factories import make_proposal, reread
+from tests.meeting_helpers import Council, detach, new_meeting
 from tests.poll_helpers import Vote, group_council, hold, run, story, voting_meeting
 from tests.statements import statements_of
 

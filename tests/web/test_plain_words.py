@@ -19,7 +19,7 @@ from council.models.meeting import Meeting
 from council.models.minutes import Minutes
 from council.models.poll import Decision, Poll
 from council.models.record import RecordEvent
-from tests.meeting_helpers import reread
+from tests.factories import reread
 
 
 def visible(response) -> str:
@@ -29,8 +29,7 @@ def visible(response) -> str:
     return re.sub(r"\s+", " ", html.unescape(body))
 
 
-def test_the_demo_pages_speak_plainly_and_tell_the_storys_dates(app, make_web):
-    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+def test_the_demo_pages_speak_plainly_and_tell_the_storys_dates(demo, make_web):
     reread()
     kinds = set(db.session.scalars(select(RecordEvent.kind).distinct())) | set(
         record_text.SENTENCES

@@ -8,7 +8,7 @@ import pytest
 
 from council.domain import comment_rules
 from council.web import preview
-from tests.discussion_helpers import make_proposal
+from tests.factories import make_proposal
 from tests.hostile_markdown import SHAPES
 
 HOSTILE = (

@@ -22,6 +22,7 @@ from council.models.notification import Notification
 from council.models.proposal import Proposal, ProposalState, ProposalVersion, Support
 from council.models.record import RecordEvent
 from council.unit_of_work import unit_of_work
+from tests.factories import fresh
 
 BODY = "Un custode sociale in ogni scala.\n\nOrari: dalle 8 alle 12.\n\n- primo punto\n- secondo"
 
@@ -41,11 +42,6 @@ def kinds_since(seq: int) -> list[str]:
             select(RecordEvent.kind).where(RecordEvent.seq > seq).order_by(RecordEvent.seq)
         )
     )
-
-
-def fresh(proposal_id: int) -> Proposal:
-    db.session.expire_all()
-    return db.session.get(Proposal, proposal_id)
 
 
 def count(model) -> int:
@@ -219,7 +215,7 @@ def test_the_page_shows_the_text_in_paragraphs_and_the_facts(as_, author, zone):
     assert 'id="p-3"' not in page
     assert "<li>primo punto</li>" in page  # markdown rendered
     assert "Anna Autrice" in page and "Cooperativa Il Ponte" in page
-    deadline = fresh(proposal.id).consultation_deadline.astimezone(ROME)
+    deadline = fresh(proposal).consultation_deadline.astimezone(ROME)
     assert deadline.strftime("%H:%M") in page  # shown in Europe/Rome
     assert "closes in 4 days" in page or "closes in 5 days" in page
     assert "Log in" in page and "to support it" in page
@@ -312,7 +308,7 @@ def test_a_forged_csrf_token_changes_nothing(as_, author):
     for path in ("support", "follow", "schedule", "withdraw", "edit", "submit"):
         response = web.post(f"/proposals/{proposal.id}/{path}", {"csrf_token": "forged"})
         assert response.status_code in (400, 409), path
-    assert fresh(proposal.id).state == ProposalState.CONSULTATION
+    assert fresh(proposal).state == ProposalState.CONSULTATION
 
 
 def test_the_live_preview_endpoint(as_, make_web, author):
@@ -341,17 +337,17 @@ def test_editing_a_draft_then_a_new_version_after_submission(as_, author, outsid
     assert "Custode sociale nei condomini Aler" in form and 'name="change_note"' not in form
     web.post(f"/proposals/{proposal.id}/edit", {"title": "Custode sociale", "body": "Testo 1",
                                                 "action": "save"})  # fmt: skip
-    assert fresh(proposal.id).current_version == 1
+    assert fresh(proposal).current_version == 1
     with unit_of_work() as session:
-        ops.submit(session, author, fresh(proposal.id),
-                   deadline=datetime.now(UTC) + timedelta(days=3))  # fmt: skip
+        current = session.get(Proposal, proposal.id, populate_existing=True)
+        ops.submit(session, author, current, deadline=datetime.now(UTC) + timedelta(days=3))
     assert 'name="change_note"' in text(web.get(f"/proposals/{proposal.id}/edit"))
     before = head()
     response = web.post(f"/proposals/{proposal.id}/edit", {
         "title": "Custode sociale", "body": "Testo 2", "change_note": "Orari corretti",
         "action": "save"})  # fmt: skip
     assert response.status_code == 302
-    assert fresh(proposal.id).current_version == 2
+    assert fresh(proposal).current_version == 2
     assert kinds_since(before) == ["proposal.version_added"]
     assert as_(outsider).get(f"/proposals/{proposal.id}/edit").status_code == 403
     nothing = web.post(f"/proposals/{proposal.id}/edit", {"title": "Custode sociale",
@@ -362,14 +358,14 @@ def test_editing_a_draft_then_a_new_version_after_submission(as_, author, outsid
 def test_no_edit_on_the_agenda(as_, author, secretary):
     proposal = make_published(author)
     with unit_of_work() as session:
-        ops.schedule(session, secretary, fresh(proposal.id))
+        ops.schedule(session, secretary, session.get(Proposal, proposal.id, populate_existing=True))
     web = as_(author)
     response = web.get(f"/proposals/{proposal.id}/edit")
     assert response.status_code == 409 and "on the agenda" in text(response)
     response = web.post(f"/proposals/{proposal.id}/edit", {"title": "X", "body": "Y"},
                         token_from=f"/proposals/{proposal.id}")  # fmt: skip
     assert response.status_code == 409
-    assert fresh(proposal.id).title == "Custode sociale nei condomini Aler"
+    assert fresh(proposal).title == "Custode sociale nei condomini Aler"
 
 
 def test_submit_with_a_deadline_in_rome_time(as_, author):
@@ -382,7 +378,7 @@ def test_submit_with_a_deadline_in_rome_time(as_, author):
     response = web.post(f"/proposals/{proposal.id}/submit",
                         {"deadline_date": day.isoformat(), "deadline_time": "18:30"})  # fmt: skip
     assert response.status_code == 302
-    stored = fresh(proposal.id)
+    stored = fresh(proposal)
     assert stored.state == ProposalState.CONSULTATION
     expected = datetime(day.year, day.month, day.day, 18, 30, tzinfo=ROME).astimezone(UTC)
     assert stored.consultation_deadline == expected
@@ -414,7 +410,7 @@ def test_a_bad_deadline_is_refused_with_the_form_kept(as_, author, date, time, m
                         token_from=f"/proposals/{proposal.id}/submit")  # fmt: skip
     assert response.status_code == 422
     assert message.lower() in text(response).lower()
-    assert fresh(proposal.id).state == ProposalState.DRAFT
+    assert fresh(proposal).state == ProposalState.DRAFT
 
 
 def test_withdraw(as_, author, outsider):
@@ -425,7 +421,7 @@ def test_withdraw(as_, author, outsider):
     before = head()
     response = web.post(f"/proposals/{proposal.id}/withdraw", {"reason": "Superata dal bando"})
     assert response.status_code == 302
-    assert fresh(proposal.id).state == ProposalState.WITHDRAWN
+    assert fresh(proposal).state == ProposalState.WITHDRAWN
     assert kinds_since(before) == ["proposal.state_changed"]
     assert web.get(f"/proposals/{proposal.id}/withdraw").status_code == 409
     page = text(web.get(f"/proposals/{proposal.id}"))
@@ -474,7 +470,7 @@ def test_support_once_and_withdraw(as_, make_user, author, outsider):
     again = colleague.post(f"{page_path}/support", {}, token_from=page_path)
     assert again.status_code == 409
     assert "Associazione Vicini di Casa already supports this proposal" in text(again)
-    assert count(Support) == 1 and fresh(proposal.id).support_count == 1
+    assert count(Support) == 1 and fresh(proposal).support_count == 1
     page = text(web.get(page_path))
     assert "Withdraw the support of Associazione Vicini di Casa" in page
     assert web.post(f"{page_path}/support/withdraw", {}).status_code == 302
@@ -486,7 +482,7 @@ def test_support_once_and_withdraw(as_, make_user, author, outsider):
 def test_support_is_refused_on_a_decided_proposal(as_, author, outsider):
     proposal = make_published(author)
     with unit_of_work() as session:
-        ops.withdraw(session, author, fresh(proposal.id))
+        ops.withdraw(session, author, session.get(Proposal, proposal.id, populate_existing=True))
     web = as_(outsider)
     response = web.post(f"/proposals/{proposal.id}/support", {},
                         token_from=f"/proposals/{proposal.id}")  # fmt: skip
@@ -511,7 +507,7 @@ def test_only_the_secretary_puts_a_proposal_on_the_agenda(as_, author, outsider,
     office = as_(secretary)
     assert "Put on the agenda" in text(office.get(path))
     assert office.post(f"{path}/schedule", {}, token_from=path).status_code == 302
-    assert fresh(proposal.id).state == ProposalState.ON_AGENDA
+    assert fresh(proposal).state == ProposalState.ON_AGENDA
     again = office.post(f"{path}/schedule", {}, token_from=path)
     assert again.status_code == 409
 
@@ -524,7 +520,8 @@ def test_versions_and_a_readable_diff(as_, author):
     for body, note in (("Il custode apre alle 8.\n\nFine.", "Orario anticipato"),
                        ("Il custode apre alle 8.\n\nFine. Anche il sabato.", "")):  # fmt: skip
         with unit_of_work() as session:
-            ops.edit(session, author, fresh(proposal.id), title=proposal.title, body=body,
+            current = session.get(Proposal, proposal.id, populate_existing=True)
+            ops.edit(session, author, current, title=proposal.title, body=body,
                      topic=None, zones=[], change_note=note)  # fmt: skip
     web = as_(None)
     page = text(web.get(f"/proposals/{proposal.id}"))
@@ -553,5 +550,7 @@ def test_notifications_go_to_followers_on_a_new_version(as_, make_user, author):
 def test_cosigning_invitations_use_the_domain_rules(author, other_org):
     proposal = make_published(author)
     with unit_of_work() as session:
-        proposal_organisations.invite_cosigners(session, author, fresh(proposal.id), [other_org])
-    assert fresh(proposal.id).cosigners[0].organisation_id == other_org.id
+        proposal_organisations.invite_cosigners(
+            session, author, session.get(Proposal, proposal.id, populate_existing=True), [other_org]
+        )
+    assert fresh(proposal).cosigners[0].organisation_id == other_org.id

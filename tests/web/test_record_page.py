@@ -12,7 +12,8 @@ from sqlalchemy import text
 from council.clock import ROME
 from council.domain import attendance, proxies
 from council.extensions import db
-from tests.meeting_helpers import head, reread, run, running_meeting
+from tests.factories import reread
+from tests.meeting_helpers import head, run, running_meeting
 
 
 def page(web, url: str) -> str:

@@ -23,7 +23,8 @@ from sqlalchemy import func, select
 from council.domain import proxies, record, voting
 from council.extensions import db
 from council.models.poll import Ballot, Participation, SecretTally
-from tests.meeting_helpers import detach, make_council, reread, run, running_meeting
+from tests.factories import reread
+from tests.meeting_helpers import detach, make_council, run, running_meeting
 from tests.web.test_live_votes import ballot_ids
 from tests.web.test_meetings import post, text
 

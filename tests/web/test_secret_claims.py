@@ -27,7 +27,8 @@ from council.db import Base
 from council.domain import voting
 from council.extensions import db
 from council.models.poll import Choice, Poll, SecretTally
-from tests.meeting_helpers import detach, make_council, reread, run, running_meeting, state
+from tests.factories import reread
+from tests.meeting_helpers import detach, make_council, run, running_meeting, state
 
 YES, NO, ABST = "in_favour", "against", "abstain"
 # the same totals (2 in favour, 1 against, 1 abstained), each member's choice different

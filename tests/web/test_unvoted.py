@@ -12,7 +12,8 @@ import pytest
 from council.extensions import db
 from council.models.meeting import Meeting
 from council.models.proposal import Proposal, ProposalState
-from tests.meeting_helpers import events_since, head, reread
+from tests.factories import reread
+from tests.meeting_helpers import events_since, head
 from tests.unvoted_helpers import next_meeting, stuck_proposal
 
 

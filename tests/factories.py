@@ -1,4 +1,6 @@
-"""Factories for the discussion tests: proposals with a text, comments, in real transactions."""
+"""What many tests make and read: a proposal with its versions, a comment, a row read again as
+the database holds it, the record's events, a person's notifications. Each in a real
+transaction, as the app would."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from sqlalchemy import select
 from council.domain import comments
 from council.extensions import db
 from council.models.comment import Comment
+from council.models.notification import Notification
 from council.models.proposal import Proposal, ProposalState, ProposalVersion
 from council.models.record import RecordEvent
 from council.unit_of_work import unit_of_work
@@ -18,6 +21,10 @@ BODY = (
     "Proponiamo di aprire un **punto di ascolto** per gli anziani soli in ogni quartiere.\n\n"
     "Il punto sarà gestito dalle associazioni di volontariato della zona.\n\n"
     "Il Comune mette a disposizione i locali e copre le spese di apertura."
+)
+PLAIN_BODY = (  # two paragraphs without markup: what an amendment or a mail quotes as is
+    "Proponiamo di aprire un punto di ascolto per gli anziani soli in ogni quartiere.\n\n"
+    "Il punto sarà gestito dalle associazioni di volontariato della zona."
 )
 
 
@@ -55,14 +62,16 @@ def make_proposal(
 
 
 def add_version(proposal: Proposal, author, body: str) -> ProposalVersion:
+    """Another version, as an edit by the author would make it (`proposal` follows)."""
     with unit_of_work() as session:
-        number = proposal.current_version + 1
+        current = session.get(Proposal, proposal.id, populate_existing=True)
+        number = current.current_version + 1
         version = ProposalVersion(
-            proposal_id=proposal.id, number=number, title=proposal.title, body=body,
+            proposal_id=proposal.id, number=number, title=current.title, body=body,
             author_id=author.id,
         )  # fmt: skip
         session.add(version)
-        session.merge(proposal).current_version = number
+        current.current_version = number
     proposal.current_version = number
     return version
 
@@ -79,28 +88,37 @@ _numbers = itertools.count(1)
 
 
 def post(actor, proposal, body: str | None = None, **kwargs) -> Comment:
+    """A comment on the proposal, through the domain."""
     body = body or f"Osservazione numero {next(_numbers)}: sono d'accordo in parte."
     with unit_of_work() as session:
         return comments.post_comment(session, actor, proposal, body, **kwargs)
 
 
-def refreshed(obj):
+def reread() -> None:
+    """End the test's read transaction and forget loaded rows: see what others committed
+    (the live server's threads), as a new request would."""
+    db.session.rollback()
     db.session.expire_all()
-    return db.session.get(type(obj), obj.id)
 
 
-def events_of(kind_prefix: str = "comment.") -> list[RecordEvent]:
-    return list(
-        db.session.scalars(
-            select(RecordEvent)
-            .where(RecordEvent.kind.startswith(kind_prefix))
-            .order_by(RecordEvent.seq)
-        )
-    )
+def fresh(row, row_id=None):
+    """The row as the database holds it now: fresh(meeting), or fresh(User, user_id)."""
+    reread()
+    if row_id is None:
+        return db.session.get(type(row), row.id)
+    return db.session.get(row, row_id)
 
 
-def backdate(comment: Comment, minutes: int) -> None:
-    """Pretend a comment was written some minutes ago (rate-limit windows)."""
-    with unit_of_work() as session:
-        row = session.get(Comment, comment.id)
-        row.created_at = datetime.now(UTC) - timedelta(minutes=minutes)
+def events_of(kind: str) -> list[RecordEvent]:
+    """The record's events of this kind, or of every kind it begins when it ends with a dot
+    ("comment."), in the record's order (without ORDER BY, PostgreSQL returns rows in any)."""
+    match = RecordEvent.kind.startswith(kind) if kind.endswith(".") else RecordEvent.kind == kind
+    return list(db.session.scalars(select(RecordEvent).where(match).order_by(RecordEvent.seq)))
+
+
+def notes_of(user, kind: str | None = None) -> list[Notification]:
+    """A person's notifications (of one kind), oldest first."""
+    query = select(Notification).where(Notification.user_id == user.id)
+    if kind:
+        query = query.where(Notification.kind == kind)
+    return list(db.session.scalars(query.order_by(Notification.id)))
