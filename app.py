@@ -23,8 +23,8 @@ from council import (
 )
 from council import config as settings
 from council.cli import register_cli
-from council.domain import login_sessions
-from council.domain.accounts import configure_hashing
+from council.domain.accounts import login_sessions
+from council.domain.accounts.accounts import configure_hashing
 from council.extensions import babel, csrf, db, login_manager, socketio
 from council.i18n import select_locale, select_timezone
 from realtime import init_realtime

@@ -36,7 +36,7 @@ from sqlalchemy import event, insert, text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from council.cli import upgrade_database  # noqa: E402
-from council.domain import archive  # noqa: E402
+from council.domain.archive import archive  # noqa: E402
 from council.extensions import db  # noqa: E402
 from council.models import (  # noqa: E402
     AgendaItem,

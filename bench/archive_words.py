@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.archive import PEOPLE, PLACES, SERVICES, _fill, _paragraphs  # noqa: E402
-from council.domain import archive  # noqa: E402
+from council.domain.archive import archive  # noqa: E402
 
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 SEARCHES = ["servizi", "anziano", "trasporto anziani", '"centro diurno"', "sociale -giovani",

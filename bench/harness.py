@@ -29,7 +29,8 @@ import socketio  # noqa: E402
 
 from app import create_app  # noqa: E402
 from council.cli import upgrade_database  # noqa: E402
-from council.domain import accounts, agenda, live_session, meetings  # noqa: E402
+from council.domain.accounts import accounts  # noqa: E402
+from council.domain.meetings import agenda, live_session, meetings  # noqa: E402
 from council.domain.permissions import SYSTEM  # noqa: E402
 from council.models.base import utcnow  # noqa: E402
 from council.models.user import Role  # noqa: E402
@@ -182,7 +183,7 @@ def session_in_progress(members: int, *, check_in: bool = False):
         live_session.open_session(work, chair, meeting.id)
         live_session.move_to(work, chair, meeting.id, item.id)
         if check_in:
-            from council.domain import attendance
+            from council.domain.meetings import attendance
 
             for someone in (chair, secretary, *crowd):
                 attendance.check_in(work, someone, meeting.id)

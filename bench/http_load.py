@@ -38,7 +38,7 @@ import servers
 from harness import PASSWORD, Instance, session_in_progress
 from sqlalchemy import select
 
-from council.domain import voting
+from council.domain.voting import polls
 from council.extensions import db
 from council.models.user import User
 from council.unit_of_work import unit_of_work
@@ -70,13 +70,13 @@ def build(comments: int, decisions: int) -> dict[str, str]:
         with unit_of_work() as work:
             return operation(work, *args, **kwargs)
 
-    poll = run(voting.prepare_poll, chair, meeting, item_id=item, kind="named", rule="simple",
+    poll = run(polls.prepare_poll, chair, meeting, item_id=item, kind="named", rule="simple",
                question="Approvare il piano dei servizi?")  # fmt: skip
-    run(voting.open_poll, chair, poll.id)
+    run(polls.open_poll, chair, poll.id)
     for n, member in enumerate(members):
-        run(voting.cast_ballot, member, poll.id, CHOICES[n % 3], f"bench-{n}")
-    run(voting.close_poll, chair, poll.id)
-    decision = run(voting.record_decision, secretary, poll.id)
+        run(polls.cast_ballot, member, poll.id, CHOICES[n % 3], f"bench-{n}")
+    run(polls.close_poll, chair, poll.id)
+    decision = run(polls.record_decision, secretary, poll.id)
     for n in range(decisions):
         title = f"Servizi per {WORDS[n % len(WORDS)]} e {WORDS[(n * 7 + 3) % len(WORDS)]} ({n})"
         archived(author, title=title, year=2020 + n % 6, approved=n % 4 != 0,

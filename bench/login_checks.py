@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import Instance
 
-from council.domain import accounts, login_sessions, logins, throttle
+from council.domain.accounts import accounts, login_sessions, logins, throttle
 from council.domain.permissions import SYSTEM
 from council.extensions import db
 from council.models.user import Role, User

@@ -28,7 +28,8 @@ from harness import Instance, session_in_progress
 from socketio import packet
 from sqlalchemy import event, select
 
-from council.domain import login_sessions, voting
+from council.domain.accounts import login_sessions
+from council.domain.voting import polls
 from council.extensions import db
 from council.models.user import User
 from council.unit_of_work import unit_of_work
@@ -91,10 +92,10 @@ def main() -> None:
         meeting_id, item, chair_email, emails = session_in_progress(args.voters, check_in=True)
         chair = db.session.scalar(select(User).where(User.email == chair_email))
         with unit_of_work() as work:
-            poll = voting.prepare_poll(work, chair, meeting_id, item_id=item, kind=args.kind,
+            poll = polls.prepare_poll(work, chair, meeting_id, item_id=item, kind=args.kind,
                                        rule="simple", question="Bench")  # fmt: skip
         with unit_of_work() as work:
-            voting.open_poll(work, chair, poll.id)
+            polls.open_poll(work, chair, poll.id)
         voters = [db.session.scalar(select(User.id).where(User.email == e)) for e in emails]
         with unit_of_work() as work:  # each voter's login, as the login form makes it
             logins = {voter: login_sessions.start(work, work.get(User, voter), address="",

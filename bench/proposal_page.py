@@ -28,9 +28,11 @@ from sqlalchemy import event  # noqa: E402
 from app import create_app  # noqa: E402
 from council import markdown  # noqa: E402
 from council.cli import upgrade_database  # noqa: E402
-from council.domain import accounts, comments, organisations  # noqa: E402
-from council.domain import proposals as ops  # noqa: E402
+from council.domain.accounts import accounts  # noqa: E402
+from council.domain.community import organisations  # noqa: E402
+from council.domain.discussion import comments  # noqa: E402
 from council.domain.permissions import SYSTEM  # noqa: E402
+from council.domain.proposals import proposals as ops  # noqa: E402
 from council.extensions import db  # noqa: E402
 from council.models.user import CouncilGroup, Role  # noqa: E402
 from council.unit_of_work import unit_of_work  # noqa: E402

@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from council import events, mail
-from council.domain import account_tokens, accounts, password_reset, profile
+from council.domain.accounts import account_tokens, accounts, password_reset, profile
 from council.models.user import User
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,9 @@ from flask import Flask, current_app
 
 from council import demo, rendered_texts
 from council.config import ROOT
-from council.domain import accounts, record
+from council.domain.accounts import accounts
 from council.domain.permissions import SYSTEM
+from council.domain.record import record
 from council.errors import DomainError
 from council.extensions import db
 from council.models.user import Role

@@ -1,5 +1,5 @@
 """The time the domain reads: the system's clock, or a story's time while the demo writes its
-history (council/demo.py). Everything that stamps a row or a record event asks `now()`."""
+history (council/demo/__init__.py). Everything that stamps a row or a record event asks `now()`."""
 
 from __future__ import annotations
 

@@ -130,7 +130,7 @@ def load(overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "it",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Rome",
         "LANGUAGES": ["it", "en"],
-        # failed logins (council/domain/logins.py): per account and address (and per known
+        # failed logins (council/domain/accounts/logins.py): per account and address (and per known
         # device), per address whatever the accounts, per account from unknown devices; then
         # a wait of 30 s doubling up to the window (seconds)
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
@@ -151,7 +151,7 @@ def load(overrides: dict | None = None) -> dict:
         ),
         # the counters above kept at most (the oldest go first), forgotten after their window
         "THROTTLE_MAX_ROWS": int(os.environ.get("THROTTLE_MAX_ROWS", "100000")),
-        # a login session (council/domain/login_sessions.py) unused this many days is over
+        # a login session (council/domain/accounts/login_sessions.py) unused this many days is over
         "SESSION_IDLE_DAYS": float(os.environ.get("SESSION_IDLE_DAYS", "30")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),

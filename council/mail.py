@@ -28,8 +28,8 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from council import events
-from council.domain import notifications
-from council.domain.notification_messages import actor_names, message
+from council.domain.notifications import notifications
+from council.domain.notifications.notification_messages import actor_names, message
 from council.extensions import db, socketio
 from council.models.base import utcnow
 from council.models.notification import EmailFrequency, Notification

@@ -11,7 +11,7 @@ from flask_babel import force_locale, format_datetime, to_user_timezone
 from flask_babel import gettext as _
 
 from council import events, ics, mail, public_paths
-from council.domain import meetings
+from council.domain.meetings import meetings
 from council.extensions import db
 from council.markdown import plain
 from council.models.meeting import Meeting

@@ -20,7 +20,7 @@ from fpdf import FPDF
 from fpdf.fonts import TextStyle
 
 from council import markdown, plain_text
-from council.domain.minutes_text import official_locale
+from council.domain.archive.minutes_text import official_locale
 from council.minutes_print import printable
 from council.models.minutes import Minutes
 from council.rendered_texts import minutes_title

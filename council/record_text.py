@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from council.domain.proposal_queries import STATE_LABELS
+from council.domain.proposals.proposal_queries import STATE_LABELS
 from council.models.meeting import Meeting
 from council.models.minutes import Minutes
 from council.models.poll import Decision

@@ -20,7 +20,8 @@ from typing import Any
 from flask import Flask, current_app
 
 from council import mail
-from council.domain import consultations, login_sessions, throttle
+from council.domain.accounts import login_sessions, throttle
+from council.domain.voting import consultations
 from council.extensions import db, socketio
 from council.models.base import utcnow
 from council.unit_of_work import unit_of_work

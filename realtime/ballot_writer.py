@@ -9,7 +9,10 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from council.domain import accounts, ballots, live_session, permissions, polls
+from council.domain import permissions
+from council.domain.accounts import accounts
+from council.domain.meetings import live_session
+from council.domain.voting import ballots, poll_queries
 from council.errors import DomainError, NotFound
 from council.extensions import db
 from council.i18n import speaking
@@ -38,7 +41,7 @@ class BallotWriter:
 
     def write(self, work: Session, poll_id: Any, batch: list[Waiting]) -> list[Ack]:
         try:
-            poll = polls.lock_for_ballots(work, poll_id)
+            poll = poll_queries.lock_for_ballots(work, poll_id)
         except NotFound:
             poll = None  # each ballot's own refusal, once its sender may vote at all
         people = accounts.logged_in(work, {waiting.login for waiting in batch})

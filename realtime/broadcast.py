@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from council import events
-from council.domain import notifications
+from council.domain.notifications import notifications
 from council.extensions import db, socketio
 from realtime.peers import Peers
 

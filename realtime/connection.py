@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room, leave_room
 
-from council.domain import discussion, permissions
+from council.domain import permissions
+from council.domain.discussion import discussion
 from council.errors import NotFound
 from council.extensions import db
 from realtime import login_sessions

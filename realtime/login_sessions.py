@@ -2,7 +2,7 @@
 
 At connect, a logged-in socket joins the room "login:<session id>" (not a room a client may
 join or leave: realtime/connection.py ROOMS). When sessions end (logout, every device, a
-password change, an account disabled: council/domain/login_sessions.ENDED), each process
+password change, an account disabled: council/domain/accounts/login_sessions.ENDED), each process
 tells its sockets in those rooms "session.ended" and disconnects them; with Redis the other
 processes are told through the peers' channel.
 """
@@ -15,7 +15,7 @@ import logging
 from flask_socketio import SocketIO, join_room
 
 from council import events
-from council.domain import login_sessions
+from council.domain.accounts import login_sessions
 from realtime.peers import Peers
 
 log = logging.getLogger(__name__)

@@ -23,19 +23,10 @@ from flask_login import current_user
 from flask_socketio import SocketIO, join_room, leave_room
 
 from council import events
-from council.domain import (
-    attendance,
-    ballots,
-    declared_votes,
-    live_session,
-    meetings,
-    permissions,
-    polls,
-    proxies,
-    speakers,
-    voting,
-)
-from council.domain.record import format_at
+from council.domain import permissions
+from council.domain.meetings import attendance, live_session, meetings, speakers
+from council.domain.record.record import format_at
+from council.domain.voting import ballots, declared_votes, poll_queries, polls, proxies
 from council.errors import DomainError
 from council.extensions import db
 from council.models.base import utcnow
@@ -200,7 +191,7 @@ def on_committed(batch: list[events.Event]) -> None:
         return
     changed: dict[int, None] = {}
     for event in batch:
-        if event.record_seq is None and event.kind != polls.LIVE_CHANGED:
+        if event.record_seq is None and event.kind != poll_queries.LIVE_CHANGED:
             continue
         kind, _sep, key = event.subject.partition(":")
         if kind == "meeting" and key.isdigit():
@@ -307,7 +298,7 @@ def _answer(meeting_id: int, **extra) -> Ack:
 def _poll(work, a: dict) -> int:
     """The poll named, if it belongs to the meeting named (a request naming a meeting and
     another meeting's poll is refused `not_found`)."""
-    return polls.of_meeting(work, a["meeting"], a["poll"])
+    return poll_queries.of_meeting(work, a["meeting"], a["poll"])
 
 
 # --- the room's actions (docs/realtime.md: "The live session: client → server", "Votes") --
@@ -389,10 +380,10 @@ def revoke_proxy(work, actor, a):
 
 
 @action("poll.prepare",
-        {"item": int, "kind": str, "rule": str, "question": Text(voting.MAX_QUESTION)},
+        {"item": int, "kind": str, "rule": str, "question": Text(polls.MAX_QUESTION)},
         {"amendment": int, "allow_change": bool})  # fmt: skip
 def prepare_poll(work, actor, a):
-    poll = voting.prepare_poll(
+    poll = polls.prepare_poll(
         work, actor, a["meeting"], item_id=a["item"], kind=a["kind"], rule=a["rule"],
         question=a["question"], amendment_id=a.get("amendment"),
         allow_change=a.get("allow_change", False),
@@ -402,17 +393,17 @@ def prepare_poll(work, actor, a):
 
 @action("poll.open", {"poll": int}, permission="poll.run")
 def open_poll(work, actor, a):
-    voting.open_poll(work, actor, _poll(work, a))
+    polls.open_poll(work, actor, _poll(work, a))
 
 
 @action("poll.close", {"poll": int}, permission="poll.run")
 def close_poll(work, actor, a):
-    voting.close_poll(work, actor, _poll(work, a))
+    polls.close_poll(work, actor, _poll(work, a))
 
 
 @action("poll.declare_conflict", {"poll": int}, permission="ballot.cast")
 def declare_conflict(work, actor, a):
-    voting.declare_conflict(work, actor, _poll(work, a))
+    polls.declare_conflict(work, actor, _poll(work, a))
 
 
 @action("ballot.declare", {"poll": int, "member": str, "choice": str, "client_id": str},
@@ -425,10 +416,10 @@ def declare_vote(work, actor, a):
     return ballot_answer(result)
 
 
-@action("decision.record", {"poll": int}, {"text": Text(voting.MAX_TEXT)},
+@action("decision.record", {"poll": int}, {"text": Text(polls.MAX_TEXT)},
         permission="decision.record")  # fmt: skip
 def record_decision(work, actor, a):
-    decision = voting.record_decision(work, actor, _poll(work, a), a.get("text"))
+    decision = polls.record_decision(work, actor, _poll(work, a), a.get("text"))
     return {"decision": decision.number if decision is not None else None}
 
 
@@ -464,7 +455,7 @@ def on_join(payload=None):
     member = user.public_id if user is not None and user.has_role(Role.MEMBER) else None
     again = not live().joined(meeting.id, request.sid, member)
     snapshot = live().snapshot_for_join(meeting, again)
-    mine = polls.mine(db.session, meeting, user) if member else None
+    mine = poll_queries.mine(db.session, meeting, user) if member else None
     ack = {"ok": True, "state_version": snapshot["version"], "snapshot": snapshot,
            "mine": mine, "you": _you(user)}  # fmt: skip
     if "since_version" in args:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pyotp
 from sqlalchemy import select
 
-from council.domain import two_step
+from council.domain.accounts import two_step
 from council.extensions import db
 from council.models.account_security import SecondFactor
 from council.models.user import User

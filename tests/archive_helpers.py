@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from council.domain import archive
+from council.domain.archive import archive
 from council.models.meeting import AgendaItem, Meeting, MeetingState
 from council.models.organisation import Organisation, Zone
 from council.models.poll import Decision, Poll, PollKind, PollState

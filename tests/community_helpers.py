@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from council.domain import organisations
+from council.domain.community import organisations
 from council.domain.permissions import SYSTEM
 from council.models.proposal import CosignState, ProposalCosigner, ProposalState, proposal_zones
 from council.models.user import AccountStatus

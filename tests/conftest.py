@@ -23,7 +23,8 @@ from flask.testing import FlaskClient
 from app import create_app
 from council.cli import upgrade_database
 from council.db import Base
-from council.domain import accounts, organisations
+from council.domain.accounts import accounts
+from council.domain.community import organisations
 from council.domain.permissions import SYSTEM
 from council.extensions import db, socketio
 from council.models.proposal import Proposal

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from council.domain import consultations
+from council.domain.voting import consultations
 from council.extensions import db
 from council.models.base import utcnow
 from council.models.consultation import Consultation

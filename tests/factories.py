@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from council.domain import comments
+from council.domain.discussion import comments
 from council.extensions import db
 from council.models.comment import Comment
 from council.models.notification import Notification

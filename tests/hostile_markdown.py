@@ -10,9 +10,13 @@ import random
 from collections.abc import Callable
 
 from council import markdown
-from council.demo_proposal_texts import PROPOSALS
-from council.domain import amendments, comment_rules, implementation, meetings, minutes, voting
-from council.domain import proposals as proposal_rules
+from council.demo.proposal_texts import PROPOSALS
+from council.domain.archive import implementation, minutes
+from council.domain.discussion import comment_rules
+from council.domain.meetings import meetings
+from council.domain.proposals import amendments
+from council.domain.proposals import proposals as proposal_rules
+from council.domain.voting import polls
 from council.markdown_guard import BUDGET, GuardedMarkdown
 from council.rendered_texts import MINUTES_BUDGET
 
@@ -22,7 +26,7 @@ FIELDS = {
     "proposal": (proposal_rules.MAX_BODY, BUDGET),
     "amendment reason": (amendments.MAX_REASON, BUDGET),
     "description": (meetings.MAX_TEXT, BUDGET),
-    "decision": (voting.MAX_TEXT, BUDGET),
+    "decision": (polls.MAX_TEXT, BUDGET),
     "implementation": (implementation.MAX_TEXT, BUDGET),
     "minutes": (minutes.MAX_BODY, MINUTES_BUDGET),
 }

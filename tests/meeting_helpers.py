@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from council.domain import agenda, attendance, live_session, meetings
+from council.domain.meetings import agenda, attendance, live_session, meetings
 from council.extensions import db
 from council.models.base import utcnow
 from council.models.meeting import Meeting

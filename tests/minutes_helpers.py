@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from council.domain import attendance, live_session, meetings, minutes, speakers
+from council.domain.archive import minutes
+from council.domain.meetings import attendance, live_session, meetings, speakers
 from council.extensions import db
 from council.models.meeting import AgendaItem, Meeting
 from council.models.minutes import Minutes

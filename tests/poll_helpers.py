@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from council.domain import agenda, amendments, attendance, live_session, meetings, proxies, voting
+from council.domain.meetings import agenda, attendance, live_session, meetings
+from council.domain.proposals import amendments
+from council.domain.voting import polls, proxies
 from council.extensions import db
 from council.models.meeting import Meeting
 from council.models.poll import Decision, Poll
@@ -72,9 +74,9 @@ def amendment_before_item(council: Council) -> tuple[Meeting, int, int]:
     run(amendments.send_to_vote, council.stakeholder, amendment)
     meeting = voting_meeting(council, proposal=proposal)
     item = meeting.items[0].id
-    on_item = run(voting.prepare_poll, council.chair, meeting.id, item_id=item, kind="named",
+    on_item = run(polls.prepare_poll, council.chair, meeting.id, item_id=item, kind="named",
                   rule="simple", question="Approvare la proposta?")  # fmt: skip
-    on_amendment = run(voting.prepare_poll, council.chair, meeting.id, item_id=item,
+    on_amendment = run(polls.prepare_poll, council.chair, meeting.id, item_id=item,
                        kind="named", rule="simple", question="Approvare l'emendamento?",
                        amendment_id=amendment.id)  # fmt: skip
     return meeting, on_item.id, on_amendment.id
@@ -93,7 +95,7 @@ class Vote:
 
 def prepare(council: Council, meeting: Meeting, *, kind: str = "named", rule: str = "simple",
             question: str = "Approvare la proposta?", item: int = 0, **kw) -> Poll:  # fmt: skip
-    return run(voting.prepare_poll, council.chair, meeting.id, item_id=meeting.items[item].id,
+    return run(polls.prepare_poll, council.chair, meeting.id, item_id=meeting.items[item].id,
                kind=kind, rule=rule, question=question, **kw)  # fmt: skip
 
 
@@ -103,21 +105,21 @@ def hold(council: Council, meeting: Meeting, vote: Vote, *, close: bool = True,
     for absent, (holder, _choice) in vote.by_proxy.items():
         run(proxies.grant, absent, meeting.id, holder.public_id)  # again: changes nothing
     poll = prepare(council, meeting, **prepare_kw)
-    run(voting.open_poll, council.chair, poll.id)
+    run(polls.open_poll, council.chair, poll.id)
     for person in vote.conflicts:
-        run(voting.declare_conflict, person, poll.id)
+        run(polls.declare_conflict, person, poll.id)
     for person, choice in vote.choices.items():
         reason = vote.reasons.get(person)
-        run(voting.cast_ballot, person, poll.id, choice, f"{person.public_id}-{poll.id}",
+        run(polls.cast_ballot, person, poll.id, choice, f"{person.public_id}-{poll.id}",
             reason=reason)  # fmt: skip
     for absent, (holder, choice) in vote.by_proxy.items():
-        run(voting.cast_ballot, holder, poll.id, choice, f"proxy-{absent.public_id}-{poll.id}",
+        run(polls.cast_ballot, holder, poll.id, choice, f"proxy-{absent.public_id}-{poll.id}",
             for_member=absent.public_id)  # fmt: skip
     decision = None
     if close:
-        run(voting.close_poll, council.chair, poll.id)
+        run(polls.close_poll, council.chair, poll.id)
         if decide:
-            decision = run(voting.record_decision, council.secretary, poll.id)
+            decision = run(polls.record_decision, council.secretary, poll.id)
     return poll, decision
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, text
 
-from council.domain import login_sessions, throttle
+from council.domain.accounts import login_sessions, throttle
 from council.extensions import db
 from council.models.base import utcnow
 from council.models.organisation import CommunityPoint, Organisation, Zone

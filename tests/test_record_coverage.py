@@ -9,7 +9,7 @@ import json
 from sqlalchemy import select
 
 from council import record_text
-from council.domain import record
+from council.domain.record import record
 from council.extensions import db
 from council.models.poll import Poll, PollKind
 from council.models.record import RecordEvent

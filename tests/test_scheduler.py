@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from council.domain import record
+from council.domain.record import record
 from council.extensions import db
 from council.models.base import utcnow
 from council.models.consultation import ConsultationState

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from council.domain import agenda, live_session, meetings
+from council.domain.meetings import agenda, live_session, meetings
 from council.models.meeting import Meeting
 from council.models.proposal import Proposal
 from council.unit_of_work import unit_of_work

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from council import events
-from council.domain import accounts, throttle
+from council.domain.accounts import accounts, throttle
 from council.errors import RateLimited, ValidationError
 from council.models.user import AccountStatus, Role, User, UserRole
 

@@ -18,9 +18,10 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager, lazyload
 
 from council import public_paths
-from council.domain import permissions, proposal_queries
-from council.domain.consultation_queries import AUDIENCE_ROLE
-from council.domain.proposal_organisations import INVITABLE
+from council.domain import permissions
+from council.domain.proposals import proposal_queries
+from council.domain.proposals.proposal_organisations import INVITABLE
+from council.domain.voting.consultation_queries import AUDIENCE_ROLE
 from council.models.base import utcnow
 from council.models.comment import Comment, CommentState
 from council.models.consultation import Consultation, ConsultationResponse, ConsultationState

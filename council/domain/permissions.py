@@ -42,7 +42,8 @@ STAKEHOLDER, MEMBER, SECRETARY, CHAIR, ADMIN = (
 ANYONE: frozenset[Role] = frozenset()
 PARTICIPANTS = frozenset({STAKEHOLDER, MEMBER, SECRETARY, CHAIR})
 ACCOUNT_HOLDERS = frozenset(Role)
-# who must sign in in two steps once the administrators require it (council/domain/two_step.py)
+# who must sign in in two steps once the administrators require it
+# (council/domain/accounts/two_step.py)
 TWO_STEP_ROLES = frozenset({CHAIR, SECRETARY, ADMIN})
 
 # action -> roles that may perform it. An empty set means anyone, the public included.

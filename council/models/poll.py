@@ -32,7 +32,7 @@ class PollState(enum.StrEnum):
 
 
 class Rule(enum.StrEnum):
-    """The majority a poll needs; council/domain/majority.py evaluates it."""
+    """The majority a poll needs; council/domain/voting/majority.py evaluates it."""
 
     SIMPLE = "simple"  # maggioranza semplice: more in favour than against
     ABSOLUTE_PRESENT = "absolute_present"  # maggioranza assoluta dei presenti

@@ -86,7 +86,7 @@ class User(Base):
         return False
 
     # The login this object was loaded or logged in with ("<session id>:<token>", see
-    # council/domain/login_sessions.py): what Flask-Login keeps in the session and in the
+    # council/domain/accounts/login_sessions.py): what Flask-Login keeps in the session and in the
     # remember cookie. Not a column: one account has a login per device.
     # (No annotation: the ORM would take it for a column. The cast gives mypy the type.)
     login = cast("str | None", None)
@@ -125,7 +125,7 @@ class LoginSession(Base):
     device: Mapped[str] = mapped_column(String(120), default="")  # "Firefox 128 · Ubuntu"
     remember: Mapped[bool] = mapped_column(Boolean, default=False)
     # the login passed the second step (a code from the authenticator app or a recovery
-    # code): council/domain/two_step.py; a login without it is refused for the roles that
+    # code): council/domain/accounts/two_step.py; a login without it is refused for the roles that
     # must have it once the administrators require it
     second_step: Mapped[bool] = mapped_column(Boolean, default=False)
 

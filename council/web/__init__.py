@@ -11,7 +11,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from council.domain import attendance, permissions
+from council.domain import permissions
+from council.domain.meetings import attendance
 from council.errors import DomainError
 from council.extensions import db, login_manager
 from council.i18n import LANGUAGE_NAMES

@@ -10,7 +10,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from council.domain import accounts, organisations, permissions, topics, two_step
+from council.domain import permissions
+from council.domain.accounts import accounts, two_step
+from council.domain.community import organisations, topics
 from council.errors import DomainError
 from council.extensions import db
 from council.models.organisation import CommunityPoint, Organisation, Zone

@@ -11,7 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
 from council import markdown
-from council.domain import amendments, permissions, proposal_queries
+from council.domain import permissions
+from council.domain.proposals import amendments, proposal_queries
 from council.errors import NotAllowed, NotFound
 from council.extensions import db
 from council.models.proposal import Amendment, AmendmentState, Proposal

@@ -6,7 +6,7 @@ import json
 
 from flask import Blueprint, Response, abort, request
 
-from council.domain import record
+from council.domain.record import record
 from council.extensions import csrf, db
 from council.web.common import MAX_ID
 

@@ -7,17 +7,17 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from council.domain import (
+from council.domain.accounts import (
     account_tokens,
     accounts,
     login_sessions,
     logins,
-    notifications,
-    organisations,
     password_reset,
     two_step,
 )
-from council.domain.notification_messages import FLAG_LABELS, FREQUENCY_LABELS
+from council.domain.community import organisations
+from council.domain.notifications import notifications
+from council.domain.notifications.notification_messages import FLAG_LABELS, FREQUENCY_LABELS
 from council.errors import DomainError
 from council.extensions import db
 from council.unit_of_work import unit_of_work

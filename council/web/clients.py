@@ -19,7 +19,7 @@ from ua_parser import BasicResolver, Parser
 from ua_parser.loaders import load_lazy_builtins
 from werkzeug.wrappers import Response
 
-from council.domain.logins import Client
+from council.domain.accounts.logins import Client
 from council.models.user import User
 
 DEVICE_COOKIE = "consiglio_device"

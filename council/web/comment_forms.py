@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, TextAreaField
 
-from council.domain.comment_rules import MAX_BODY, REASON_MAX
+from council.domain.discussion.comment_rules import MAX_BODY, REASON_MAX
 from council.errors import ValidationError
 from council.models.comment import Stance
 from council.web.forms import options

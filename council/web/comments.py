@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from council import public_paths
-from council.domain import comments, discussion, permissions
+from council.domain import permissions
+from council.domain.discussion import comments, discussion
 from council.errors import DomainError, ValidationError
 from council.extensions import db
 from council.markdown import render

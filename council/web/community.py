@@ -8,9 +8,11 @@ from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from council.domain import archive, community, proposal_queries
-from council.domain.archive import ArchiveFilters
-from council.domain.proposal_queries import STATE_LABELS, Filters
+from council.domain.archive import archive
+from council.domain.archive.archive import ArchiveFilters
+from council.domain.community import community
+from council.domain.proposals import proposal_queries
+from council.domain.proposals.proposal_queries import STATE_LABELS, Filters
 from council.extensions import db
 from council.models.user import Role
 from council.web.common import int_arg

@@ -1,5 +1,5 @@
 """The form of an online consultation's draft: it parses and carries CSRF; the rules (and
-their messages) live in council/domain/consultations.py."""
+their messages) live in council/domain/voting/consultations.py."""
 
 from __future__ import annotations
 

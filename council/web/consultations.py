@@ -14,8 +14,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from council import markdown, scheduler
-from council.domain import consultation_queries as queries
-from council.domain import consultations, permissions
+from council.domain import permissions
+from council.domain.voting import consultation_queries as queries
+from council.domain.voting import consultations
 from council.errors import DomainError
 from council.extensions import db
 from council.models.consultation import Consultation, ConsultationKind, ConsultationState

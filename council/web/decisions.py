@@ -18,17 +18,12 @@ from wtforms import IntegerField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from council import markdown, record_text
-from council.domain import (
-    amendments,
-    archive,
-    decision_trail,
-    decisions,
-    implementation,
-    permissions,
-)
-from council.domain import organisations as organisations_domain
-from council.domain.archive import ArchiveFilters
-from council.domain.topics import topics
+from council.domain import permissions
+from council.domain.archive import archive, decision_trail, decisions, implementation
+from council.domain.archive.archive import ArchiveFilters
+from council.domain.community import organisations as organisations_domain
+from council.domain.community.topics import topics
+from council.domain.proposals import amendments
 from council.errors import DomainError, NotAllowed, NotFound
 from council.extensions import db
 from council.models.archive import ImplementationState

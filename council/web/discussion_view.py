@@ -11,7 +11,8 @@ from urllib.parse import urlencode
 from flask import g, request
 from flask_login import current_user
 
-from council.domain import comments, discussion, permissions
+from council.domain import permissions
+from council.domain.discussion import comments, discussion
 from council.extensions import db
 from council.markdown import paragraph_numbers, paragraphs, prefetch, render
 from council.models.comment import Comment, CommentRevision, CommentState, Stance

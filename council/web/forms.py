@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from council.domain.accounts import MAX_PASSWORD, MIN_PASSWORD
+from council.domain.accounts.accounts import MAX_PASSWORD, MIN_PASSWORD
 
 
 def coerce_optional_int(value):

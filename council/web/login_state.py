@@ -1,7 +1,8 @@
-"""Flask-Login on top of the sessions kept on the server (council/domain/login_sessions.py):
-the loader checks the login against its session row (one read by primary key), a browser
-whose session was ended elsewhere has its stale login and remember cookie cleared, and "last
-seen" is written after the request, at most once a minute per session.
+"""Flask-Login on top of the sessions kept on the server
+(council/domain/accounts/login_sessions.py): the loader checks the login against its session row
+(one read by primary key), a browser whose session was ended elsewhere has its stale login and
+remember cookie cleared, and "last seen" is written after the request, at most once a minute per
+session.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.orm import Session
 
-from council.domain import login_sessions
+from council.domain.accounts import login_sessions
 from council.extensions import db, login_manager
 from council.models.user import User
 from council.web import clients

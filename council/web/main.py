@@ -25,8 +25,8 @@ from sqlalchemy import select
 from council import record_text
 from council.config import ROOT
 from council.domain import home as home_queries
-from council.domain import record
-from council.domain.notification_messages import STATE_LABELS
+from council.domain.notifications.notification_messages import STATE_LABELS
+from council.domain.record import record
 from council.extensions import db
 from council.models.record import RecordEvent
 from council.unit_of_work import unit_of_work

@@ -11,18 +11,9 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from council.domain import (
-    attendance,
-    declared_votes,
-    live_session,
-    meetings,
-    opening,
-    permissions,
-    polls,
-    proxies,
-    speakers,
-    voting,
-)
+from council.domain import permissions
+from council.domain.meetings import attendance, live_session, meetings, opening, speakers
+from council.domain.voting import declared_votes, poll_queries, polls, proxies
 from council.errors import InvalidState, NotAllowed, ValidationError
 from council.extensions import db
 from council.models.base import utcnow
@@ -118,7 +109,7 @@ def live(meeting_id: int):
 def vote_context(meeting: Meeting, me: User | None) -> dict:
     """What the vote panel of a meeting's pages needs besides the snapshot: the member's own
     part in the poll on screen, and a fresh id for each ballot form."""
-    return {"mine": polls.mine(db.session, meeting, me), "new_ballot_id": new_client_id}
+    return {"mine": poll_queries.mine(db.session, meeting, me), "new_ballot_id": new_client_id}
 
 
 def _console_order(polls: list[dict], decides: bool) -> dict[str, list[dict]]:
@@ -185,7 +176,7 @@ def console(meeting_id: int):
         action_form=ActionForm(),
         runs=permissions.can(current_user, "session.run"),
         default_limit=speakers.speaking_limit(),
-        amendments=polls.amendments_to_vote(db.session, meeting),
+        amendments=poll_queries.amendments_to_vote(db.session, meeting),
         polls_by_step=groups,
         console_labels=labels,
         too_early=meeting.state == MeetingState.CONVENED
@@ -283,12 +274,12 @@ def revoke_proxy(meeting_id: int):
 
 def _on(work, meeting_id: int, poll_id: int) -> int:
     """The poll, when it belongs to this meeting (another meeting's poll: 404)."""
-    return polls.of_meeting(work, meeting_id, poll_id)
+    return poll_queries.of_meeting(work, meeting_id, poll_id)
 
 
 def prepare_poll(meeting_id: int):
     def prepare(work, user):
-        return voting.prepare_poll(
+        return polls.prepare_poll(
             work, user, meeting_id, item_id=_posted_int("item"),
             kind=request.form.get("kind", ""), rule=request.form.get("rule", ""),
             question=request.form.get("question", ""),
@@ -301,13 +292,13 @@ def prepare_poll(meeting_id: int):
 
 def open_poll(meeting_id: int, poll_id: int):
     return _button(meeting_id,
-                   lambda w, u: voting.open_poll(w, u, _on(w, meeting_id, poll_id)),
+                   lambda w, u: polls.open_poll(w, u, _on(w, meeting_id, poll_id)),
                    _("The poll is open: the members can vote."), _("Open the poll"))  # fmt: skip
 
 
 def close_poll(meeting_id: int, poll_id: int):
     return _button(meeting_id,
-                   lambda w, u: voting.close_poll(w, u, _on(w, meeting_id, poll_id)),
+                   lambda w, u: polls.close_poll(w, u, _on(w, meeting_id, poll_id)),
                    _("The poll is closed: the result is shown to the room."),
                    _("Close the poll"))  # fmt: skip
 
@@ -319,12 +310,12 @@ def _ballot_done(work, result) -> str:
         if mine:
             return _("Your secret vote has been recorded.")
         return _("The secret vote by proxy of %(name)s has been recorded.",
-                 name=polls.name_of(work, result.cast_for))  # fmt: skip
+                 name=poll_queries.name_of(work, result.cast_for))  # fmt: skip
     choice = str(CHOICE_LABELS[Choice(result.choice)])
     if result.cast_for == current_user.public_id:
         return _("Your vote has been recorded: %(choice)s.", choice=choice)
     return _("The vote by proxy of %(name)s has been recorded: %(choice)s.",
-             name=polls.name_of(work, result.cast_for), choice=choice)  # fmt: skip
+             name=poll_queries.name_of(work, result.cast_for), choice=choice)  # fmt: skip
 
 
 def _confirm_ballot(meeting_id: int, poll_id: int):  # -> a page, or None
@@ -338,7 +329,7 @@ def _confirm_ballot(meeting_id: int, poll_id: int):  # -> a page, or None
     if poll is None or poll["state"] != "open" or choice not in {str(c) for c in Choice}:
         return None  # the cast itself says why not
     for_member = _posted_str("for_member")
-    proxy_name = polls.name_of(db.session, for_member) if for_member else None
+    proxy_name = poll_queries.name_of(db.session, for_member) if for_member else None
     return render_template(
         "meetings/ballot_confirm.html", meeting=meeting, poll=poll, choice=choice,
         client_ballot_id=request.form.get("client_ballot_id", ""), for_member=for_member,
@@ -351,7 +342,7 @@ def cast_ballot(meeting_id: int, poll_id: int):
         return page
 
     def cast(work, user):
-        return voting.cast_ballot(
+        return polls.cast_ballot(
             work, user, _on(work, meeting_id, poll_id), request.form.get("choice", ""),
             request.form.get("client_ballot_id", ""), for_member=_posted_str("for_member"),
             reason=request.form.get("reason"),
@@ -363,7 +354,7 @@ def cast_ballot(meeting_id: int, poll_id: int):
 def declare_conflict(meeting_id: int, poll_id: int):
     return _button(
         meeting_id,
-        lambda w, u: voting.declare_conflict(w, u, _on(w, meeting_id, poll_id)),
+        lambda w, u: polls.declare_conflict(w, u, _on(w, meeting_id, poll_id)),
         _("You declared a conflict of interest: you take no part in this poll."),
     )
 
@@ -385,7 +376,7 @@ def declare_vote(meeting_id: int, poll_id: int):
         console_url = url_for("meetings.console", meeting_id=meeting_id)
         return render_template(
             "meetings/declare_confirm.html", meeting=meeting, poll=poll, member=member,
-            name=polls.name_of(db.session, member or ""), choice=choice, label=label,
+            name=poll_queries.name_of(db.session, member or ""), choice=choice, label=label,
             client_id=request.form.get("client_id", ""), action_form=ActionForm(),
             back=safe_next(request.form.get("next"), console_url),
         )  # fmt: skip
@@ -398,7 +389,7 @@ def declare_vote(meeting_id: int, poll_id: int):
 
     def done(work, result) -> str:
         return _("Vote declared aloud by %(name)s recorded: %(choice)s.",
-                 name=polls.name_of(work, result.cast_for),
+                 name=poll_queries.name_of(work, result.cast_for),
                  choice=str(CHOICE_LABELS[Choice(result.choice)]))  # fmt: skip
 
     return _button(meeting_id, declare, done)
@@ -406,7 +397,7 @@ def declare_vote(meeting_id: int, poll_id: int):
 
 def record_decision(meeting_id: int, poll_id: int):
     def decide(work, user):
-        return voting.record_decision(work, user, _on(work, meeting_id, poll_id),
+        return polls.record_decision(work, user, _on(work, meeting_id, poll_id),
                                       request.form.get("text"))  # fmt: skip
 
     def done(_work, decision) -> str:

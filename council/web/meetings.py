@@ -11,15 +11,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from council import markdown
-from council.domain import (
-    agenda,
-    attendance,
-    live_session,
-    meetings,
-    permissions,
-    speakers,
-    unvoted,
-)
+from council.domain import permissions
+from council.domain.meetings import agenda, attendance, live_session, meetings, speakers
+from council.domain.proposals import unvoted
 from council.extensions import db
 from council.meeting_mail import invitation
 from council.models.meeting import LIVE_STATES, Meeting, MeetingState, SpeakerKind

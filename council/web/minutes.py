@@ -21,8 +21,9 @@ from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, TextAr
 from wtforms.validators import DataRequired
 
 from council import markdown, minutes_pdf
-from council.domain import meetings as meeting_reads
-from council.domain import minutes, minutes_text, permissions
+from council.domain import permissions
+from council.domain.archive import minutes, minutes_text
+from council.domain.meetings import meetings as meeting_reads
 from council.errors import DomainError, InvalidState, NotFound
 from council.extensions import db
 from council.models.meeting import Meeting, MeetingState

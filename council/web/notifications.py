@@ -12,8 +12,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField
 
 from council import mail
-from council.domain import follows, notifications, organisations, permissions, topics
-from council.domain.notification_messages import (
+from council.domain import permissions
+from council.domain.community import organisations, topics
+from council.domain.notifications import follows, notifications
+from council.domain.notifications.notification_messages import (
     FLAG_LABELS,
     FREQUENCY_LABELS,
     actor_names,

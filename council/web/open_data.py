@@ -19,7 +19,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from council import markdown
-from council.domain import open_data, record
+from council.domain.archive import open_data
+from council.domain.record import record
 from council.errors import ValidationError
 from council.extensions import db
 from council.models.proposal import ProposalState

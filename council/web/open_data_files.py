@@ -20,7 +20,7 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
 from council import markdown
-from council.domain.open_data import BallotRow
+from council.domain.archive.open_data import BallotRow
 from council.models.poll import Decision
 from council.models.record import RecordEvent
 from council.web import open_data_shapes as shapes

@@ -1,7 +1,7 @@
 """The JSON the open data publishes (schemas in council/web/openapi.json): decisions, polls,
 meetings, proposals, and the votes as Popolo vote events. Built only from what
-council.domain.open_data read as the public reads it: a person appears by public id, name and
-council group, never by e-mail address; a secret poll by its totals and who took part.
+council.domain.archive.open_data read as the public reads it: a person appears by public id, name
+and council group, never by e-mail address; a secret poll by its totals and who took part.
 
 Times are UTC in ISO 8601 with milliseconds and `Z`, as in the record; links are absolute,
 from the PUBLIC_URL setting, so that they do not depend on the request's Host header.
@@ -15,9 +15,9 @@ from typing import Any
 from flask import current_app, url_for
 
 from council import markdown
-from council.domain import record
-from council.domain.open_data import BallotFact, MeetingFacts, Person, PollFacts
-from council.domain.polls import GroupResult
+from council.domain.archive.open_data import BallotFact, MeetingFacts, Person, PollFacts
+from council.domain.record import record
+from council.domain.voting.poll_queries import GroupResult
 from council.models.meeting import AgendaItem, Meeting
 from council.models.poll import Choice, Decision, Poll, PollKind, PollState
 from council.models.proposal import CosignState, Proposal

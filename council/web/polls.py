@@ -14,7 +14,8 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
-from council.domain import decisions, majority, polls
+from council.domain.archive import decisions
+from council.domain.voting import majority, poll_queries
 from council.extensions import db
 from council.models.poll import Choice, Poll, PollKind, PollState
 from council.models.user import CouncilGroup
@@ -172,10 +173,10 @@ def secret_ballot():
 
 @bp.get("/<int:poll_id>")
 def view(poll_id: int):
-    poll = polls.visible(db.session, current_user, poll_id)
+    poll = poll_queries.visible(db.session, current_user, poll_id)
     closed = poll.state == PollState.CLOSED
     named = poll.kind == PollKind.NAMED
-    groups = polls.group_results(db.session, poll) if closed else []
+    groups = poll_queries.group_results(db.session, poll) if closed else []
     return render_template(
         "polls/view.html",
         poll=poll,
@@ -184,10 +185,14 @@ def view(poll_id: int):
         item_number=poll.item.position + 1,
         decision=decisions.of_poll(db.session, poll),
         # while open: only how many have voted, for either kind (the live room shows no less)
-        votes_cast=polls.participants(db.session, poll) if poll.state == PollState.OPEN else 0,
-        ballots=polls.named_ballots(db.session, poll) if closed else [],
-        participants=polls.participants_by_name(db.session, poll) if closed and not named else [],
-        conflicts=polls.conflicted(db.session, poll) if closed else [],
+        votes_cast=poll_queries.participants(db.session, poll)
+        if poll.state == PollState.OPEN
+        else 0,
+        ballots=poll_queries.named_ballots(db.session, poll) if closed else [],
+        participants=poll_queries.participants_by_name(db.session, poll)
+        if closed and not named
+        else [],
+        conflicts=poll_queries.conflicted(db.session, poll) if closed else [],
         groups=groups,
-        groups_agree=polls.groups_agree(groups),
+        groups_agree=poll_queries.groups_agree(groups),
     )

@@ -21,7 +21,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from council import markdown
-from council.domain import amendments, comment_rules, minutes, permissions, proposals
+from council.domain import permissions
+from council.domain.archive import minutes
+from council.domain.discussion import comment_rules
+from council.domain.proposals import amendments, proposals
 from council.errors import ValidationError
 
 bp = Blueprint("preview", __name__, url_prefix="/preview")

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import refresh as refresh_locale
 from flask_login import current_user
 
-from council.domain import account_tokens, profile
+from council.domain.accounts import account_tokens, profile
 from council.errors import DomainError
 from council.extensions import db
 from council.unit_of_work import unit_of_work

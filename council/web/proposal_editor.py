@@ -11,10 +11,11 @@ from flask_login import current_user
 
 from council import markdown
 from council.clock import ROME
-from council.domain import organisations as organisations_domain
-from council.domain import permissions, proposal_organisations, proposal_queries
-from council.domain import proposals as ops
-from council.domain.topics import topics
+from council.domain import permissions
+from council.domain.community import organisations as organisations_domain
+from council.domain.community.topics import topics
+from council.domain.proposals import proposal_organisations, proposal_queries
+from council.domain.proposals import proposals as ops
 from council.errors import InvalidState, NotFound, ValidationError
 from council.extensions import db
 from council.models.organisation import Organisation, Zone

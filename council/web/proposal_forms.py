@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import InputRequired
 
-from council.domain.proposals import MAX_BODY, MAX_NOTE, MAX_TITLE
+from council.domain.proposals.proposals import MAX_BODY, MAX_NOTE, MAX_TITLE
 from council.web.forms import MultiCheckboxField, coerce_optional_int
 
 

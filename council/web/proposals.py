@@ -12,12 +12,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from council import markdown
-from council.domain import follows, permissions, proposal_organisations, proposal_queries
-from council.domain import organisations as organisations_domain
-from council.domain import proposals as ops
-from council.domain import unvoted as unvoted_ops
-from council.domain.proposal_queries import STATE_LABELS, Filters
-from council.domain.topics import topics
+from council.domain import permissions
+from council.domain.community import organisations as organisations_domain
+from council.domain.community.topics import topics
+from council.domain.notifications import follows
+from council.domain.proposals import proposal_organisations, proposal_queries
+from council.domain.proposals import proposals as ops
+from council.domain.proposals import unvoted as unvoted_ops
+from council.domain.proposals.proposal_queries import STATE_LABELS, Filters
 from council.extensions import db
 from council.models.proposal import CosignState, FollowTarget, Proposal, ProposalState
 from council.models.user import User

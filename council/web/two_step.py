@@ -1,4 +1,4 @@
-"""Two-step sign-in over HTTP (council/domain/two_step.py): the code after the password,
+"""Two-step sign-in over HTTP (council/domain/accounts/two_step.py): the code after the password,
 setting it up at login when one's role requires it, and on the account page (turn on, new
 recovery codes, turn off).
 
@@ -17,7 +17,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
-from council.domain import login_sessions, two_step
+from council.domain.accounts import login_sessions, two_step
 from council.errors import DomainError
 from council.extensions import db
 from council.models.user import User

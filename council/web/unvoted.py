@@ -1,7 +1,8 @@
-"""Sending a proposal left without a vote back to consultation (council/domain/unvoted.py), on
-the proposals' blueprint: a page to choose the new deadline, then back where it was asked
-from (the closed meeting's page or the proposal's). The other door, onto the next meeting's
-agenda, is a button of the proposal page (council/web/proposals.py)."""
+"""Sending a proposal left without a vote back to consultation
+(council/domain/proposals/unvoted.py), on the proposals' blueprint: a page to choose the new
+deadline, then back where it was asked from (the closed meeting's page or the proposal's). The other
+door, onto the next meeting's agenda, is a button of the proposal page
+(council/web/proposals.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from council.clock import ROME
-from council.domain import permissions, proposal_queries, unvoted
+from council.domain import permissions
+from council.domain.proposals import proposal_queries, unvoted
 from council.extensions import db
 from council.models.proposal import Proposal
 from council.web.common import safe_next

@@ -10,7 +10,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from council.domain import majority
+from council.domain.voting import majority
 from council.web import polls as words
 
 # Stand-ins for numbers, replaced by live_polls.js: no real count gets this large.

@@ -5,7 +5,7 @@ SQLite: an FTS5 table over decision_documents (external content), kept in step b
 with the unicode61 tokenizer folding case and accents. PostgreSQL: a generated tsvector
 column (Italian stemming, accents folded by translate(), titles weighted A, the decision's
 text B, the context C) with a GIN index. Existing decisions are indexed here; new ones by
-council.domain.archive.index_decision. See docs/archive.md.
+council.domain.archive.archive.index_decision. See docs/archive.md.
 
 Revision ID: 0009_archive
 Revises: 0008_minutes
@@ -23,11 +23,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 STATES = ("not_started", "in_progress", "completed", "suspended")
-# Keep in step with council.domain.archive.ACCENTED / UNACCENTED.
+# Keep in step with council.domain.archive.archive.ACCENTED / UNACCENTED.
 ACCENTED = "àáâãäåèéêëìíîïòóôõöùúûüýÿñçÀÁÂÃÄÅÈÉÊËÌÍÎÏÒÓÔÕÖÙÚÛÜÝÑÇ"
 UNACCENTED = "aaaaaaeeeeiiiiooooouuuuyyncAAAAAAEEEEIIIIOOOOOUUUUYNC"
 
-# The same document as council.domain.archive.index_decision writes.
+# The same document as council.domain.archive.archive.index_decision writes.
 FILL = """
 INSERT INTO decision_documents (decision_id, title, text, body)
 SELECT d.id, COALESCE(pr.title, i.title), d.text || ' ' || p.question,

@@ -1,7 +1,7 @@
 """The archive's PostgreSQL search answers as SQLite's does: the decisions' document becomes
 the 'simple' configuration's words (lower case, accents folded by translate(), punctuation as
 spaces, so that `2026/001` or `socio-sanitario` are words as FTS5 reads them) instead of the
-'italian' stems, and council.domain.archive searches them by the same prefixes on both
+'italian' stems, and council.domain.archive.archive searches them by the same prefixes on both
 databases (`anziano` finds `anziani`; the Italian stemmer gave `anzi` and `anzian`).
 SQLite's FTS5 table is unchanged. See docs/archive.md.
 
@@ -19,7 +19,7 @@ down_revision: str | None = "0013_accounts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Keep in step with council.domain.archive.ACCENTED / UNACCENTED.
+# Keep in step with council.domain.archive.archive.ACCENTED / UNACCENTED.
 ACCENTED = "àáâãäåèéêëìíîïòóôõöùúûüýÿñçÀÁÂÃÄÅÈÉÊËÌÍÎÏÒÓÔÕÖÙÚÛÜÝÑÇ"
 UNACCENTED = "aaaaaaeeeeiiiiooooouuuuyyncAAAAAAEEEEIIIIOOOOOUUUUYNC"
 # ASCII punctuation and the typographic marks of Italian texts (quotes, dashes, ellipsis).

@@ -19,7 +19,7 @@
 
     function label(choice) { return (L.said || {})[choice] || choice; }
 
-    // whose vote may still be declared: as council/domain/declared_votes.py waiting()
+    // whose vote may still be declared: as council/domain/voting/declared_votes.py waiting()
     function waiting(state) {
       const p = state.poll;
       if (!p || p.state !== "open" || p.kind !== "named") return null;

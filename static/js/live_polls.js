@@ -312,7 +312,7 @@
     const C = ctx.json(ctx.root.dataset.consoleLabels);
 
     // A control that cannot work now is disabled with the reason beside it (the same words as
-    // the refusal, council/domain/opening.py).
+    // the refusal, council/domain/meetings/opening.py).
     function actionForm(event, p, label, style, refusal) {
       const form = make("form", "inline-form control-with-reason");
       form.method = "post";

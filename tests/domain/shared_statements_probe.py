@@ -28,7 +28,8 @@ PARALLEL = 2  # children at a time (the machines have two cores)
 
 def reading(session: Session, meeting_id: int, poll_id: int) -> dict[str, Any]:
     """What the shared statements produce, in a form to compare (no clock, no presence)."""
-    from council.domain import live_session, open_data
+    from council.domain.archive import open_data
+    from council.domain.meetings import live_session
     from council.models.meeting import Meeting
     from council.models.poll import Poll
 
@@ -51,8 +52,6 @@ def _child(url: str, meeting_id: int, poll_id: int, expected: dict, threads: int
         f"{category.__name__}: {message}"
     )
     # the modules under test, imported here afresh: new module-level statements and aliases
-    import council.domain.live_session
-    import council.domain.open_data  # noqa: F401
     from council.db import make_engine
 
     engine = make_engine(url)
@@ -87,7 +86,7 @@ def main() -> None:
 
     import council.models  # noqa: F401
 
-    assert "council.domain.live_polls" not in sys.modules
+    assert "council.domain.voting.live_polls" not in sys.modules
     bad: list[str] = []
     pending: list[tuple[int, int]] = []  # (pid, the read end of its pipe), oldest first
     results: list[str] = []

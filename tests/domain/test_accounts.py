@@ -7,8 +7,9 @@ import json
 import pytest
 from sqlalchemy import select
 
-from council.domain import accounts, login_sessions, logins, record
+from council.domain.accounts import accounts, login_sessions, logins
 from council.domain.permissions import SYSTEM
+from council.domain.record import record
 from council.errors import InvalidState, NotAllowed, ValidationError
 from council.extensions import db
 from council.models.record import RecordEvent

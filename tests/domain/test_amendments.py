@@ -10,8 +10,9 @@ import pytest
 from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
-from council.domain import amendments, follows
+from council.domain.notifications import follows
 from council.domain.permissions import SYSTEM
+from council.domain.proposals import amendments
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from council.extensions import db
 from council.models.proposal import Amendment, AmendmentState, ProposalState, ProposalVersion

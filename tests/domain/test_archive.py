@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from flask_login import AnonymousUserMixin
 
-from council.domain import archive, implementation, organisations
-from council.domain.archive import ArchiveFilters
+from council.domain.archive import archive, implementation
+from council.domain.archive.archive import ArchiveFilters
+from council.domain.community import organisations
 from council.domain.permissions import SYSTEM
 from council.extensions import db
 from council.models.archive import ImplementationState

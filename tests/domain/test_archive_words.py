@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from flask_login import AnonymousUserMixin
 
-from council.domain import archive
-from council.domain.archive import ArchiveFilters
+from council.domain.archive import archive
+from council.domain.archive.archive import ArchiveFilters
 from council.extensions import db
 from tests.archive_helpers import archived
 

@@ -10,7 +10,9 @@ import json
 import pytest
 from sqlalchemy import select
 
-from council.domain import attendance, ballots, polls, proxies, record, voting
+from council.domain.meetings import attendance
+from council.domain.record import record
+from council.domain.voting import ballots, poll_queries, polls, proxies
 from council.errors import DomainError
 from council.extensions import db
 from council.models.poll import Ballot, BallotSubmission, Participation, Poll, SecretTally
@@ -54,10 +56,10 @@ def a_vote(council, *, kind: str, allow_change: bool):
     meeting = voting_meeting(council)
     run(proxies.grant, d, meeting.id, a.public_id)
     run(attendance.check_out, d, meeting.id)
-    poll = run(voting.prepare_poll, chair, meeting.id, item_id=meeting.items[0].id, kind=kind,
+    poll = run(polls.prepare_poll, chair, meeting.id, item_id=meeting.items[0].id, kind=kind,
                rule="simple", question="Approvare?", allow_change=allow_change)  # fmt: skip
-    run(voting.open_poll, chair, poll.id)
-    run(voting.declare_conflict, b, poll.id)
+    run(polls.open_poll, chair, poll.id)
+    run(polls.declare_conflict, b, poll.id)
     return [chair, secretary, a, b, c, d, council.stakeholder], poll.id
 
 
@@ -125,7 +127,7 @@ def test_a_batch_answers_and_stores_what_the_same_ballots_one_by_one_would(
     alone = []
     for r in requests(one_by_one):  # each in its own transaction, as a form's vote is
         try:
-            alone.append(run(voting.cast_ballot, r.actor, first, r.choice, r.client_ballot_id,
+            alone.append(run(polls.cast_ballot, r.actor, first, r.choice, r.client_ballot_id,
                              for_member=r.for_member, reason=r.reason))  # fmt: skip
         except DomainError as refusal:
             alone.append(refusal)
@@ -135,7 +137,7 @@ def test_a_batch_answers_and_stores_what_the_same_ballots_one_by_one_would(
     start = head()
     with unit_of_work() as work:
         outcomes = ballots.cast_ballots(
-            work, polls.lock_for_ballots(work, second), requests(together)
+            work, poll_queries.lock_for_ballots(work, second), requests(together)
         )
 
     assert answers(outcomes, together) == answers(alone, one_by_one)
@@ -150,7 +152,9 @@ def test_what_a_burst_leaves_is_what_its_members_sent(make_user):
     start = head()
     with unit_of_work() as work:
         outcomes = answers(
-            ballots.cast_ballots(work, polls.lock_for_ballots(work, poll_id), requests(people)),
+            ballots.cast_ballots(
+                work, poll_queries.lock_for_ballots(work, poll_id), requests(people)
+            ),
             people,
         )
     refusals = {n: kind for n, (kind, *_rest) in enumerate(outcomes) if isinstance(kind, str)}

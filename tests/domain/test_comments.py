@@ -12,8 +12,8 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import event, func, select
 
 from council import plain_text
-from council.domain import comment_rules, comments, discussion
-from council.domain.notifications import settings_for
+from council.domain.discussion import comment_rules, comments, discussion
+from council.domain.notifications.notifications import settings_for
 from council.errors import (
     InvalidState,
     NotAllowed,

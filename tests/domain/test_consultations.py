@@ -11,8 +11,8 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from council.domain import consultation_queries as queries
-from council.domain import consultations
+from council.domain.voting import consultation_queries as queries
+from council.domain.voting import consultations
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from council.extensions import db
 from council.models.base import utcnow

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from council.domain import consultations
+from council.domain.voting import consultations
 from council.errors import DomainError, InvalidState
 from council.extensions import db
 from council.models.base import utcnow

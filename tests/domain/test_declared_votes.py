@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from council.domain import attendance, declared_votes, minutes_text, proxies, voting
+from council.domain.archive import minutes_text
+from council.domain.meetings import attendance
+from council.domain.voting import declared_votes, polls, proxies
 from council.errors import InvalidState, NotAllowed, NotFound
 from council.extensions import db
 from council.models.meeting import Meeting
@@ -26,9 +28,9 @@ def council(make_user):
 
 
 def opened(council, meeting, kind="named", **kw) -> Poll:
-    poll = run(voting.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
+    poll = run(polls.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
                kind=kind, rule="simple", question="Approvare la proposta?", **kw)  # fmt: skip
-    run(voting.open_poll, council.chair, poll.id)
+    run(polls.open_poll, council.chair, poll.id)
     return poll
 
 
@@ -39,7 +41,7 @@ def declare(officer, poll, member, choice, client_id=None):
 
 def cast(person, poll, choice, client_id=None, **kw):
     client_id = client_id or f"c-{person.public_id}-{choice}"
-    return run(voting.cast_ballot, person, poll.id, choice, client_id, **kw)
+    return run(polls.cast_ballot, person, poll.id, choice, client_id, **kw)
 
 
 def ballots(poll) -> list[Ballot]:
@@ -74,7 +76,7 @@ def test_a_declared_vote_counts_once_is_recorded_as_entered_and_refuses_the_own_
                                                "name": council.secretary.name}}]  # fmt: skip
     assert live["voted"] == 1 and live["tally"][YES] == 1
     cast(b, poll, NO)
-    run(voting.close_poll, council.chair, poll.id)
+    run(polls.close_poll, council.chair, poll.id)
     reread()
     closed = db.session.get(Poll, poll.id)
     assert (closed.yes, closed.no) == (1, 1)
@@ -89,7 +91,7 @@ def test_a_member_who_voted_is_refused_a_declaration_even_when_changes_are_allow
         with pytest.raises(InvalidState, match="Consigliere 1 ha già votato"):
             declare(council.chair, poll, a, YES)
         assert [b.choice.value for b in ballots(poll)] == [NO]
-        run(voting.close_poll, council.chair, poll.id)
+        run(polls.close_poll, council.chair, poll.id)
 
 
 def test_with_changes_allowed_the_members_own_ballot_replaces_a_declared_one(council):
@@ -115,7 +117,7 @@ def test_refusals_change_nothing(council):
                                                *council.members[:3]])  # fmt: skip
     poll = opened(council, meeting)
     a, b, c, absent = council.members
-    run(voting.declare_conflict, c, poll.id)
+    run(polls.declare_conflict, c, poll.id)
     start = head()
     for officer, member, error, message in (
         (council.members[1], a, NotAllowed, "autorizzazione"),  # a member is no officer
@@ -129,7 +131,7 @@ def test_refusals_change_nothing(council):
             run(declared_votes.declare_vote, officer, poll.id, member.public_id, YES, "x-1")
     with pytest.raises(NotFound, match="non è un consigliere"):
         run(declared_votes.declare_vote, council.secretary, poll.id, "u-0000000000", YES, "x-2")
-    run(voting.close_poll, council.chair, poll.id)
+    run(polls.close_poll, council.chair, poll.id)
     with pytest.raises(InvalidState, match="chiusa"):
         declare(council.secretary, poll, b, YES)
     secret = opened(council, meeting, kind="secret")
@@ -166,7 +168,7 @@ def test_the_minutes_say_the_vote_was_declared_aloud_and_who_entered_it(council)
     a, b = council.members[:2]
     declare(council.secretary, poll, a, YES)
     cast(b, poll, YES)
-    run(voting.close_poll, council.chair, poll.id)
+    run(polls.close_poll, council.chair, poll.id)
     reread()
     text = minutes_text.build(db.session, db.session.get(Meeting, meeting.id), council.secretary)
     assert "Consigliere 1 (dichiarato a voce, registrato da Pietro Segretario)" in text
@@ -191,4 +193,4 @@ def test_a_declaration_and_the_members_own_ballot_at_once_count_once(app, counci
         refused = [r for r in results if isinstance(r, InvalidState)]
         assert len(refused) == 1 and len(results) == 2, results
         assert len(ballots(poll)) == 1
-        run(voting.close_poll, council.chair, poll.id)
+        run(polls.close_poll, council.chair, poll.id)

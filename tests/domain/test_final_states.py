@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from council.domain import proposals as ops
-from council.domain import voting
 from council.domain.permissions import SYSTEM
+from council.domain.proposals import proposals as ops
+from council.domain.voting import polls
 from council.errors import InvalidState
 from council.extensions import db
 from council.models.poll import Decision, Poll
@@ -58,7 +58,7 @@ def test_an_open_vote_or_a_vote_on_another_proposal_decides_nothing(council):
             poll=db.session.get(Poll, poll.id))  # fmt: skip
     elsewhere = voting_meeting(council, proposal=other)
     other_poll, _none = hold(council, elsewhere, Vote(), close=False)
-    run(voting.close_poll, council.chair, other_poll.id)
+    run(polls.close_poll, council.chair, other_poll.id)
     with pytest.raises(InvalidState, match=ONLY_BY_VOTE):
         run(ops.record_outcome, SYSTEM, db.session.get(Proposal, proposal.id),
             poll=db.session.get(Poll, other_poll.id))  # fmt: skip

@@ -11,7 +11,8 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import func, select
 
 from council import record_text
-from council.domain import follows, implementation, notification_messages
+from council.domain.archive import implementation
+from council.domain.notifications import follows, notification_messages
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from council.extensions import db
 from council.models.archive import Implementation, ImplementationUpdate

@@ -9,7 +9,7 @@ import pytest
 from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
-from council.domain import attendance, live_session, speakers
+from council.domain.meetings import attendance, live_session, speakers
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from council.extensions import db
 from council.models.meeting import (

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from council import mail
 from council.clock import ROME
-from council.domain import notifications
+from council.domain.notifications import notifications
 from council.domain.permissions import SYSTEM
 from council.extensions import db
 from council.models.base import utcnow

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from council.domain.majority import NO_QUORUM, Counts, Rule, evaluate, needed, quorum_needed
+from council.domain.voting.majority import NO_QUORUM, Counts, Rule, evaluate, needed, quorum_needed
 
 S, AP, AM, TT = (Rule.SIMPLE, Rule.ABSOLUTE_PRESENT, Rule.ABSOLUTE_MEMBERS,
                  Rule.TWO_THIRDS_PRESENT)  # fmt: skip

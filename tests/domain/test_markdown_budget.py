@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from council import markdown, rendered_texts
-from council.domain import comment_rules, comments
+from council.domain.discussion import comment_rules, comments
 from council.errors import ValidationError
 from council.extensions import db
 from council.markdown_guard import MAX_DEPTH, GuardedMarkdown, TooComplex

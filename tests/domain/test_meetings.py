@@ -14,7 +14,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin
 
-from council.domain import agenda, live_session, meetings, notifications
+from council.domain.meetings import agenda, live_session, meetings
+from council.domain.notifications import notifications
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from council.extensions import db
 from council.models.base import utcnow

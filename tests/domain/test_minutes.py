@@ -13,7 +13,11 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
 from council import markdown, plain_text
-from council.domain import agenda, amendments, live_session, minutes, minutes_text, record, voting
+from council.domain.archive import minutes, minutes_text
+from council.domain.meetings import agenda, live_session
+from council.domain.proposals import amendments
+from council.domain.record import record
+from council.domain.voting import polls
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from council.extensions import db
 from council.models.minutes import MinutesState
@@ -252,10 +256,10 @@ def test_the_text_is_frozen_while_the_council_votes_on_it(closed):
     poll, _none = vote_on_minutes(council, later, item, close=False)
     with pytest.raises(InvalidState, match="sta votando"):
         run(minutes.edit, council.secretary, meeting.id, body="Altro", revision=found.revision)
-    run(voting.close_poll, council.chair, poll.id)
+    run(polls.close_poll, council.chair, poll.id)
     with pytest.raises(InvalidState, match="sta votando"):  # until the decision is recorded
         run(minutes.draft, council.secretary, meeting.id)
-    run(voting.record_decision, council.secretary, poll.id)
+    run(polls.record_decision, council.secretary, poll.id)
     assert reload(found).state == MinutesState.APPROVED
 
 
@@ -336,11 +340,11 @@ def test_votes_are_listed_in_the_order_taken_amendments_before_their_item(make_u
     amendment_poll, _none = hold(council, meeting, everyone, amendment_id=amendment.id,
                                  question="Approvare l'emendamento n. 1?")  # fmt: skip
     assert amendment_poll.id > item_poll.id
-    run(voting.open_poll, council.chair, item_poll.id)
+    run(polls.open_poll, council.chair, item_poll.id)
     for person in council.all_members:
-        run(voting.cast_ballot, person, item_poll.id, "in_favour", f"item-{person.public_id}")
-    run(voting.close_poll, council.chair, item_poll.id)
-    run(voting.record_decision, council.secretary, item_poll.id)
+        run(polls.cast_ballot, person, item_poll.id, "in_favour", f"item-{person.public_id}")
+    run(polls.close_poll, council.chair, item_poll.id)
+    run(polls.record_decision, council.secretary, item_poll.id)
     run(live_session.close, council.chair, meeting.id)
     body = run(minutes.draft, council.secretary, meeting.id).body
     votes = re.findall(r"^### (.+)$", body, flags=re.M)

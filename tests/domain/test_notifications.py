@@ -7,8 +7,9 @@ from flask_babel import force_locale
 from flask_login import AnonymousUserMixin
 
 from council import events
-from council.domain import follows, notifications, topics
-from council.domain.notification_messages import actor_names, message
+from council.domain.community import topics
+from council.domain.notifications import follows, notifications
+from council.domain.notifications.notification_messages import actor_names, message
 from council.domain.permissions import SYSTEM
 from council.errors import NotAllowed, NotFound, ValidationError
 from council.extensions import db

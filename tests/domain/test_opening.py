@@ -1,12 +1,14 @@
 """The snapshot tells beforehand what `poll.open` would answer: each prepared poll's refusal is
-the reason open_poll gives when tried (the one rule, council/domain/opening.py), and None
+the reason open_poll gives when tried (the one rule, council/domain/meetings/opening.py), and None
 exactly when it opens."""
 
 from __future__ import annotations
 
 import pytest
 
-from council.domain import amendments, attendance, live_session, opening, voting
+from council.domain.meetings import attendance, live_session, opening
+from council.domain.proposals import amendments
+from council.domain.voting import polls
 from council.errors import InvalidState
 from tests.factories import BODY, make_proposal
 from tests.meeting_helpers import make_council, run
@@ -23,7 +25,7 @@ def said_and_done(meeting, poll_id: int, chair) -> tuple[str | None, str | None]
     """(the snapshot's refusal, what open_poll says when tried: None if it opened)."""
     said = next(p for p in meeting_state(meeting)["polls"] if p["id"] == poll_id)["refusal"]
     try:
-        run(voting.open_poll, chair, poll_id)
+        run(polls.open_poll, chair, poll_id)
     except InvalidState as refused:
         return said, refused.message
     return said, None
@@ -39,7 +41,7 @@ def test_the_snapshot_gives_the_reason_open_poll_gives(council):
     item, other = meeting.items[0].id, meeting.items[1].id
 
     def prepare(item_id, **kw):
-        return run(voting.prepare_poll, council.chair, meeting.id, item_id=item_id,
+        return run(polls.prepare_poll, council.chair, meeting.id, item_id=item_id,
                    kind="named", rule="simple", question="Approvare?", **kw).id  # fmt: skip
 
     on_item, on_other = prepare(item), prepare(other)
@@ -58,7 +60,7 @@ def test_the_snapshot_gives_the_reason_open_poll_gives(council):
     assert said_and_done(meeting, on_item, council.chair)[0] == "other_open"
 
     with_closed = voting_meeting(council)
-    poll = run(voting.prepare_poll, council.chair, with_closed.id,
+    poll = run(polls.prepare_poll, council.chair, with_closed.id,
                             item_id=with_closed.items[0].id, kind="named", rule="simple",
                             question="Approvare?").id  # fmt: skip
     run(live_session.suspend, council.chair, with_closed.id)

@@ -8,7 +8,9 @@ import json
 
 import pytest
 
-from council.domain import decisions, polls, record
+from council.domain.archive import decisions
+from council.domain.record import record
+from council.domain.voting import poll_queries
 from council.errors import NotFound
 from council.extensions import db
 from council.models.poll import Choice, Decision, Poll
@@ -31,7 +33,7 @@ def get(model, row):
 def test_named_results_by_group_and_whether_the_groups_agreed(council):
     told = story(council)
     poll = get(Poll, told.named)
-    results = {r.group: r for r in polls.group_results(db.session, poll)}
+    results = {r.group: r for r in poll_queries.group_results(db.session, poll)}
     administration = results[CouncilGroup.ADMINISTRATION]
     third_sector = results[CouncilGroup.THIRD_SECTOR]
     # the conflicted member has no ballot; the absent one voted through her proxy
@@ -41,21 +43,21 @@ def test_named_results_by_group_and_whether_the_groups_agreed(council):
     assert list(results) == [CouncilGroup.ADMINISTRATION, CouncilGroup.THIRD_SECTOR, None]
     assert administration.prevailing == Choice.IN_FAVOUR
     assert third_sector.prevailing == Choice.AGAINST
-    assert polls.groups_agree(list(results.values())) is False
+    assert poll_queries.groups_agree(list(results.values())) is False
     amendment_poll = get(Poll, told.amendment_poll)  # everyone in favour
-    assert polls.groups_agree(polls.group_results(db.session, amendment_poll)) is True
+    assert poll_queries.groups_agree(poll_queries.group_results(db.session, amendment_poll)) is True
 
 
 def test_a_secret_poll_has_no_results_by_group_and_its_people_come_by_name(council):
     told = story(council)
     secret = get(Poll, told.secret)
-    assert polls.group_results(db.session, secret) == []
-    assert polls.named_ballots(db.session, secret) == []
-    names = [p.name for p in polls.participants_by_name(db.session, secret)]
+    assert poll_queries.group_results(db.session, secret) == []
+    assert poll_queries.named_ballots(db.session, secret) == []
+    names = [p.name for p in poll_queries.participants_by_name(db.session, secret)]
     assert names == sorted(names) and len(names) == 9
     named = get(Poll, told.named)
-    assert [p.name for p in polls.conflicted(db.session, named)] == ["Assessore 3"]
-    ballots = polls.named_ballots(db.session, named)
+    assert [p.name for p in poll_queries.conflicted(db.session, named)] == ["Assessore 3"]
+    ballots = poll_queries.named_ballots(db.session, named)
     assert [b.cast_for.name for b in ballots] == sorted(b.cast_for.name for b in ballots)
     by_proxy = [b for b in ballots if b.proxy_for_id]
     assert [(b.cast_for.name, b.voter.name, b.choice) for b in by_proxy] == [
@@ -67,9 +69,9 @@ def test_groups_do_not_agree_or_disagree_when_only_one_voted(council):
     administration = [p for p in council.all_members if p.council_group == "administration"]
     meeting = voting_meeting(council)
     poll, _decision = hold(council, meeting, Vote(dict.fromkeys(administration, "in_favour")))
-    results = polls.group_results(db.session, get(Poll, poll))
+    results = poll_queries.group_results(db.session, get(Poll, poll))
     assert [r.total for r in results] == [5, 0]
-    assert polls.groups_agree(results) is None
+    assert poll_queries.groups_agree(results) is None
 
 
 def test_a_decision_by_number_with_its_amendments_version_and_trail(council):

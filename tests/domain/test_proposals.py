@@ -14,10 +14,12 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from council.domain import follows, organisations, proposal_organisations, proposal_queries
-from council.domain import proposals as ops
+from council.domain.community import organisations
+from council.domain.community.topics import save_topic
+from council.domain.notifications import follows
 from council.domain.permissions import SYSTEM
-from council.domain.topics import save_topic
+from council.domain.proposals import proposal_organisations, proposal_queries
+from council.domain.proposals import proposals as ops
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from council.extensions import db
 from council.models.meeting import AgendaItem

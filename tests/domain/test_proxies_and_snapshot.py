@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from council.domain import live_session, proxies, speakers
+from council.domain.meetings import live_session, speakers
+from council.domain.voting import proxies
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from tests.factories import fresh
 from tests.meeting_helpers import events_since, head, make_council, run, running_meeting, state

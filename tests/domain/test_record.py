@@ -9,7 +9,7 @@ import threading
 import pytest
 from sqlalchemy import select, text
 
-from council.domain import record
+from council.domain.record import record
 from council.extensions import db
 from council.models.record import RecordEvent
 from council.unit_of_work import unit_of_work

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import aliased
 
-from council.domain import live_polls
+from council.domain.voting import live_polls
 from council.extensions import db
 from council.models.poll import Ballot, ConflictDeclaration, Participation, Poll
 from council.models.user import User

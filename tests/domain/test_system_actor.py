@@ -6,17 +6,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from council.domain import (
-    accounts,
-    amendments,
-    notifications,
-    organisations,
-    permissions,
-    record,
-    topics,
-)
-from council.domain import proposals as proposal_ops
+from council.domain import permissions
+from council.domain.accounts import accounts
+from council.domain.community import organisations, topics
+from council.domain.notifications import notifications
 from council.domain.permissions import SYSTEM
+from council.domain.proposals import amendments
+from council.domain.proposals import proposals as proposal_ops
+from council.domain.record import record
 from council.errors import NotAllowed
 from council.extensions import db
 from council.models.poll import Poll, PollState

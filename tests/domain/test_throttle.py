@@ -1,5 +1,5 @@
-"""The attempt counters (council/domain/throttle.py): one row per thing counted, a wait that
-backs off or waits for the window's end, and a table that stays bounded."""
+"""The attempt counters (council/domain/accounts/throttle.py): one row per thing counted, a wait
+that backs off or waits for the window's end, and a table that stays bounded."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from council.domain import throttle
+from council.domain.accounts import throttle
 from council.extensions import db
 from council.models.base import utcnow
 from council.models.user import Throttle

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from council.domain import login_sessions, two_step
+from council.domain.accounts import login_sessions, two_step
 from council.errors import InvalidState, ValidationError
 from council.extensions import db
 from council.models.user import User

@@ -1,4 +1,5 @@
-"""Proposals left without a vote (council/domain/unvoted.py): which are, and the two ways out
+"""Proposals left without a vote (council/domain/proposals/unvoted.py): which are, and the two ways
+out
 (back to consultation, onto the next meeting's agenda), recorded; every refusal changes
 nothing."""
 
@@ -8,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from council.domain import agenda, unvoted
+from council.domain.meetings import agenda
+from council.domain.proposals import unvoted
 from council.errors import InvalidState, NotAllowed, ValidationError
 from council.extensions import db
 from council.models.meeting import Meeting

@@ -7,7 +7,9 @@ import hashlib
 import pytest
 from sqlalchemy import func, select, text
 
-from council.domain import attendance, proxies, record, voting
+from council.domain.meetings import attendance
+from council.domain.record import record
+from council.domain.voting import polls, proxies
 from council.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from council.extensions import db
 from council.models.poll import (
@@ -36,19 +38,19 @@ def council(make_user):
 
 
 def prepared(council, meeting, kind="named", rule="simple", **kw) -> Poll:
-    return run(voting.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
+    return run(polls.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
                kind=kind, rule=rule, question="Approvare la proposta?", **kw)  # fmt: skip
 
 
 def opened(council, meeting, **kw) -> Poll:
     poll = prepared(council, meeting, **kw)
-    assert run(voting.open_poll, council.chair, poll.id) is True
+    assert run(polls.open_poll, council.chair, poll.id) is True
     return poll
 
 
 def cast(person, poll, choice, client_id=None, **kw):
     client_id = client_id or f"{person.public_id}-{poll.id}"
-    return run(voting.cast_ballot, person, poll.id, choice, client_id, **kw)
+    return run(polls.cast_ballot, person, poll.id, choice, client_id, **kw)
 
 
 def get_poll(poll) -> Poll:
@@ -79,7 +81,7 @@ def test_a_named_poll_decides_a_proposal(council):
     cast(c, poll, YES)
     cast(d, poll, NO)
     cast(council.chair, poll, ABST)
-    assert run(voting.close_poll, council.chair, poll.id) is True
+    assert run(polls.close_poll, council.chair, poll.id) is True
     closed = get_poll(poll)
     assert (closed.state, closed.yes, closed.no, closed.abstain) == (PollState.CLOSED, 3, 1, 1)
     assert (closed.present, closed.members, closed.needed, closed.approved) == (6, 6, 4, False)
@@ -92,13 +94,13 @@ def test_a_named_poll_decides_a_proposal(council):
     assert closed_data["in_favour"] == 3 and closed_data["approved"] is False
     assert "participants" not in closed_data  # named: every ballot is already public
 
-    decision = run(voting.record_decision, council.secretary, poll.id)
+    decision = run(polls.record_decision, council.secretary, poll.id)
     assert decision.number.endswith("/001") and decision.proposal_id == proposal.id
     reread()
     assert db.session.get(type(proposal), proposal.id).state == ProposalState.REJECTED
     assert events_since(start, "decision.recorded")[0][1]["number"] == decision.number
     with pytest.raises(InvalidState):
-        run(voting.record_decision, council.chair, poll.id)  # once
+        run(polls.record_decision, council.chair, poll.id)  # once
     assert record.verify(db.session).ok
 
 
@@ -109,8 +111,8 @@ def test_decisions_are_numbered_per_year(council):
         poll = opened(council, meeting)
         for person in council.members:
             cast(person, poll, YES)
-        run(voting.close_poll, council.chair, poll.id)
-        numbers.append(run(voting.record_decision, council.chair, poll.id, "Approvato.").number)
+        run(polls.close_poll, council.chair, poll.id)
+        numbers.append(run(polls.record_decision, council.chair, poll.id, "Approvato.").number)
     year = numbers[0][:4]
     assert numbers == [f"{year}/001", f"{year}/002", f"{year}/003"]
     assert count(Decision) == 3
@@ -130,7 +132,7 @@ def test_a_retried_ballot_is_answered_with_the_first_result_and_counted_once(cou
     assert head() == before and count(Ballot) == 1
     with pytest.raises(InvalidState):
         cast(member, poll, NO, "abc-2")  # a second ballot is refused
-    run(voting.close_poll, council.chair, poll.id)
+    run(polls.close_poll, council.chair, poll.id)
     assert cast(member, poll, YES, "abc-1").repeated  # even after close, the same answer
 
 
@@ -173,7 +175,7 @@ def test_a_secret_poll_stores_participation_and_totals_only(council):
     assert set(from_record) == {None}  # no actor: the record never says who voted when
     tallies = dict(db.session.execute(select(SecretTally.choice, SecretTally.count)).all())
     assert tallies == {Choice.IN_FAVOUR: 2, Choice.AGAINST: 1, Choice.ABSTAIN: 1}
-    run(voting.close_poll, council.chair, poll.id)
+    run(polls.close_poll, council.chair, poll.id)
     data = events_since(start, "poll.closed")[0][1]
     assert (data["in_favour"], data["against"], data["abstain"]) == (2, 1, 1)
     assert data["participants"] == sorted(p.public_id for p in council.members)
@@ -190,7 +192,7 @@ def test_ballots_are_refused_with_their_reason_and_change_nothing(council, make_
     poll = prepared(council, meeting)
     with pytest.raises(InvalidState):
         cast(a, poll, YES)  # not open yet
-    run(voting.open_poll, council.chair, poll.id)
+    run(polls.open_poll, council.chair, poll.id)
     before = head()
     with pytest.raises(NotAllowed):
         cast(council.stakeholder, poll, YES)  # not a member
@@ -207,9 +209,9 @@ def test_ballots_are_refused_with_their_reason_and_change_nothing(council, make_
     with pytest.raises(ValidationError):
         cast(a, poll, YES, reason="x" * 501)
     with pytest.raises(NotFound):
-        run(voting.cast_ballot, a, 999_999, YES, "id")
+        run(polls.cast_ballot, a, 999_999, YES, "id")
     assert head() == before and count(Ballot) == 0
-    run(voting.close_poll, council.chair, poll.id)
+    run(polls.close_poll, council.chair, poll.id)
     with pytest.raises(InvalidState):
         cast(a, poll, YES)  # closed
 
@@ -230,7 +232,7 @@ def test_a_proxy_holder_casts_the_absent_members_ballot_separately(council):
     assert sorted(rows) == sorted([(a.id, None), (d.id, d.id)])
     event = events_since(0, "ballot.cast")[-1][1]
     assert event == {"voter": a.public_id, "for": d.public_id, "choice": NO}
-    run(voting.close_poll, council.chair, poll.id)
+    run(polls.close_poll, council.chair, poll.id)
     closed = get_poll(poll)
     assert (closed.present, closed.represented) == (5, 1)
 
@@ -253,11 +255,11 @@ def test_a_proxy_is_revocable_only_until_the_meetings_first_vote_opens(council):
     poll = prepared(council, meeting)
     assert run(proxies.revoke, b, meeting.id) is True  # a prepared poll is not a vote yet
     run(proxies.grant, b, meeting.id, a.public_id)
-    run(voting.open_poll, council.chair, poll.id)
+    run(polls.open_poll, council.chair, poll.id)
     before = head()
     with pytest.raises(InvalidState, match="non può più essere revocata"):
         run(proxies.revoke, b, meeting.id)
-    run(voting.close_poll, council.chair, poll.id)
+    run(polls.close_poll, council.chair, poll.id)
     with pytest.raises(InvalidState):
         run(proxies.revoke, b, meeting.id)
     assert len(events_since(before, "proxy.")) == 0
@@ -268,14 +270,14 @@ def test_a_conflict_of_interest_keeps_a_member_out(council):
     a, b, *_rest = council.members
     meeting = voting_meeting(council)
     poll = opened(council, meeting, rule="absolute_present")
-    assert run(voting.declare_conflict, a, poll.id) is True
-    assert run(voting.declare_conflict, a, poll.id) is False
+    assert run(polls.declare_conflict, a, poll.id) is True
+    assert run(polls.declare_conflict, a, poll.id) is False
     with pytest.raises(InvalidState):
         cast(a, poll, YES)
     cast(b, poll, YES)
     with pytest.raises(InvalidState):
-        run(voting.declare_conflict, b, poll.id)  # already voted
-    run(voting.close_poll, council.chair, poll.id)
+        run(polls.declare_conflict, b, poll.id)  # already voted
+    run(polls.close_poll, council.chair, poll.id)
     closed = get_poll(poll)
     assert (closed.conflict, closed.needed) == (1, 3)  # 6 present, 1 out: 3 of 5
     assert count(ConflictDeclaration) == 1
@@ -288,24 +290,24 @@ def test_opening_needs_the_quorum_and_the_chair(council):
     meeting = voting_meeting(council, present=council.all_members[:3])
     poll = prepared(council, meeting)
     with pytest.raises(NotAllowed):
-        run(voting.open_poll, council.secretary, poll.id)
+        run(polls.open_poll, council.secretary, poll.id)
     with pytest.raises(NotAllowed):
-        run(voting.prepare_poll, council.members[0], meeting.id, item_id=meeting.items[0].id,
+        run(polls.prepare_poll, council.members[0], meeting.id, item_id=meeting.items[0].id,
             kind="named", rule="simple", question="?")  # fmt: skip
     with pytest.raises(InvalidState):
-        run(voting.open_poll, council.chair, poll.id)  # 3 of 6: no quorum
+        run(polls.open_poll, council.chair, poll.id)  # 3 of 6: no quorum
     run(attendance.check_in, council.members[1], meeting.id)
-    assert run(voting.open_poll, council.chair, poll.id) is True
-    assert run(voting.open_poll, council.chair, poll.id) is False  # again: nothing changes
+    assert run(polls.open_poll, council.chair, poll.id) is True
+    assert run(polls.open_poll, council.chair, poll.id) is False  # again: nothing changes
     other = prepared(council, meeting)
     with pytest.raises(InvalidState):
-        run(voting.open_poll, council.chair, other.id)  # one open poll at a time
-    assert run(voting.close_poll, council.chair, poll.id) is True
-    assert run(voting.close_poll, council.chair, poll.id) is False
+        run(polls.open_poll, council.chair, other.id)  # one open poll at a time
+    assert run(polls.close_poll, council.chair, poll.id) is True
+    assert run(polls.close_poll, council.chair, poll.id) is False
     with pytest.raises(InvalidState):
-        run(voting.open_poll, council.chair, poll.id)  # closed stays closed
+        run(polls.open_poll, council.chair, poll.id)  # closed stays closed
     with pytest.raises(InvalidState):
-        run(voting.close_poll, council.chair, other.id)  # never opened
+        run(polls.close_poll, council.chair, other.id)  # never opened
 
 
 @pytest.mark.parametrize(
@@ -325,7 +327,7 @@ def test_malformed_polls_are_refused(council, fields, error):
             "question": "Approvare?"} | fields  # fmt: skip
     before = head()
     with pytest.raises(error):
-        run(voting.prepare_poll, council.chair, meeting.id, **args)
+        run(polls.prepare_poll, council.chair, meeting.id, **args)
     assert head() == before and count(Poll) == 0
 
 
@@ -336,11 +338,11 @@ def test_quorum_lost_before_close_voids_the_vote(council):
         cast(person, poll, YES)
     for person in council.members[:3]:
         run(attendance.check_out, person, meeting.id)
-    run(voting.close_poll, council.chair, poll.id)
+    run(polls.close_poll, council.chair, poll.id)
     closed = get_poll(poll)
     assert (closed.valid, closed.approved) == (False, False)
     with pytest.raises(InvalidState):
-        run(voting.record_decision, council.chair, poll.id)
+        run(polls.record_decision, council.chair, poll.id)
 
 
 def test_amendments_are_voted_before_their_item(council):
@@ -354,16 +356,16 @@ def test_amendments_are_voted_before_their_item(council):
         session.add(amendment)
     item_poll = prepared(council, meeting)
     with pytest.raises(InvalidState):
-        run(voting.open_poll, council.chair, item_poll.id)
+        run(polls.open_poll, council.chair, item_poll.id)
     amendment_poll = opened(council, meeting, amendment_id=amendment.id)
     for person in council.members:
         cast(person, amendment_poll, YES)
-    run(voting.close_poll, council.chair, amendment_poll.id)
-    assert run(voting.record_decision, council.chair, amendment_poll.id) is None
+    run(polls.close_poll, council.chair, amendment_poll.id)
+    assert run(polls.record_decision, council.chair, amendment_poll.id) is None
     reread()
     assert db.session.get(Amendment, amendment.id).state == AmendmentState.APPROVED
     assert count(Decision) == 0
-    assert run(voting.open_poll, council.chair, item_poll.id) is True
+    assert run(polls.open_poll, council.chair, item_poll.id) is True
 
 
 def test_after_close_no_counter_names_the_last_voter_of_its_choice(council):
@@ -380,7 +382,7 @@ def test_after_close_no_counter_names_the_last_voter_of_its_choice(council):
     tallies = set(db.session.scalars(text(xmin.format("secret_tallies")), {"p": poll.id}))
     voters = set(db.session.scalars(text(xmin.format("poll_participations")), {"p": poll.id}))
     assert tallies & voters  # while open, the counters' versions are the last voters'
-    run(voting.close_poll, council.chair, poll.id)
+    run(polls.close_poll, council.chair, poll.id)
     reread()
     tallies = set(db.session.scalars(text(xmin.format("secret_tallies")), {"p": poll.id}))
     assert len(tallies) == 1 and not tallies & voters
@@ -392,8 +394,8 @@ def test_a_decided_proposal_is_not_voted_nor_decided_again(council):
     first, second = opened(council, meeting), prepared(council, meeting)
     for person in council.members:
         cast(person, first, YES)
-    run(voting.close_poll, council.chair, first.id)
-    run(voting.record_decision, council.chair, first.id)
+    run(polls.close_poll, council.chair, first.id)
+    run(polls.record_decision, council.chair, first.id)
     with pytest.raises(InvalidState):
-        run(voting.open_poll, council.chair, second.id)
+        run(polls.open_poll, council.chair, second.id)
     assert count(Decision) == 1

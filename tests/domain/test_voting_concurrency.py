@@ -8,7 +8,8 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import func, select
 
-from council.domain import record, voting
+from council.domain.record import record
+from council.domain.voting import polls
 from council.errors import DomainError, InvalidState
 from council.extensions import db
 from council.models.poll import Ballot, Participation, Poll, PollKind
@@ -54,7 +55,7 @@ def race(app, jobs: list[Callable]) -> list:
 
 def ballot_job(user_id: int, poll_id: int, choice: str, client_id: str) -> Callable:
     def job(session):
-        return voting.cast_ballot(session, session.get(User, user_id), poll_id, choice, client_id)
+        return polls.cast_ballot(session, session.get(User, user_id), poll_id, choice, client_id)
 
     return job
 
@@ -78,7 +79,7 @@ def test_every_member_voting_at_once_leaves_one_ballot_each(app, big_council, ki
     assert [r for r in results if isinstance(r, BaseException)] == []
     assert stored(poll) == MEMBERS
     with unit_of_work() as session:
-        voting.close_poll(session, big_council.chair, poll.id)
+        polls.close_poll(session, big_council.chair, poll.id)
     reread()
     closed = db.session.get(Poll, poll.id)
     assert (closed.yes, closed.no, closed.abstain) == (10, 10, 10)
@@ -109,10 +110,10 @@ def test_ballots_racing_the_close_are_counted_or_refused(app, big_council, kind)
     start = head()
     people = big_council.members
     jobs = [ballot_job(p.id, poll.id, "in_favour", f"r-{p.id}") for p in people]
-    jobs.insert(len(jobs) // 2, lambda session: voting.close_poll(session, big_council.chair,
+    jobs.insert(len(jobs) // 2, lambda session: polls.close_poll(session, big_council.chair,
                                                                   poll.id))  # fmt: skip
     results = race(app, jobs)
-    ballots = [r for r in results if isinstance(r, voting.BallotResult)]
+    ballots = [r for r in results if isinstance(r, polls.BallotResult)]
     refused = [r for r in results if isinstance(r, DomainError)]
     assert [r for r in results if isinstance(r, BaseException) and r not in refused] == []
     assert all(isinstance(r, InvalidState) for r in refused)
@@ -127,9 +128,9 @@ def test_repeated_open_and_close_racing_leave_one_state(app, big_council):
     meeting = voting_meeting(big_council)
     poll = prepared(big_council, meeting)
     chair = big_council.chair.id
-    opens = race(app, [lambda s: voting.open_poll(s, s.get(User, chair), poll.id)] * 6)
+    opens = race(app, [lambda s: polls.open_poll(s, s.get(User, chair), poll.id)] * 6)
     assert sorted(opens) == [False] * 5 + [True]
-    closes = race(app, [lambda s: voting.close_poll(s, s.get(User, chair), poll.id)] * 6)
+    closes = race(app, [lambda s: polls.close_poll(s, s.get(User, chair), poll.id)] * 6)
     assert sorted(closes) == [False] * 5 + [True]
     assert [k for k, _d in events_since(0, "poll.")] == ["poll.prepared", "poll.opened",
                                                          "poll.closed"]  # fmt: skip

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from council.domain import organisations
+from council.domain.community import organisations
 from council.domain.permissions import SYSTEM
 from council.unit_of_work import unit_of_work
 from tests.archive_helpers import archived

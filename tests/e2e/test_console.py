@@ -12,7 +12,8 @@ from datetime import UTC, timedelta
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from council.domain import attendance, live_session, speakers, voting
+from council.domain.meetings import attendance, live_session, speakers
+from council.domain.voting import polls
 from council.extensions import db
 from council.models.meeting import Meeting
 from council.models.poll import Poll
@@ -108,14 +109,14 @@ def test_each_phase_has_its_controls_in_the_first_screen(new_context, council):
     accessible_everywhere(page, phone)
 
     # a vote open: its count, the quorum, and the button that closes it
-    poll = run(voting.prepare_poll, chair, meeting.id, item_id=meeting.items[0].id,
+    poll = run(polls.prepare_poll, chair, meeting.id, item_id=meeting.items[0].id,
                kind="named", rule="simple", question="Approvare il punto di ascolto?")  # fmt: skip
     opener = on_poll(page, "Apri la votazione", "Approvare il punto di ascolto?")
     in_first_screen(opener)
     opener.click()
     closer = on_poll(page, "Chiudi la votazione", "Approvare il punto di ascolto?")
     expect(closer).to_be_visible()
-    run(voting.cast_ballot, b, poll.id, "in_favour", "console-b")
+    run(polls.cast_ballot, b, poll.id, "in_favour", "console-b")
     expect(page.locator(".vote-progress")).to_have_text("Hanno votato 1 di 7")
     in_first_screen(page.locator(".vote-progress"))
     in_first_screen(page.locator('.vote-console [data-live="quorum"]'))
@@ -171,7 +172,7 @@ def test_the_session_can_be_opened_as_soon_as_its_hour_comes(new_context, counci
 
 def test_a_refusal_appears_next_to_its_button_and_is_announced(new_context, council):
     meeting = running_meeting(council)
-    poll = run(voting.prepare_poll, council.chair, meeting.id, item_id=meeting.items[1].id,
+    poll = run(polls.prepare_poll, council.chair, meeting.id, item_id=meeting.items[1].id,
                kind="named", rule="simple", question="Approvare il secondo punto?")  # fmt: skip
     page = console(new_context, council.chair, meeting)
     opener = on_poll(page, "Apri la votazione", "Approvare il secondo punto?")

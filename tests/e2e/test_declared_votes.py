@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from council.domain import voting
+from council.domain.voting import polls
 from council.extensions import db
 from council.models.poll import Ballot
 from tests.e2e.conftest import DESKTOP, PHONE, log_in
@@ -29,7 +29,7 @@ def test_the_chair_records_a_vote_declared_aloud_and_it_appears_labelled(new_con
     a, b, no_device, d = council.members
     meeting = running_meeting(council)
     poll = poll_on(council, meeting)
-    run(voting.cast_ballot, a, poll, "against", "a-1")
+    run(polls.cast_ballot, a, poll, "against", "a-1")
     chair = new_context(DESKTOP).new_page()
     log_in(chair, council.chair.email)
     chair.goto(f"/meetings/{meeting.id}/console")

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from council.domain import voting
+from council.domain.voting import polls
 from council.extensions import db
 from council.models.meeting import Meeting
 from council.models.poll import Decision
@@ -193,7 +193,7 @@ def test_the_count_boxes_of_a_vote_keep_their_words_whole_on_a_phone(new_context
     log_in(phone, council.members[0].email)
     phone.goto(f"/meetings/{meeting.id}/live")
     wait_live(phone)
-    run(voting.cast_ballot, council.members[1], poll, "in_favour", "sweep-1")
+    run(polls.cast_ballot, council.members[1], poll, "in_favour", "sweep-1")
     numbers = phone.locator(".vote-numbers")
     expect(numbers.locator(".vote-in_favour dd")).to_have_text("1")
     expect(numbers.locator(".vote-in_favour dt")).to_have_text("Favorevole")
@@ -206,7 +206,7 @@ def test_the_count_boxes_of_a_vote_keep_their_words_whole_on_a_phone(new_context
         wait_live(console)
         expect(console.locator(".vote-numbers .vote-in_favour dd")).to_have_text("1")
         reads_well(console)
-    run(voting.close_poll, council.chair, poll)
+    run(polls.close_poll, council.chair, poll)
     expect(phone.locator(".vote-outcome")).to_be_visible()
     expect(phone.locator(".vote-table")).to_contain_text(council.members[1].name)
     reads_well(phone)

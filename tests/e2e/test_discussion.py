@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from council.domain import comments
+from council.domain.discussion import comments
 from council.unit_of_work import unit_of_work
 from tests.e2e.conftest import DESKTOP, PHONE, axe_check, horizontal_overflow, log_in
 from tests.factories import post

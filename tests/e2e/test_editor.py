@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from council.domain import comment_rules
+from council.domain.discussion import comment_rules
 from tests.e2e.conftest import DESKTOP, PHONE, axe_check, horizontal_overflow, log_in
 from tests.hostile_markdown import SHAPES
 

@@ -12,8 +12,12 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from council.domain import comments, follows, organisations, proposal_organisations, voting
+from council.domain.community import organisations
+from council.domain.discussion import comments
+from council.domain.notifications import follows
 from council.domain.permissions import SYSTEM
+from council.domain.proposals import proposal_organisations
+from council.domain.voting import polls
 from council.models.comment import Comment
 from council.models.proposal import FollowTarget
 from council.models.user import User
@@ -89,9 +93,9 @@ def test_a_member_reaches_an_open_vote_in_one_tap(new_context, council):
     me = council.members[0]
     meeting = running_meeting(council)
     item = meeting.items[0].id
-    poll = run(voting.prepare_poll, council.chair, meeting.id, item_id=item, kind="named",
+    poll = run(polls.prepare_poll, council.chair, meeting.id, item_id=item, kind="named",
                rule="simple", question=QUESTION)  # fmt: skip
-    run(voting.open_poll, council.chair, poll.id)
+    run(polls.open_poll, council.chair, poll.id)
     phone = new_context(SMALL_PHONE, has_touch=True).new_page()
     log_in(phone, me.email)
     phone.goto("/")

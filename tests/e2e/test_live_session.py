@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from council.domain import live_session, speakers
+from council.domain.meetings import live_session, speakers
 from council.unit_of_work import unit_of_work
 from tests.e2e.conftest import DESKTOP, PHONE, axe_check, horizontal_overflow, log_in
 from tests.meeting_helpers import convened_meeting, make_council, new_meeting, running_meeting

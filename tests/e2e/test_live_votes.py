@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from council.domain import attendance, proxies, voting
+from council.domain.meetings import attendance
+from council.domain.voting import polls, proxies
 from council.extensions import db
 from council.models.poll import Ballot, Participation, Poll
 from tests.e2e.conftest import DESKTOP, PHONE, axe_check, horizontal_overflow, log_in
@@ -25,11 +26,11 @@ def council(make_user):
 
 
 def poll_on(council, meeting, *, kind="named", open_=True, **kw) -> int:
-    poll = run(voting.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
+    poll = run(polls.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
                kind=kind, rule=kw.pop("rule", "simple"),
                question=kw.pop("question", "Approvare il custode sociale?"), **kw)  # fmt: skip
     if open_:
-        run(voting.open_poll, council.chair, poll.id)
+        run(polls.open_poll, council.chair, poll.id)
     return poll.id
 
 
@@ -137,13 +138,13 @@ def test_the_projector_sees_the_tally_move_and_the_result(new_context, council):
     expect(numbers.locator(".vote-in_favour dd")).to_have_text("0")
     accessible(projector)
     for person, choice in zip(council.members, ("in_favour", "in_favour", "against"), strict=False):
-        run(voting.cast_ballot, person, poll, choice, f"p-{person.id}")
+        run(polls.cast_ballot, person, poll, choice, f"p-{person.id}")
     expect(numbers.locator(".vote-in_favour dd")).to_have_text("2")
     expect(numbers.locator(".vote-against dd")).to_have_text("1")
     expect(projector.locator(".vote-progress")).to_have_text("Hanno votato 3 di 7")
     expect(projector.locator(".vote-table")).to_contain_text(council.members[2].name)
 
-    run(voting.close_poll, council.chair, poll)
+    run(polls.close_poll, council.chair, poll)
     outcome = projector.locator(".vote-outcome")
     expect(outcome).to_contain_text("approvata")
     expect(outcome).to_contain_text("Regola applicata: maggioranza semplice")
@@ -178,7 +179,7 @@ def test_the_chair_prepares_opens_and_closes_from_the_console(new_context, counc
     reread()
     poll = db.session.scalar(select(Poll.id).order_by(Poll.id.desc()))
     for person in council.members[:4]:
-        run(voting.cast_ballot, person, poll, "in_favour", f"c-{person.id}")
+        run(polls.cast_ballot, person, poll, "in_favour", f"c-{person.id}")
     expect(chair.locator(".vote-progress")).to_have_text("Hanno votato 4 di 7")
     accessible(chair)
     entry.get_by_role("button", name="Chiudi la votazione").click()
@@ -208,7 +209,7 @@ def test_a_secret_poll_never_shows_a_choice_by_person(new_context, council):
     echo = "Hai scelto: contrario. Lo vedi solo su questa pagina"
     expect(phone.locator(".vote-done")).to_contain_text("Il tuo voto segreto è stato registrato.")
     expect(phone.locator(".vote-done")).to_contain_text(echo)
-    run(voting.cast_ballot, b, poll, "in_favour", "b-secret")
+    run(polls.cast_ballot, b, poll, "in_favour", "b-secret")
     for screen in (phone, projector):
         expect(screen.locator(".vote-progress")).to_have_text("Hanno votato 2 di 7")
         expect(screen.locator(".vote-numbers")).to_have_count(0)
@@ -223,7 +224,7 @@ def test_a_secret_poll_never_shows_a_choice_by_person(new_context, council):
     wait_live(phone)
     expect(phone.locator(".vote-done")).to_have_text("Il tuo voto segreto è stato registrato.")
     assert "contrario" not in phone.locator("#now").inner_text().lower()
-    run(voting.close_poll, council.chair, poll)
+    run(polls.close_poll, council.chair, poll)
     for screen in (phone, projector):
         expect(screen.locator(".vote-numbers .vote-against dd")).to_have_text("1")
         expect(screen.locator(".vote-table")).to_have_count(0)

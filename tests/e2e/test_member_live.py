@@ -13,7 +13,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from council.domain import speakers, voting
+from council.domain.meetings import speakers
+from council.domain.voting import polls
 from council.extensions import db
 from council.models.poll import Ballot, Participation
 from council.unit_of_work import unit_of_work
@@ -33,10 +34,10 @@ def council(make_user):
 
 
 def prepared(council, meeting, *, kind="named", open_=False, **kw) -> int:
-    poll = run(voting.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
+    poll = run(polls.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
                kind=kind, rule="simple", question=QUESTION, **kw)  # fmt: skip
     if open_:
-        run(voting.open_poll, council.chair, poll.id)
+        run(polls.open_poll, council.chair, poll.id)
     return poll.id
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from council.domain import amendments, notifications, topics
+from council.domain.community import topics
+from council.domain.notifications import notifications
 from council.domain.permissions import SYSTEM
+from council.domain.proposals import amendments
 from council.unit_of_work import unit_of_work
 from tests.e2e.conftest import DESKTOP, axe_check, horizontal_overflow, log_in
 from tests.factories import PLAIN_BODY, make_proposal

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from council.domain import organisations
+from council.domain.community import organisations
 from council.domain.permissions import SYSTEM
 from council.extensions import socketio
 from council.models.user import AccountStatus

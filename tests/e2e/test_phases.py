@@ -12,7 +12,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from council.domain import attendance, live_session, voting
+from council.domain.meetings import attendance, live_session
+from council.domain.voting import polls
 from council.extensions import db
 from council.models.meeting import SpeakerRequest
 from tests.e2e.conftest import DESKTOP, PHONE, axe_check, horizontal_overflow, log_in
@@ -76,7 +77,7 @@ def test_every_phase_is_coherent_on_the_members_page_and_the_projector(new_conte
     projector_checks(projectors)
 
     # a vote prepared: the meeting page lists it as not yet open (true now)
-    poll = run(voting.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
+    poll = run(polls.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
                kind="named", rule="simple", question="Approvare il custode sociale?")  # fmt: skip
     votes = phone.locator('section[aria-labelledby="votes-title"]')
     expect(votes).to_be_visible()
@@ -84,7 +85,7 @@ def test_every_phase_is_coherent_on_the_members_page_and_the_projector(new_conte
     projector_checks(projectors)
 
     # the vote open
-    run(voting.open_poll, council.chair, poll.id)
+    run(polls.open_poll, council.chair, poll.id)
     says(pages, "La seduta è in corso: è aperta una votazione.")
     expect(votes.locator(f'li[data-poll="{poll.id}"]')).to_contain_text("votazione aperta")
     projector_checks(projectors)
@@ -92,8 +93,8 @@ def test_every_phase_is_coherent_on_the_members_page_and_the_projector(new_conte
     # the vote closed, rejected: never a stale "non ancora aperta" nor "votazione aperta"
     for person, choice in zip(council.all_members, ("against", "against", "against", "in_favour"),
                               strict=False):  # fmt: skip
-        run(voting.cast_ballot, person, poll.id, choice, f"b-{person.id}")
-    run(voting.close_poll, council.chair, poll.id)
+        run(polls.cast_ballot, person, poll.id, choice, f"b-{person.id}")
+    run(polls.close_poll, council.chair, poll.id)
     entry = votes.locator(f'li[data-poll="{poll.id}"]')
     expect(entry).to_contain_text("respinta")
     expect(entry).to_contain_text("1 favorevole · 3 contrari · 0 astenuti")
@@ -102,7 +103,7 @@ def test_every_phase_is_coherent_on_the_members_page_and_the_projector(new_conte
     says(pages, "La seduta è in corso.")
     for projector in projectors:
         expect(projector.locator(".vote-outcome")).to_contain_text("respinta")
-    decision = run(voting.record_decision, council.chair, poll.id)
+    decision = run(polls.record_decision, council.chair, poll.id)
     expect(entry).to_contain_text(f"Deliberazione n. {decision.number}")
     projector_checks(projectors)
 

@@ -12,9 +12,10 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from council.clock import ROME
-from council.domain import organisations, proposal_organisations
-from council.domain import proposals as ops
+from council.domain.community import organisations
 from council.domain.permissions import SYSTEM
+from council.domain.proposals import proposal_organisations
+from council.domain.proposals import proposals as ops
 from council.extensions import db
 from council.models.proposal import Proposal, ProposalState
 from council.unit_of_work import unit_of_work

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from council.domain import record
+from council.domain.record import record
 from council.extensions import db
 from tests.e2e.conftest import DESKTOP, axe_check, horizontal_overflow
 from tests.factories import reread

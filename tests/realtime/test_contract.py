@@ -13,7 +13,8 @@ import socketio
 import sqlalchemy.exc
 from flask import has_request_context, request
 
-from council.domain import meetings, polls
+from council.domain.meetings import meetings
+from council.domain.voting import poll_queries
 from council.unit_of_work import unit_of_work
 from realtime import meeting_room
 from realtime.guard import Limits
@@ -98,7 +99,7 @@ def test_a_handler_that_fails_answers_error(council, connect, monkeypatch, caplo
         raise failure
 
     monkeypatch.setattr(meetings, "get", fails)
-    monkeypatch.setattr(polls, "of_meeting", fails)
+    monkeypatch.setattr(poll_queries, "of_meeting", fails)
     ack = connect().call("meeting.join", {"meeting": meeting.id})
     assert ack["ok"] is False and ack["error"] == "error" and ack["message"], ack
     ack = connect(council.chair).call("poll.open", {"meeting": meeting.id, "poll": 1})
@@ -142,7 +143,7 @@ def test_two_changes_of_one_vote_in_one_batch_answer_their_own_versions(council,
 
     def hold_the_poll():  # a transaction holding the poll: the writer's next batch waits
         with app.app_context(), unit_of_work() as work:
-            polls.lock(work, poll)
+            poll_queries.lock(work, poll)
             locked.set()
             release.wait(10)
 

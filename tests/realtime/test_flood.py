@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from council.domain import attendance
+from council.domain.meetings import attendance
 from council.extensions import db
 from tests.conftest import _free_port
 from tests.factories import fresh, reread

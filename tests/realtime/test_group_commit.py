@@ -8,7 +8,10 @@ import threading
 import pytest
 from sqlalchemy.orm import Session
 
-from council.domain import login_sessions, meetings, record, voting
+from council.domain.accounts import login_sessions
+from council.domain.meetings import meetings
+from council.domain.record import record
+from council.domain.voting import polls
 from council.errors import InvalidState
 from council.extensions import db
 from council.unit_of_work import unit_of_work
@@ -127,14 +130,14 @@ def test_a_batch_of_ballots_waits_for_a_close_holding_the_meeting_instead_of_dea
     """The close locks meeting then poll; a batch updates its poll once per ballot, and on
     PostgreSQL the second update checks the poll's foreign key again, taking a share of the
     meeting: after the poll's lock, that deadlocked (seen in the racing tests). The batch
-    takes the meeting's share first (polls.lock_for_ballots, once per batch in
+    takes the meeting's share first (poll_queries.lock_for_ballots, once per batch in
     realtime/ballot_writer.py), so it waits for the close."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("row locks and foreign-key checks are PostgreSQL's")
     council = group_council(make_user)
     meeting = voting_meeting(council)
     poll = prepare(council, meeting, kind="secret")
-    run(voting.open_poll, council.chair, poll.id)
+    run(polls.open_poll, council.chair, poll.id)
     live = app.extensions["consiglio_live"]
     closing = Session(db.engine)
     meetings.lock(closing, meeting.id)  # the close holds the meeting...
@@ -156,7 +159,7 @@ def test_a_batch_of_ballots_waits_for_a_close_holding_the_meeting_instead_of_dea
     for thread in voters:
         thread.start()
     threading.Event().wait(0.5)  # the writer's batches begin meanwhile
-    voting.close_poll(closing, closing.merge(council.chair), poll_id)  # ...then the poll
+    polls.close_poll(closing, closing.merge(council.chair), poll_id)  # ...then the poll
     closing.commit()
     closing.close()
     for thread in voters:
@@ -173,7 +176,7 @@ def test_a_batch_reads_and_locks_its_poll_once_whatever_its_size(app, make_user)
     council = group_council(make_user)
     meeting = voting_meeting(council)
     poll = prepare(council, meeting)
-    run(voting.open_poll, council.chair, poll.id)
+    run(polls.open_poll, council.chair, poll.id)
     with unit_of_work() as work:
         logins = [
             login_sessions.start(work, work.merge(person), address="", device="", remember=False)

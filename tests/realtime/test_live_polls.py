@@ -11,7 +11,7 @@ import socketio
 from socketio.exceptions import DisconnectedError, TimeoutError
 from sqlalchemy import func, select
 
-from council.domain import accounts
+from council.domain.accounts import accounts
 from council.extensions import db
 from council.models.poll import Ballot, Participation
 from council.models.user import AccountStatus

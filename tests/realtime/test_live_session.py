@@ -10,7 +10,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from council.domain import attendance
+from council.domain.meetings import attendance
 from council.extensions import db
 from council.models.meeting import Attendance, SpeakerRequest
 from council.models.record import RecordEvent

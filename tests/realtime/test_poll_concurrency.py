@@ -13,7 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import select
 
-from council.domain import attendance, live_session, polls, record
+from council.domain.meetings import attendance, live_session
+from council.domain.record import record
+from council.domain.voting import poll_queries
 from council.extensions import db
 from council.models.poll import Ballot, Participation, Poll, PollKind
 from council.models.user import User
@@ -124,7 +126,7 @@ def stored(poll_id: int) -> tuple[Poll, dict[str, int], set[str]]:
             .where(table.poll_id == poll_id)
         )
     )
-    tally = {str(choice): n for choice, n in polls.tally(db.session, poll).items()}
+    tally = {str(choice): n for choice, n in poll_queries.tally(db.session, poll).items()}
     return poll, tally, counted
 
 

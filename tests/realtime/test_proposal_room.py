@@ -11,8 +11,9 @@ import pytest
 import requests
 import socketio
 
-from council.domain import organisations, proposal_organisations
+from council.domain.community import organisations
 from council.domain.permissions import SYSTEM
+from council.domain.proposals import proposal_organisations
 from council.models.proposal import ProposalState
 from council.unit_of_work import unit_of_work
 from tests.conftest import PASSWORD

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import socketio
 
-from council.domain import organisations
+from council.domain.community import organisations
 from council.domain.permissions import SYSTEM
 from council.unit_of_work import unit_of_work
 

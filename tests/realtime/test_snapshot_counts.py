@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import true
 from sqlalchemy.orm import aliased
 
-from council.domain import live_polls
+from council.domain.voting import live_polls
 from council.models.user import User
 from tests.meeting_helpers import make_council, running_meeting
 from tests.poll_helpers import Vote, hold

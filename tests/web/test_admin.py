@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from council.domain import organisations
+from council.domain.community import organisations
+from council.domain.community.topics import save_topic
 from council.domain.permissions import SYSTEM
-from council.domain.topics import save_topic
 from council.extensions import db
 from council.models.organisation import CommunityPoint, Organisation, Zone
 from council.models.record import RecordEvent

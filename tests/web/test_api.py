@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from council.domain import record
+from council.domain.record import record
 from council.unit_of_work import unit_of_work
 
 FIELDS = ["seq", "at", "kind", "actor", "subject", "data", "prev", "hash"]

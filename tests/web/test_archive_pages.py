@@ -12,7 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
-from council.domain import archive, implementation, organisations
+from council.domain.archive import archive, implementation
+from council.domain.community import organisations
 from council.domain.permissions import SYSTEM
 from council.extensions import db
 from council.models.archive import ImplementationUpdate

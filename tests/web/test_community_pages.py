@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from council.domain import organisations
+from council.domain.community import organisations
 from council.domain.permissions import SYSTEM
 from council.extensions import db
 from council.unit_of_work import unit_of_work

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from council.domain import voting
+from council.domain.voting import polls
 from council.extensions import db
 from council.models.poll import Poll
 from tests.factories import reread
@@ -63,7 +63,7 @@ def test_the_amendment_comes_first_and_the_item_says_why_it_waits(as_, council):
 
 def test_a_refused_form_comes_back_to_the_console_naming_the_control(as_, council):
     meeting = running_meeting(council)
-    poll = run(voting.prepare_poll, council.chair, meeting.id, item_id=meeting.items[1].id,
+    poll = run(polls.prepare_poll, council.chair, meeting.id, item_id=meeting.items[1].id,
                kind="named", rule="simple", question="Approvare il secondo punto?").id  # fmt: skip
     chair = as_(council.chair)
     console = f"/meetings/{meeting.id}/console"

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from council.domain import consultations
+from council.domain.voting import consultations
 from council.extensions import db
 from council.models.base import utcnow
 from council.models.consultation import Consultation, ConsultationResponse, ConsultationState

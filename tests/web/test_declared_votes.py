@@ -10,7 +10,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from council.domain import live_session, minutes, voting
+from council.domain.archive import minutes
+from council.domain.meetings import live_session
+from council.domain.voting import polls
 from council.extensions import db
 from council.models.poll import Ballot, Decision
 from tests.factories import reread
@@ -39,12 +41,12 @@ def test_a_vote_declared_aloud_through_the_plain_forms(as_, council):
     a, b, c, d = council.members
     meeting = voting_meeting(council)
     page, console = f"/meetings/{meeting.id}", f"/meetings/{meeting.id}/console"
-    poll = run(voting.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
+    poll = run(polls.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
                kind="named", rule="simple", question="Approvare il punto?")  # fmt: skip
     secretary, chair, member_a = as_(council.secretary), as_(council.chair), as_(a)
     assert "<li" not in declared_list(text(secretary.get(console)))  # no poll open yet
-    run(voting.open_poll, council.chair, poll.id)
-    run(voting.cast_ballot, b, poll.id, "against", "b-1")
+    run(polls.open_poll, council.chair, poll.id)
+    run(polls.cast_ballot, b, poll.id, "against", "b-1")
 
     desk = text(secretary.get(console))
     listed = declared_list(desk)
@@ -80,9 +82,9 @@ def test_a_vote_declared_aloud_through_the_plain_forms(as_, council):
     reread()
     assert db.session.scalar(select(func.count(Ballot.id)).where(Ballot.poll_id == poll.id)) == 2
 
-    run(voting.cast_ballot, a, poll.id, "in_favour", "a-1")
-    run(voting.close_poll, council.chair, poll.id)
-    run(voting.record_decision, council.secretary, poll.id)
+    run(polls.cast_ballot, a, poll.id, "in_favour", "a-1")
+    run(polls.close_poll, council.chair, poll.id)
+    run(polls.record_decision, council.secretary, poll.id)
     label = f"dichiarato a voce, registrato da {council.secretary.name}"
     poll_page = text(as_().get(f"/polls/{poll.id}"))
     assert label in poll_page and poll_page.count("dichiarato a voce") == 1
@@ -103,10 +105,10 @@ def test_a_vote_declared_aloud_through_the_plain_forms(as_, council):
 def test_a_secret_poll_lists_nobody_to_declare_and_refuses_a_forged_form(as_, council):
     meeting = voting_meeting(council)
     page, console = f"/meetings/{meeting.id}", f"/meetings/{meeting.id}/console"
-    run(voting.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
+    run(polls.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
         kind="secret", rule="simple", question="Nominare il rappresentante?")  # fmt: skip
     poll = latest_poll()
-    run(voting.open_poll, council.chair, poll.id)
+    run(polls.open_poll, council.chair, poll.id)
     chair = as_(council.chair)
     assert "<li" not in declared_list(text(chair.get(console)))
     forged = {"member": council.members[0].public_id, "choice": "in_favour", "client_id": "f-1",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask_login import AnonymousUserMixin
 
-from council.domain import archive
-from council.domain.archive import ArchiveFilters
+from council.domain.archive import archive
+from council.domain.archive.archive import ArchiveFilters
 from council.extensions import db
 from council.models.archive import ImplementationState
 from tests.factories import reread

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from council.demo_meetings import ROME, TODAY_TITLE, todays_start
+from council.demo.meetings import ROME, TODAY_TITLE, todays_start
 from council.extensions import db
 from council.models.meeting import Meeting, MeetingState
 from council.models.poll import Poll

@@ -22,7 +22,7 @@ def test_the_demo_has_approved_minutes_and_a_draft_on_the_next_agenda(app, demo,
     assert approved.state == MinutesState.APPROVED and draft.state == MinutesState.DRAFT
     assert approved.meeting.starts_at < draft.meeting.starts_at
     assert approved.approval_poll.meeting_id == draft.meeting_id  # approved at the next session
-    upcoming = db.session.scalar(  # the next meeting after today's (demo_meetings.py)
+    upcoming = db.session.scalar(  # the next meeting after today's (demo/meetings.py)
         select(Meeting)
         .where(Meeting.state == MeetingState.CONVENED)
         .order_by(Meeting.starts_at.desc())

@@ -9,7 +9,9 @@ import html
 
 from sqlalchemy import select
 
-from council.domain import decisions, polls, record
+from council.domain.archive import decisions
+from council.domain.record import record
+from council.domain.voting import poll_queries
 from council.extensions import db
 from council.models.meeting import Meeting, MeetingState
 from council.models.poll import Ballot, Decision, Poll, PollKind, PollState
@@ -35,17 +37,17 @@ def test_the_demo_meeting_voted_and_decided(app, demo, make_web):
     ballots = list(db.session.scalars(select(Ballot).where(Ballot.poll_id == named.id)))
     assert len([b for b in ballots if b.reason]) >= 3
     assert any(b.proxy_for_id for b in ballots) and named.conflict == 1
-    groups = {r.group for r in polls.group_results(db.session, named) if r.total}
+    groups = {r.group for r in poll_queries.group_results(db.session, named) if r.total}
     assert {CouncilGroup.ADMINISTRATION, CouncilGroup.THIRD_SECTOR} <= groups
     registry = item_polls[1]
-    assert polls.groups_agree(polls.group_results(db.session, registry)) is False
+    assert poll_queries.groups_agree(poll_queries.group_results(db.session, registry)) is False
 
     numbered = list(
         db.session.scalars(
             select(Decision).join(Poll).where(Poll.meeting_id == past.id).order_by(Decision.seq)
         )
     )
-    first = numbered[0].seq  # after the autumn session's (demo_earlier.py)
+    first = numbered[0].seq  # after the autumn session's (demo/earlier.py)
     assert [d.seq for d in numbered] == [first, first + 1, first + 2]
     assert [d.poll.approved for d in numbered] == [True, False, True]
     assert numbered[0].proposal.state == ProposalState.APPROVED

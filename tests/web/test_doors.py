@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from council import events
-from council.domain import meetings
+from council.domain.meetings import meetings
 from council.errors import InvalidState
 from council.extensions import db
 from council.models.meeting import Meeting, MeetingState

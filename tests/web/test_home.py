@@ -10,18 +10,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from council.domain import (
-    attendance,
-    comments,
-    follows,
-    live_session,
-    organisations,
-    proposal_organisations,
-    proposals,
-    proxies,
-    voting,
-)
+from council.domain.community import organisations
+from council.domain.discussion import comments
+from council.domain.meetings import attendance, live_session
+from council.domain.notifications import follows
 from council.domain.permissions import SYSTEM
+from council.domain.proposals import proposal_organisations, proposals
+from council.domain.voting import polls, proxies
 from council.extensions import db
 from council.models.comment import Comment
 from council.models.meeting import AgendaItem, MeetingState
@@ -92,9 +87,9 @@ def open_poll(council, meeting, question="Approvare la proposta?"):
     first = db.session.scalar(
         select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id).order_by(AgendaItem.id)
     )
-    poll = run(voting.prepare_poll, council.chair, meeting.id, item_id=first,
+    poll = run(polls.prepare_poll, council.chair, meeting.id, item_id=first,
                kind="named", rule="simple", question=question)  # fmt: skip
-    run(voting.open_poll, council.chair, poll.id)
+    run(polls.open_poll, council.chair, poll.id)
     return poll
 
 
@@ -194,12 +189,12 @@ def test_an_open_vote_shows_only_to_members_present_and_leads_to_now(as_, counci
     assert 'data-home="vote"' not in absent_page  # not present
     assert f'href="/meetings/{meeting.id}/live"' in block(absent_page, "live")
     assert 'data-home="vote"' not in text(as_("stakeholder").get("/"))
-    run(voting.cast_ballot, me, poll.id, "in_favour", "home-1")
+    run(polls.cast_ballot, me, poll.id, "in_favour", "home-1")
     vote = block(text(as_("member").get("/")), "vote")
     assert "Hai votato" in vote and "Vedi il tuo voto" in vote and "Vota ora" not in vote
     run(attendance.check_in, absent, meeting.id)
     assert "Vota ora" in block(text(as_("member2").get("/")), "vote")  # present now
-    run(voting.close_poll, council.chair, poll.id)
+    run(polls.close_poll, council.chair, poll.id)
     assert 'data-home="vote"' not in text(as_("member").get("/"))  # closed
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, update
 
-from council.domain import comment_rules
-from council.domain import proposals as proposal_rules
+from council.domain.discussion import comment_rules
+from council.domain.proposals import proposals as proposal_rules
 from council.extensions import db
 from council.models.comment import Comment
 from council.models.proposal import Proposal, ProposalVersion

@@ -11,7 +11,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from council.domain import amendments, attendance, proxies, voting
+from council.domain.meetings import attendance
+from council.domain.proposals import amendments
+from council.domain.voting import polls, proxies
 from council.extensions import db
 from council.models.poll import Ballot, ConflictDeclaration, Decision, Participation, Poll
 from tests.factories import BODY, make_proposal, reread
@@ -156,9 +158,9 @@ def test_a_secret_poll_never_shows_a_choice_by_person(as_, council):
     meeting = running_meeting(council)
     a, b = council.members[:2]
     page = f"/meetings/{meeting.id}"
-    poll = run(voting.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
+    poll = run(polls.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
                kind="secret", rule="simple", question="Nominare il rappresentante?")  # fmt: skip
-    run(voting.open_poll, council.chair, poll.id)
+    run(polls.open_poll, council.chair, poll.id)
     member = as_(a)
     shown = text(member.get(page))
     assert "Votazione segreta" in shown and "non si può cambiare" in shown
@@ -171,11 +173,11 @@ def test_a_secret_poll_never_shows_a_choice_by_person(as_, council):
         "Il tuo voto segreto è stato registrato."
     ]
     assert "contrario" not in mine.lower()  # the choice is never said back
-    run(voting.cast_ballot, b, poll.id, "in_favour", "b-1")
+    run(polls.cast_ballot, b, poll.id, "in_favour", "b-1")
     live = without_labels(as_().get(f"{page}/live"))
     assert "Hanno votato 2 di 7" in live
     assert 'class="vote-numbers"' not in live and "contrario" not in live.lower()
-    run(voting.close_poll, council.chair, poll.id)
+    run(polls.close_poll, council.chair, poll.id)
     live = text(as_().get(f"{page}/live"))
     assert 'class="vote-numbers"' in live and "Chi ha partecipato (2)" in live
     assert 'class="table vote-table"' not in live
@@ -187,7 +189,7 @@ def test_refused_vote_forms_change_nothing(as_, council):
     other = running_meeting(council, title="Altra seduta")
     a, absent = council.members[0], council.members[-1]
     item, page = meeting.items[0].id, f"/meetings/{meeting.id}"
-    poll = run(voting.prepare_poll, council.chair, meeting.id, item_id=item, kind="named",
+    poll = run(polls.prepare_poll, council.chair, meeting.id, item_id=item, kind="named",
                rule="simple", question="Approvare?")  # fmt: skip
     member, chair = as_(a), as_(council.chair)
     before = head()
@@ -195,7 +197,7 @@ def test_refused_vote_forms_change_nothing(as_, council):
     for tap in (ballot, ballot | {"confirm": ""}):  # refused at once, not after confirming
         response = post(member, f"{page}/polls/{poll.id}/ballot", tap, page=page)
         assert response.status_code == 409 and "non è ancora aperta" in text(response)
-    run(voting.open_poll, council.chair, poll.id)
+    run(polls.open_poll, council.chair, poll.id)
     before = head()
     assert post(member, f"{page}/polls/{poll.id}/close", page=page).status_code == 403
     assert post(member, f"{page}/polls", {"item": str(item), "kind": "named",

@@ -116,7 +116,7 @@ BEHIND_A_PROXY = textwrap.dedent(
     import re, sys
     from app import create_app
     from council.cli import upgrade_database
-    from council.domain import accounts
+    from council.domain.accounts import accounts
     from council.domain.permissions import SYSTEM
     from council.unit_of_work import unit_of_work
 

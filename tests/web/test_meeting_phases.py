@@ -11,7 +11,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from council.domain import attendance, live_session, voting
+from council.domain.meetings import attendance, live_session
+from council.domain.voting import polls
 from tests.meeting_helpers import convened_meeting, detach, make_council, run
 
 
@@ -68,12 +69,12 @@ def test_every_phase_is_said_by_the_server(council, make_web):
     for person in council.all_members:
         run(attendance.check_in, person, meeting.id)
     assert phase(web, meeting) == "La seduta è in corso."
-    poll = run(voting.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
+    poll = run(polls.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
                kind="secret", rule="simple", question="Nominare il rappresentante?")  # fmt: skip
     assert "Nominare il rappresentante? segreta non ancora aperta" in shown(
         web, f"/meetings/{meeting.id}"
     )
-    run(voting.open_poll, council.chair, poll.id)
+    run(polls.open_poll, council.chair, poll.id)
     assert phase(web, meeting) == "La seduta è in corso: è aperta una votazione."
     run(live_session.suspend, council.chair, meeting.id)
     assert phase(web, meeting) == (
@@ -81,8 +82,8 @@ def test_every_phase_is_said_by_the_server(council, make_web):
         "presidente non la riprende. Si può comunque registrare la presenza e chiedere la "
         "parola. La votazione già aperta resta aperta: si può ancora votare."
     )
-    run(voting.cast_ballot, council.members[0], poll.id, "against", "m-1")
-    run(voting.close_poll, council.chair, poll.id)
+    run(polls.cast_ballot, council.members[0], poll.id, "against", "m-1")
+    run(polls.close_poll, council.chair, poll.id)
     page = shown(web, f"/meetings/{meeting.id}")
     assert "Nominare il rappresentante? segreta respinta 0 favorevoli · 1 contrario" in page
     assert "non ancora aperta" not in page

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from council.domain import live_session, speakers
+from council.domain.meetings import live_session, speakers
 from council.extensions import db
 from council.models.base import utcnow
 from council.models.meeting import Meeting, MeetingState, SpeakerRequest
@@ -342,8 +342,8 @@ def test_a_past_meeting_shows_attendance_interventions_and_outcomes(as_, council
 def test_the_demo_has_a_past_meeting_with_its_history_and_an_upcoming_one(app, demo, make_web):
     reread()
     rows = list(db.session.scalars(select(Meeting).order_by(Meeting.starts_at)))
-    # the autumn session that voted two proposals (demo_earlier), the past meeting, the short
-    # session that approved its minutes (demo_minutes)
+    # the autumn session that voted two proposals (demo/earlier.py), the past meeting, the short
+    # session that approved its minutes (demo/minutes.py)
     closed, convened = MeetingState.CLOSED, MeetingState.CONVENED
     # then today's, to try a live session (test_demo_live.py), and the next one
     assert [m.state for m in rows] == [closed, closed, closed, convened, convened]

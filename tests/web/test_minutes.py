@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from council.domain import minutes
+from council.domain.archive import minutes
 from council.extensions import db
 from tests.factories import reread
 from tests.hostile_markdown import SHAPES

@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from council import minutes_pdf
-from council.domain import minutes
+from council.domain.archive import minutes
 from council.extensions import db
 from council.unit_of_work import unit_of_work
 from tests.domain.test_markdown import HOSTILE

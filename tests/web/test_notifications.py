@@ -9,7 +9,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from council.domain import notifications, topics
+from council.domain.community import topics
+from council.domain.notifications import notifications
 from council.domain.permissions import SYSTEM
 from council.extensions import db
 from council.models.notification import EmailFrequency, Notification, NotificationSettings

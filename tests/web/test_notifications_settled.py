@@ -8,9 +8,11 @@ import html
 
 import pytest
 
-from council.domain import amendments, live_session, organisations, proposal_organisations
-from council.domain import proposals as proposal_ops
+from council.domain.community import organisations
+from council.domain.meetings import live_session
 from council.domain.permissions import SYSTEM
+from council.domain.proposals import amendments, proposal_organisations
+from council.domain.proposals import proposals as proposal_ops
 from council.models.user import User
 from council.unit_of_work import unit_of_work
 from tests.consultation_helpers import opened, time_passes

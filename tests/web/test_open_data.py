@@ -16,7 +16,9 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 from sqlalchemy import inspect
 
-from council.domain import comments, live_session, proposals
+from council.domain.discussion import comments
+from council.domain.meetings import live_session
+from council.domain.proposals import proposals
 from council.extensions import db
 from council.models.user import User
 from council.web.open_data import OPENAPI

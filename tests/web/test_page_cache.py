@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from council.domain import comments
+from council.domain.discussion import comments
 from council.web import page_cache
 from council.web import proposals as proposal_views
 from tests.meeting_helpers import run

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from council import record_text
 from council.clock import ROME
-from council.domain import decisions
+from council.domain.archive import decisions
 from council.extensions import db
 from council.models.meeting import Meeting
 from council.models.minutes import Minutes

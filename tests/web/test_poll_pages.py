@@ -11,7 +11,8 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from council.domain import attendance, majority, voting
+from council.domain.meetings import attendance
+from council.domain.voting import majority, polls
 from council.extensions import db
 from council.models.record import RecordEvent
 from council.web.polls import EXPLANATIONS, explain
@@ -188,7 +189,7 @@ def test_a_void_vote_and_a_tie_say_why_in_a_sentence(council, make_web):
     void, _none = hold(council, meeting, Vote({a1: "in_favour"}), close=False)
     for person in council.members[:5]:
         run(attendance.check_out, person, meeting.id)
-    run(voting.close_poll, council.chair, void.id)
+    run(polls.close_poll, council.chair, void.id)
     web = make_web()
     seen = words(read(web, f"/polls/{tie.id}"))
     assert "Favorevoli 2 e contrari 2: in caso di parità non si approva." in seen

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from council.domain import comment_rules
+from council.domain.discussion import comment_rules
 from council.web import preview
 from tests.factories import make_proposal
 from tests.hostile_markdown import SHAPES

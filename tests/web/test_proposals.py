@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import func, select
 
 from council.clock import ROME
-from council.domain import organisations, proposal_organisations
-from council.domain import proposals as ops
+from council.domain.community import organisations
+from council.domain.community.topics import save_topic
 from council.domain.permissions import SYSTEM
-from council.domain.topics import save_topic
+from council.domain.proposals import proposal_organisations
+from council.domain.proposals import proposals as ops
 from council.extensions import db
 from council.models.notification import Notification
 from council.models.proposal import Proposal, ProposalState, ProposalVersion, Support

@@ -10,7 +10,8 @@ from babel.dates import format_date as babel_date
 from sqlalchemy import text
 
 from council.clock import ROME
-from council.domain import attendance, proxies
+from council.domain.meetings import attendance
+from council.domain.voting import proxies
 from council.extensions import db
 from tests.factories import reread
 from tests.meeting_helpers import head, run, running_meeting

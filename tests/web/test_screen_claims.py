@@ -20,7 +20,8 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from council.domain import proxies, record, voting
+from council.domain.record import record
+from council.domain.voting import polls, proxies
 from council.extensions import db
 from council.models.poll import Ballot, Participation, SecretTally
 from tests.factories import reread
@@ -45,9 +46,9 @@ def public_record(web) -> list[dict]:
 def prepare(council, meeting, kind, **kw):
     """Prepared and opened on the meeting's first item (its items loaded while the test's
     session lasts: a request ends it)."""
-    poll = run(voting.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
+    poll = run(polls.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
                kind=kind, rule="simple", question="Approvare il punto?", **kw)  # fmt: skip
-    run(voting.open_poll, council.chair, poll.id)
+    run(polls.open_poll, council.chair, poll.id)
     return poll
 
 
@@ -56,12 +57,12 @@ def test_each_named_vote_shown_is_the_one_the_public_record_holds(council, make_
     meeting = running_meeting(council, present=[council.chair, council.secretary, a, b, c])
     run(proxies.grant, absent, meeting.id, c.public_id)
     poll = prepare(council, meeting, "named", allow_change=True)
-    run(voting.cast_ballot, a, poll.id, YES, "a-1")
-    run(voting.cast_ballot, a, poll.id, NO, "a-2")  # a change
-    run(voting.cast_ballot, b, poll.id, ABST, "b-1")
-    run(voting.cast_ballot, c, poll.id, YES, "c-1")
-    run(voting.cast_ballot, c, poll.id, NO, "c-for-absent", for_member=absent.public_id)
-    run(voting.close_poll, council.chair, poll.id)
+    run(polls.cast_ballot, a, poll.id, YES, "a-1")
+    run(polls.cast_ballot, a, poll.id, NO, "a-2")  # a change
+    run(polls.cast_ballot, b, poll.id, ABST, "b-1")
+    run(polls.cast_ballot, c, poll.id, YES, "c-1")
+    run(polls.cast_ballot, c, poll.id, NO, "c-for-absent", for_member=absent.public_id)
+    run(polls.close_poll, council.chair, poll.id)
 
     public = make_web()
     last = {}
@@ -121,8 +122,8 @@ def test_the_events_written_before_a_vote_are_the_same_after_it(council, make_we
     poll = prepare(council, meeting, "named", allow_change=True)
     public = make_web()
     before = public_record(public)
-    run(voting.cast_ballot, council.members[0], poll.id, YES, "m-1")
-    run(voting.cast_ballot, council.members[0], poll.id, NO, "m-2")
-    run(voting.close_poll, council.chair, poll.id)
+    run(polls.cast_ballot, council.members[0], poll.id, YES, "m-1")
+    run(polls.cast_ballot, council.members[0], poll.id, NO, "m-2")
+    run(polls.close_poll, council.chair, poll.id)
     after = public_record(public)
     assert after[: len(before)] == before and len(after) > len(before)

@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import select
 
 from council.db import Base
-from council.domain import voting
+from council.domain.voting import polls
 from council.extensions import db
 from council.models.poll import Choice, Poll, SecretTally
 from tests.factories import reread
@@ -80,12 +80,12 @@ def what_changed(before: dict, after: dict, poll_id: int) -> list[tuple]:
 
 
 def secret_vote(council, meeting, choices) -> int:
-    poll = run(voting.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
+    poll = run(polls.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
                kind="secret", rule="simple", question="Nominare la rappresentante?")  # fmt: skip
-    run(voting.open_poll, council.chair, poll.id)
+    run(polls.open_poll, council.chair, poll.id)
     for person, choice in zip(council.members, choices, strict=True):
-        run(voting.cast_ballot, person, poll.id, choice, f"ballot-of-{person.public_id}")
-    run(voting.close_poll, council.chair, poll.id)
+        run(polls.cast_ballot, person, poll.id, choice, f"ballot-of-{person.public_id}")
+    run(polls.close_poll, council.chair, poll.id)
     return poll.id
 
 
@@ -140,9 +140,9 @@ def test_whoever_reads_the_database_while_a_poll_is_open_learns_each_choice(coun
     """The residual risk the ballot screen names. Should this test fail, the words on screen
     (council/web/polls.py, templates/polls/secret.html) and docs/voting.md must change."""
     meeting = running_meeting(council)
-    poll = run(voting.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
+    poll = run(polls.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
                kind="secret", rule="simple", question="Nominare la rappresentante?")  # fmt: skip
-    run(voting.open_poll, council.chair, poll.id)
+    run(polls.open_poll, council.chair, poll.id)
 
     def counters() -> dict[Choice, int]:
         reread()
@@ -152,7 +152,7 @@ def test_whoever_reads_the_database_while_a_poll_is_open_learns_each_choice(coun
     learned = {}
     for person, choice in zip(council.members, FIRST, strict=True):
         was = counters()
-        run(voting.cast_ballot, person, poll.id, choice, f"ballot-of-{person.public_id}")
+        run(polls.cast_ballot, person, poll.id, choice, f"ballot-of-{person.public_id}")
         now = counters()
         (moved,) = [c for c in now if now[c] != was.get(c, 0)]
         learned[person.public_id] = str(moved)
@@ -163,9 +163,9 @@ def test_whoever_reads_the_database_while_a_poll_is_open_learns_each_choice(coun
 
 def test_the_ballot_says_what_is_true_and_links_how_a_secret_vote_works(council, make_web):
     meeting = running_meeting(council)
-    poll = run(voting.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
+    poll = run(polls.prepare_poll, council.chair, meeting.id, item_id=meeting.items[0].id,
                kind="secret", rule="simple", question="Nominare la rappresentante?")  # fmt: skip
-    run(voting.open_poll, council.chair, poll.id)
+    run(polls.open_poll, council.chair, poll.id)
     member = make_web()
     member.login(council.members[0].email)
     # "Segui in diretta" leads a member to the ballot: the meeting's page

@@ -1,0 +1,1 @@
+"""Accounts: registration, logging in, sessions, passwords, two-step sign-in."""

@@ -1,0 +1,1 @@
+"""What was decided: decisions, their trail, implementation, minutes, open data."""

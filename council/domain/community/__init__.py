@@ -1,0 +1,1 @@
+"""Who takes part: zones, Punti di comunità, organisations, topics."""

@@ -1,0 +1,1 @@
+"""The discussion of a proposal: comments, their rules and moderation, reading threads."""

@@ -1,0 +1,1 @@
+"""Meetings (sedute): agenda, convocation, attendance, speakers, the live session."""

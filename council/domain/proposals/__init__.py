@@ -1,0 +1,1 @@
+"""Proposals: drafting, versions, states, co-signing, amendments, the unvoted."""

@@ -1,0 +1,1 @@
+"""The public record (registro): its only writer and its verifier."""

@@ -1,0 +1,1 @@
+"""Votes: polls and ballots in a meeting, majority, proxies, online consultations."""
